@@ -1,0 +1,119 @@
+"""State shared by the rules while one file is migrated.
+
+Rules never talk to each other directly: what one rule learns about the script (the
+sample rate, whether ``format_turns`` is on, which functions are the websocket callbacks)
+goes into :class:`ScriptFacts`, and what a rule wants changed outside the node it is
+rewriting (an import, a note for the user) goes through :class:`MigrationContext`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+NOTE_PREFIX = "# migrate-stt("
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user must review: where, which rule, and what to check."""
+
+    code: str
+    line: int
+    column: int
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ScriptFacts:
+    """What the analysis pass learned about the script as a whole."""
+
+    #: Local names bound to client modules, e.g. {"websocket": "websocket", "wsc": "websocket"}.
+    module_aliases: dict = field(default_factory=dict)
+    #: ``from X import name`` bindings: local name -> "X.name".
+    imported_names: dict = field(default_factory=dict)
+    #: Module-level ``NAME = <expression>`` assignments (the last one wins).
+    constants: dict = field(default_factory=dict)
+    #: True once the script is known to talk to AssemblyAI streaming (URL or message names).
+    is_streaming_client: bool = False
+    #: Whether the migrated connection asks for ``format_turns``; None when it cannot be told.
+    format_turns: Optional[bool] = None
+    #: The session sample rate when it is a literal somewhere (URL, constant).
+    sample_rate: Optional[int] = None
+    #: The script already sends a termination message (v2 or v3 form).
+    sends_terminate: bool = False
+
+    def client_library(self) -> Optional[str]:
+        """The websocket library the script uses, by its imports."""
+        modules = set(self.module_aliases.values()) | {
+            name.split(".")[0] for name in self.imported_names.values()
+        }
+        for library in ("websocket", "websockets", "aiohttp", "assemblyai"):
+            if library in modules:
+                return library
+        return None
+
+
+class MigrationContext:
+    """Per-file state: facts, requested import changes and notes."""
+
+    def __init__(self, path: str = "<string>") -> None:
+        self.path = path
+        self.facts = ScriptFacts()
+        self.applied: set = set()
+        self.imports_to_add: list = []  # (module, name or None)
+        self.imports_to_drop: set = set()  # module names to remove when unused
+        self._notes: list = []  # (node, code, message)
+        self.statement_stack: list = []
+        self.scope_stack: list = []
+        #: Every node from the module down to the one being visited (both walks).
+        self.ancestors: list = []
+
+    # --- changes requested by rules -------------------------------------------------------
+    def mark_applied(self, code: str) -> None:
+        self.applied.add(code)
+
+    def add_import(self, module: str, name: Optional[str] = None) -> None:
+        """Ask for ``import module`` (name None) or ``from module import name``."""
+        if (module, name) not in self.imports_to_add:
+            self.imports_to_add.append((module, name))
+
+    def drop_import_if_unused(self, module: str) -> None:
+        self.imports_to_drop.add(module)
+
+    def note(self, node: cst.CSTNode, code: str, message: str) -> None:
+        """Leave ``# migrate-stt(CODE): message`` above the statement holding ``node``."""
+        statement = self.statement_stack[-1] if self.statement_stack else None
+        self._notes.append((node, statement, code, message))
+
+    # --- read by the engine -------------------------------------------------------------
+    @property
+    def pending_notes(self) -> list:
+        return self._notes
+
+    def parent(self, depth: int = 1):
+        """The node ``depth`` levels above the one being visited (collect hooks only)."""
+        index = -1 - depth
+        return self.ancestors[index] if len(self.ancestors) >= -index else None
+
+    @property
+    def current_function(self) -> Optional[cst.FunctionDef]:
+        for scope in reversed(self.scope_stack):
+            if isinstance(scope, cst.FunctionDef):
+                return scope
+        return None
+
+    @property
+    def current_class(self) -> Optional[cst.ClassDef]:
+        for scope in reversed(self.scope_stack):
+            if isinstance(scope, cst.ClassDef):
+                return scope
+        return None
+
+
+def note_comment(code: str, message: str) -> str:
+    return f"{NOTE_PREFIX}{code}): {message}"

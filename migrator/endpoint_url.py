@@ -1,0 +1,270 @@
+"""Reading a streaming endpoint URL out of the many ways scripts build it.
+
+A URL expression (literal, f-string, ``+`` chain, implicit concatenation, module or class
+constant, ``urlencode(...)``) is flattened into literal text and opaque expressions, then
+split into the endpoint and its query parameters, each parameter's value kept as an
+expression so that ``sample_rate={RATE}`` stays tied to ``RATE``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+from urllib.parse import unquote_plus
+
+import libcst as cst
+
+from migrator.protocol import V2_ENDPOINT, V3_ENDPOINT
+from migrator.syntax import call_name, dotted_name, string_literal, string_value
+
+
+@dataclass
+class ConstantRef:
+    """A name whose module/class constant value is literal text (e.g. a base URL)."""
+
+    node: cst.BaseExpression
+    text: str
+
+
+Part = Union[str, ConstantRef, cst.BaseExpression]
+
+
+@dataclass
+class Parameter:
+    key: str
+    value: cst.BaseExpression
+    #: The dict element it came from, when it came from a dict literal.
+    element: Optional[cst.DictElement] = None
+
+
+@dataclass
+class Endpoint:
+    version: int  # 2 or 3
+    #: The name holding the endpoint text, when the URL is built on a constant.
+    base_name: Optional[cst.BaseExpression]
+    #: Path after the endpoint (v2 session resume: ``/{session_id}``), "" normally.
+    suffix: str
+    params: list = field(default_factory=list)
+    #: ``urlencode(X)`` already builds the query: the call and the dict it encodes (if found).
+    urlencode_call: Optional[cst.Call] = None
+    params_dict: Optional[cst.Dict] = None
+    #: Parts of the query we could not read (``?{query}``, ``.format(...)``...).
+    opaque: bool = False
+
+    def param(self, key: str) -> Optional[Parameter]:
+        for param in self.params:
+            if param.key == key:
+                return param
+        return None
+
+
+def leftmost_text(node, constants: dict) -> str:
+    """Cheap pre-check: the literal text an expression starts with, if any."""
+    while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
+        node = node.left
+    if isinstance(node, cst.FormattedString):
+        first = node.parts[0] if node.parts else None
+        if isinstance(first, cst.FormattedStringText):
+            return first.value
+        if isinstance(first, cst.FormattedStringExpression):
+            return leftmost_text(first.expression, constants)
+        return ""
+    if isinstance(node, cst.SimpleString):
+        return string_value(node) or ""
+    name = dotted_name(node)
+    if name and name in constants:
+        value = constants[name]
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            return string_value(value) or ""
+    return ""
+
+
+def mentions_endpoint(node, constants: dict) -> bool:
+    text = leftmost_text(node, constants)
+    return text.startswith(V2_ENDPOINT) or text.startswith(V3_ENDPOINT)
+
+
+def flatten(node, constants: dict) -> Optional[list]:
+    """Literal text and opaque parts of a string-building expression, or None."""
+    if isinstance(node, cst.SimpleString):
+        value = string_value(node)
+        return None if value is None else [value]
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = flatten(node.left, constants), flatten(node.right, constants)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.FormattedString):
+        if "b" in node.prefix.lower():
+            return None
+        raw = "r" in node.prefix.lower()
+        parts: list = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                if "\\" in part.value and not raw:
+                    return None
+                parts.append(part.value.replace("{{", "{").replace("}}", "}"))
+            elif part.conversion is None and part.format_spec is None:
+                parts.extend(_operand(part.expression, constants))
+            else:
+                return None
+        return parts
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = flatten(node.left, constants), flatten(node.right, constants)
+        if left is None:
+            left = _operand(node.left, constants)
+        if right is None:
+            right = _operand(node.right, constants)
+        return left + right
+    return None
+
+
+def _operand(node, constants: dict) -> list:
+    name = dotted_name(node)
+    if name and name in constants:
+        value = string_value(constants[name])
+        if value is not None:
+            return [ConstantRef(node, value)]
+    if isinstance(node, cst.Call) and call_name(node) == "str" and len(node.args) == 1:
+        return [node.args[0].value]
+    return [node]
+
+
+def text_of(part) -> Optional[str]:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, ConstantRef):
+        return part.text
+    return None
+
+
+def parse_endpoint(node, constants: dict) -> Optional[Endpoint]:
+    """The endpoint an expression builds, or None when it is not a streaming URL."""
+    parts = flatten(node, constants)
+    if not parts:
+        return None
+    parts = _merge_text(parts)
+    first = parts[0]
+    base_name = first.node if isinstance(first, ConstantRef) else None
+    text = text_of(first)
+    if text is None:
+        return None
+    for version, base in ((2, V2_ENDPOINT), (3, V3_ENDPOINT)):
+        if text.startswith(base):
+            break
+    else:
+        return None
+    if base_name is not None and text != base:
+        # A constant holding more than the endpoint (its own query): rebuilt where it is defined.
+        return Endpoint(version, None, "", opaque=True)
+    tail = _merge_text([text[len(base):], *parts[1:]])
+    endpoint = Endpoint(version, base_name, "")
+    if tail and isinstance(tail[0], str) and tail[0].startswith("/"):
+        path, mark, query = tail[0].partition("?")
+        endpoint.suffix = path
+        tail = ([mark + query] if mark else []) + tail[1:]
+    tail = [part for part in tail if part != ""]
+    if not tail:
+        return endpoint
+    if not (isinstance(tail[0], str) and tail[0].startswith("?")):
+        if isinstance(tail[0], str):
+            return None  # e.g. ".../v2/realtime/wsx": not our endpoint
+        endpoint.opaque = True
+        return endpoint
+    tail[0] = tail[0][1:]
+    _read_query([part for part in tail if part != ""], endpoint, constants)
+    return endpoint
+
+
+def _merge_text(parts: list) -> list:
+    merged: list = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
+def _read_query(parts: list, endpoint: Endpoint, constants: dict) -> None:
+    segments: list = [[]]
+    for part in parts:
+        if isinstance(part, str):
+            pieces = part.split("&")
+            segments[-1].append(pieces[0])
+            for piece in pieces[1:]:
+                segments.append([piece])
+        else:
+            segments[-1].append(part)
+    for segment in segments:
+        segment = [part for part in segment if part != ""]
+        if not segment:
+            continue
+        if len(segment) == 1 and isinstance(segment[0], cst.Call) and call_name(segment[0]).endswith("urlencode"):
+            _read_urlencode(segment[0], endpoint, constants)
+            continue
+        first = segment[0]
+        if not isinstance(first, str) or "=" not in first:
+            endpoint.opaque = True
+            continue
+        key, _, value_text = first.partition("=")
+        value_parts = ([value_text] if value_text else []) + segment[1:]
+        endpoint.params.append(Parameter(unquote_plus(key), _value_expression(value_parts)))
+
+
+def _read_urlencode(call: cst.Call, endpoint: Endpoint, constants: dict) -> None:
+    endpoint.urlencode_call = call
+    if not call.args:
+        endpoint.opaque = True
+        return
+    argument = call.args[0].value
+    name = dotted_name(argument)
+    if name and isinstance(constants.get(name), cst.Dict):
+        argument = constants[name]
+    if not isinstance(argument, cst.Dict):
+        endpoint.opaque = True
+        return
+    endpoint.params_dict = argument
+    for element in argument.elements:
+        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if key is None:
+            endpoint.opaque = True
+            continue
+        endpoint.params.append(Parameter(key, element.value, element))
+
+
+def _value_expression(parts: list) -> cst.BaseExpression:
+    """One expression for a query value: a typed literal, the variable, or an f-string."""
+    if all(isinstance(part, str) for part in parts):
+        return literal_for("".join(unquote_plus(part) for part in parts))
+    if len(parts) == 1:
+        part = parts[0]
+        return part.node if isinstance(part, ConstantRef) else part
+    pieces = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append(cst.FormattedStringText(unquote_plus(part).replace("{", "{{").replace("}", "}}")))
+        else:
+            node = part.node if isinstance(part, ConstantRef) else part
+            pieces.append(cst.FormattedStringExpression(node))
+    return cst.FormattedString(parts=pieces, start='f"', end='"')
+
+
+def literal_for(text: str) -> cst.BaseExpression:
+    if text.isdigit():
+        return cst.Integer(text)
+    if text.lower() in ("true", "false"):
+        return cst.Name("True" if text.lower() == "true" else "False")
+    return string_literal(text)
+
+
+def literal_value(node, constants: dict):
+    """The Python value of a literal (or a constant holding one), else None."""
+    name = dotted_name(node)
+    if name and name in constants:
+        node = constants[name]
+    if isinstance(node, cst.Integer):
+        return int(node.value)
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    value = string_value(node)
+    if value is not None:
+        return value
+    return None

@@ -1,0 +1,216 @@
+"""The migration engine: one parse, one analysis walk, one rewrite walk, one import fix-up.
+
+Every rule's hooks are gathered into two dispatch tables so a file is walked twice in
+total however many rules there are (``anchors-codemod.md`` §4: one codemod run per rule,
+each with its own metadata, is what makes peer tools slow). Positions are resolved only
+for files that got notes, since that is the one costly metadata provider we need.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Optional, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migrator import imports
+from migrator.facts import FactCollector
+from migrator.context import MigrationContext, Note, note_comment
+from migrator.rules import all_rules, select_rules
+
+_STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class MigrationError(Exception):
+    """The file could not be migrated; nothing was written. ``str()`` says why."""
+
+
+@dataclass
+class MigrationResult:
+    path: str
+    original: bytes
+    migrated: bytes
+    rules_applied: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    #: False when the byte prefilter found no v2 marker and the file was never parsed.
+    parsed: bool = True
+    encoding: str = "utf-8"
+
+    @property
+    def changed(self) -> bool:
+        return self.migrated != self.original
+
+    @property
+    def code(self) -> str:
+        """The migrated source as text (decoded with the file's own encoding)."""
+        return self.migrated.decode(self.encoding)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "changed": self.changed,
+            "rules_applied": list(self.rules_applied),
+            "notes": [note.to_dict() for note in self.notes],
+        }
+
+
+@lru_cache(maxsize=None)
+def _marker_pattern(rule_classes: tuple) -> "re.Pattern[bytes]":
+    markers = sorted({marker for rule in rule_classes for marker in rule.markers})
+    return re.compile(b"|".join(re.escape(marker) for marker in markers))
+
+
+def needs_migration_scan(source: bytes, rule_classes: Optional[tuple] = None) -> bool:
+    """The cheap test: does the file mention anything any selected rule looks for?"""
+    return _marker_pattern(rule_classes or all_rules()).search(source) is not None
+
+
+def migrate_source(
+    source: Union[bytes, str],
+    *,
+    path: str = "<string>",
+    select: Optional[Iterable[str]] = None,
+    ignore: Optional[Iterable[str]] = None,
+) -> MigrationResult:
+    """Migrate one file's source. Raises :class:`MigrationError` when it cannot be parsed
+    or when the rewrite would not compile (the original is then left as it was)."""
+    original = source.encode("utf-8") if isinstance(source, str) else source
+    rule_classes = select_rules(select, ignore)
+    if not rule_classes or not needs_migration_scan(original, rule_classes):
+        return MigrationResult(path, original, original, parsed=False)
+
+    try:
+        module = cst.parse_module(original)
+    except (cst.ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError) as error:
+        raise MigrationError(f"cannot parse: {_one_line(error)}") from None
+
+    context = MigrationContext(path)
+    rules = [rule_class(context) for rule_class in rule_classes]
+    module.visit(_AnalysisWalk(context, [FactCollector(context), *rules]))
+    migrated_module = module.visit(_RewriteWalk(context, rules))
+    migrated_module = imports.apply(migrated_module, context)
+    migrated = migrated_module.bytes
+
+    notes = _resolve_notes(module, context)
+    if migrated != original:
+        _check_output(original, migrated, path)
+    return MigrationResult(path, original, migrated, sorted(context.applied), notes, encoding=module.encoding)
+
+
+def _dispatch_table(rules: list, prefix: str) -> dict:
+    table: dict = {}
+    for rule in rules:
+        for attribute in dir(type(rule)):
+            if attribute.startswith(prefix):
+                table.setdefault(attribute[len(prefix):], []).append(getattr(rule, attribute))
+    return table
+
+
+class _AnalysisWalk(cst.CSTVisitor):
+    def __init__(self, context: MigrationContext, rules: list) -> None:
+        super().__init__()
+        self.context = context
+        self.hooks = _dispatch_table(rules, "collect_")
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        _enter(self.context, node)
+        for hook in self.hooks.get(type(node).__name__, ()):
+            hook(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        _leave(self.context, original_node)
+
+
+class _RewriteWalk(cst.CSTTransformer):
+    def __init__(self, context: MigrationContext, rules: list) -> None:
+        super().__init__()
+        self.context = context
+        self.hooks = _dispatch_table(rules, "rewrite_")
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        _enter(self.context, node)
+        return True
+
+    def on_leave(self, original_node, updated_node):
+        result = updated_node
+        for hook in self.hooks.get(type(original_node).__name__, ()):
+            result = hook(original_node, result)
+            if not isinstance(result, type(original_node)):
+                break  # replaced by another kind of node, flattened or removed
+        if isinstance(original_node, _STATEMENT_TYPES):
+            result = _attach_notes(self.context, original_node, result)
+        _leave(self.context, original_node)
+        return result
+
+
+def _enter(context: MigrationContext, node: cst.CSTNode) -> None:
+    context.ancestors.append(node)
+    if isinstance(node, _STATEMENT_TYPES):
+        context.statement_stack.append(node)
+    if isinstance(node, _SCOPE_TYPES):
+        context.scope_stack.append(node)
+
+
+def _leave(context: MigrationContext, node: cst.CSTNode) -> None:
+    context.ancestors.pop()
+    if isinstance(node, _STATEMENT_TYPES):
+        context.statement_stack.pop()
+    if isinstance(node, _SCOPE_TYPES):
+        context.scope_stack.pop()
+
+
+def _attach_notes(context: MigrationContext, statement, result):
+    comments = [note_comment(code, message) for _, owner, code, message in context.pending_notes if owner is statement]
+    if not comments:
+        return result
+    target = result
+    if isinstance(result, cst.FlattenSentinel):
+        target = result.nodes[0]
+    if not hasattr(target, "leading_lines"):
+        return result
+    present = {line.comment.value for line in target.leading_lines if line.comment is not None}
+    added = [cst.EmptyLine(comment=cst.Comment(text)) for text in dict.fromkeys(comments) if text not in present]
+    if not added:
+        return result
+    updated = target.with_changes(leading_lines=[*target.leading_lines, *added])
+    if isinstance(result, cst.FlattenSentinel):
+        return cst.FlattenSentinel([updated, *result.nodes[1:]])
+    return updated
+
+
+def _resolve_notes(module: cst.Module, context: MigrationContext) -> list:
+    if not context.pending_notes:
+        return []
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    notes = set()
+    for node, _, code, message in context.pending_notes:
+        where = positions.get(node)
+        line, column = (where.start.line, where.start.column + 1) if where else (0, 0)
+        notes.add(Note(code, line, column, message))
+    return sorted(notes, key=lambda note: (note.line, note.column, note.code, note.message))
+
+
+def _check_output(original: bytes, migrated: bytes, path: str) -> None:
+    """The safety net: a rewrite that does not compile is never handed back."""
+    try:
+        compile(original, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        # Newer syntax than this interpreter knows: libcst parsing is the best check we have.
+        try:
+            cst.parse_module(migrated)
+        except cst.ParserSyntaxError as error:
+            raise MigrationError(f"the rewrite does not parse ({_one_line(error)}); file left unchanged") from None
+        return
+    try:
+        compile(migrated, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        raise MigrationError(f"the rewrite does not compile ({_one_line(error)}); file left unchanged") from None
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

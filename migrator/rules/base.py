@@ -1,0 +1,50 @@
+"""The contract every rule follows.
+
+A rule is a plain class (not a libcst visitor) so that the engine can run all rules in
+one combined walk: methods named ``collect_<NodeType>(node)`` run in the analysis walk,
+``rewrite_<NodeType>(original, updated)`` in the rewrite walk and return the new node.
+``rewrite_Module`` runs last of all, once per file, for rules that insert statements.
+"""
+from __future__ import annotations
+
+import textwrap
+from typing import ClassVar
+
+from migrator.context import MigrationContext
+
+
+class Rule:
+    #: Stable code, never reused: ``STT0xx``.
+    code: ClassVar[str] = ""
+    #: Short kebab-case name.
+    name: ClassVar[str] = ""
+    #: One line for ``--list-rules`` and the README table.
+    summary: ClassVar[str] = ""
+    #: Byte strings whose presence in a file makes this rule worth parsing the file for.
+    markers: ClassVar[tuple] = ()
+    #: A v2 snippet and what the rule (alone) makes of it: documentation and a test.
+    example_before: ClassVar[str] = ""
+    example_after: ClassVar[str] = ""
+
+    def __init__(self, context: MigrationContext) -> None:
+        self.context = context
+
+    @property
+    def facts(self):
+        return self.context.facts
+
+    def applied(self) -> None:
+        self.context.mark_applied(self.code)
+
+    def note(self, node, message: str) -> None:
+        self.context.note(node, self.code, message)
+
+    @classmethod
+    def explanation(cls) -> str:
+        """The text behind ``--explain CODE``: docstring plus the example."""
+        doc = textwrap.dedent(cls.__doc__ or "").strip()
+        parts = [f"{cls.code} {cls.name}: {cls.summary}", "", doc]
+        if cls.example_before:
+            parts += ["", "Before:", "", textwrap.indent(textwrap.dedent(cls.example_before).strip("\n"), "    ")]
+            parts += ["", "After:", "", textwrap.indent(textwrap.dedent(cls.example_after).strip("\n"), "    ")]
+        return "\n".join(parts) + "\n"

@@ -1,0 +1,210 @@
+"""STT001: the v2 endpoint URL becomes the v3 one, its query built with ``urlencode``.
+
+``wss://api.assemblyai.com/v2/realtime/ws?...`` is refused by the service; v3 lives at
+``wss://streaming.assemblyai.com/v3/ws``. Whatever way the URL is written (literal,
+f-string, constant, ``+`` chain, implicit concatenation, class attribute,
+``urlencode(params)``), the query is rebuilt as ``urlencode({...})`` from the parameters
+it had: ``sample_rate`` (and the variable it came from), ``encoding`` and ``token`` are
+kept; ``word_boost`` becomes ``keyterms_prompt`` (with a note: different limits);
+parameters v3 does not know are dropped and named in a note. ``format_turns`` is added,
+as the migration guide does, so finals stay punctuated and cased as v2 finals were, and
+``speech_model`` is set to the English model v2 used. URLs inside prints, log calls and
+docstrings are text for people and are left alone.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.endpoint_url import Endpoint, leftmost_text, literal_value, mentions_endpoint, parse_endpoint
+from migrator.protocol import (
+    ADDED_PARAMETERS, DROPPED_PARAMETERS, KEPT_PARAMETERS, RENAMED_PARAMETERS, V2_ENDPOINT,
+    V3_ENDPOINT, V3_PARAMETERS,
+)
+from migrator.rules.base import Rule
+from migrator.syntax import in_text_output, is_docstring_like, string_literal, string_quote, subtree_ids
+
+
+class EndpointUrl(Rule):
+    code = "STT001"
+    name = "endpoint-url"
+    summary = "v2 realtime URL -> v3 URL with urlencode()d parameters, format_turns on"
+    markers = (b"/v2/realtime", b"/v3/ws")
+    example_before = '''
+        URL = f"wss://api.assemblyai.com/v2/realtime/ws?sample_rate={SAMPLE_RATE}"
+    '''
+    example_after = '''
+        from urllib.parse import urlencode
+        URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": SAMPLE_RATE, "speech_model": "universal-streaming-english", "format_turns": True})
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.claimed: set = set()
+        self.replacements: dict = {}  # id(original node) -> new node
+
+    # --- analysis -------------------------------------------------------------------------
+    def _consider(self, node) -> None:
+        if id(node) in self.claimed:
+            return
+        constants = self.facts.constants
+        if not mentions_endpoint(node, constants):
+            return
+        self.claimed |= subtree_ids(node)
+        ancestors = self.context.ancestors
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        if is_docstring_like(statement, node) or in_text_output(ancestors):
+            return
+        endpoint = parse_endpoint(node, constants)
+        if endpoint is None:
+            return
+        self.facts.is_streaming_client = True
+        self._learn_facts(endpoint)
+        if endpoint.version == 2:
+            self._plan_v2_rewrite(node, endpoint)
+
+    collect_SimpleString = _consider
+    collect_FormattedString = _consider
+    collect_ConcatenatedString = _consider
+
+    def collect_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Add):
+            self._consider(node)
+
+    def _learn_facts(self, endpoint: Endpoint) -> None:
+        rate = endpoint.param("sample_rate")
+        if rate is not None:
+            value = literal_value(rate.value, self.facts.constants)
+            if isinstance(value, int):
+                self.facts.sample_rate = value
+        if endpoint.version == 2:
+            self.facts.format_turns = True
+        elif self.facts.format_turns is None:
+            turns = endpoint.param("format_turns")
+            self.facts.format_turns = bool(turns and literal_value(turns.value, self.facts.constants) in (True, "true", "True"))
+
+    def _plan_v2_rewrite(self, node, endpoint: Endpoint) -> None:
+        if endpoint.suffix:
+            self.note(node, "v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead")
+            return
+        quote = string_quote(node) if not isinstance(node, cst.BinaryOperation) else '"'
+        if not endpoint.params and endpoint.urlencode_call is None and not endpoint.opaque:
+            # The bare endpoint (a base constant): its query is added where it is used.
+            self.replacements[id(node)] = _replace_endpoint_text(node)
+        elif endpoint.params_dict is not None or (endpoint.urlencode_call is not None and not endpoint.params):
+            # The query is already urlencode(...): swap the endpoint text, edit the dict in place.
+            self.replacements[id(node)] = _replace_endpoint_text(node)
+            if endpoint.params_dict is not None:
+                self.replacements[id(endpoint.params_dict)] = self._migrated_dict(endpoint, node)
+            else:
+                self.note(node, "check the parameters passed to urlencode(): v3 drops word_boost and wants format_turns=True")
+        elif endpoint.opaque:
+            self.replacements[id(node)] = _replace_endpoint_text(node)
+            self.note(node, "the query string is built in a way migrate-stt cannot read; check its parameters against v3 (sample_rate, encoding, format_turns, keyterms_prompt)")
+        else:
+            base = endpoint.base_name if endpoint.base_name is not None else None
+            params = self._migrated_params(endpoint, node)
+            encoded = cst.Call(cst.Name(self._urlencode_name()), args=[cst.Arg(params)])
+            if base is None:
+                replacement = cst.BinaryOperation(string_literal(V3_ENDPOINT + "?", quote), cst.Add(), encoded)
+            else:
+                replacement = cst.BinaryOperation(
+                    cst.BinaryOperation(base, cst.Add(), string_literal("?", quote)), cst.Add(), encoded
+                )
+            self.replacements[id(node)] = replacement
+        self.applied()
+
+    def _urlencode_name(self) -> str:
+        for local, qualified in self.facts.imported_names.items():
+            if qualified == "urllib.parse.urlencode":
+                return local
+        self.context.add_import("urllib.parse", "urlencode")
+        return "urlencode"
+
+    def _migrated_params(self, endpoint: Endpoint, node) -> cst.Dict:
+        elements = []
+        for param in self._kept(endpoint, node):
+            elements.append(cst.DictElement(string_literal(param[0]), param[1]))
+        return cst.Dict(elements)
+
+    def _migrated_dict(self, endpoint: Endpoint, node) -> cst.Dict:
+        dictionary = endpoint.params_dict
+        quote = string_quote(dictionary.elements[0].key) if dictionary.elements else '"'
+        kept = {key for key, _ in self._kept(endpoint, node, notes=True)}
+        elements = []
+        for element in dictionary.elements:
+            key = literal_value(element.key, {}) if isinstance(element, cst.DictElement) else None
+            if key is None:
+                elements.append(element)
+            elif key in RENAMED_PARAMETERS:
+                elements.append(element.with_changes(key=string_literal(RENAMED_PARAMETERS[key], quote)))
+            elif key in kept:
+                elements.append(element)
+        present = {param.key for param in endpoint.params}
+        for key, value in ADDED_PARAMETERS:
+            if key not in present:
+                elements.append(cst.DictElement(string_literal(key, quote), _literal(value, quote)))
+        return dictionary.with_changes(elements=_with_layout(dictionary, elements))
+
+    def _kept(self, endpoint: Endpoint, node, notes: bool = True) -> list:
+        """(key, value) pairs for v3, with notes for what changed; ADDED_PARAMETERS last."""
+        kept, dropped = [], []
+        for param in endpoint.params:
+            if param.key in RENAMED_PARAMETERS:
+                new_key = RENAMED_PARAMETERS[param.key]
+                kept.append((new_key, param.value))
+                self.note(node, f"{param.key} became {new_key}: v3 takes at most 100 terms of at most 50 characters each and boosts differently; review the list")
+            elif param.key in KEPT_PARAMETERS or param.key in V3_PARAMETERS:
+                kept.append((param.key, param.value))
+            else:
+                dropped.append(param.key)
+        if dropped:
+            reasons = "; ".join(f"{key}: {DROPPED_PARAMETERS.get(key, 'not a v3 parameter')}" for key in dropped)
+            self.note(node, f"dropped query parameter(s) with no v3 meaning ({reasons})")
+        present = {key for key, _ in kept}
+        for key, value in ADDED_PARAMETERS:
+            if key not in present:
+                kept.append((key, _literal(value, '"')))
+        return kept
+
+    # --- rewrite --------------------------------------------------------------------------
+    def _rewrite(self, original, updated):
+        return self.replacements.get(id(original), updated)
+
+    rewrite_SimpleString = _rewrite
+    rewrite_FormattedString = _rewrite
+    rewrite_ConcatenatedString = _rewrite
+    rewrite_BinaryOperation = _rewrite
+    rewrite_Dict = _rewrite
+
+
+def _literal(value, quote: str) -> cst.BaseExpression:
+    if isinstance(value, bool):
+        return cst.Name("True" if value else "False")
+    return string_literal(str(value), quote)
+
+
+def _with_layout(dictionary: cst.Dict, elements: list) -> list:
+    """Commas as the original dict had them: one element per line stays one per line."""
+    if not elements:
+        return elements
+    original = dictionary.elements
+    between = original[0].comma if len(original) > 1 else cst.MaybeSentinel.DEFAULT
+    trailing = original[-1].comma if original else cst.MaybeSentinel.DEFAULT
+    if isinstance(between, cst.Comma) and isinstance(trailing, cst.MaybeSentinel) and "\n" in cst.Module([]).code_for_node(between):
+        trailing = between  # a multi-line dict gets a trailing comma on its new last line
+    commas = [between] * (len(elements) - 1) + [trailing]
+    return [element.with_changes(comma=comma) for element, comma in zip(elements, commas)]
+
+
+class _EndpointText(cst.CSTTransformer):
+    """Swap the v2 endpoint for the v3 one inside string pieces, nothing else."""
+
+    def leave_SimpleString(self, original, updated):
+        return updated.with_changes(value=updated.value.replace(V2_ENDPOINT, V3_ENDPOINT))
+
+    def leave_FormattedStringText(self, original, updated):
+        return updated.with_changes(value=updated.value.replace(V2_ENDPOINT, V3_ENDPOINT))
+
+
+def _replace_endpoint_text(node):
+    return node.visit(_EndpointText())

@@ -1,0 +1,319 @@
+"""STT003: v2 message types and fields become their v3 names, finals fire once per turn.
+
+v3 renames the envelope (``message_type`` -> ``type``, ``SessionBegins`` -> ``Begin``,
+``SessionTerminated`` -> ``Termination``, ``session_id`` -> ``id``, ``text`` ->
+``transcript``) and has no final/partial message types: both are ``Turn`` messages, and a
+turn is final when ``end_of_turn`` is true. With ``format_turns`` on (STT001 turns it on),
+the service may send the end of a turn twice, unformatted then formatted, so a final is
+``end_of_turn and turn_is_formatted``: it fires once per turn in both documented modes.
+Reading ``text`` from every message becomes ``.get("transcript", "")`` so that ``Begin``
+and ``Termination`` (which carry no transcript) no longer raise KeyError. A dispatch on the
+message type gains a ``Termination`` branch that prints the session statistics, and the
+``json.loads`` of the message is guarded against malformed JSON, as the migration guide
+does. Only variables bound to ``json.loads(...)`` in files that talk to AssemblyAI are
+touched.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
+from migrator.protocol import MESSAGE_TYPES
+from migrator.rules.base import Rule
+from migrator.syntax import dotted_name, string_literal, string_quote, string_value
+
+_TRANSCRIPT_TYPES = ("PartialTranscript", "FinalTranscript")
+
+
+class MessageFields(Rule):
+    code = "STT003"
+    name = "message-fields"
+    summary = "message_type/SessionBegins/PartialTranscript/FinalTranscript/text -> type/Begin/Turn/transcript"
+    markers = (b"message_type", b"SessionBegins", b"PartialTranscript", b"FinalTranscript", b"SessionTerminated")
+    example_before = '''
+        def on_message(ws, message):
+            transcript = json.loads(message)
+            if transcript["message_type"] == "FinalTranscript":
+                print(transcript["text"])
+    '''
+    example_after = '''
+        def on_message(ws, message):
+            try:
+                transcript = json.loads(message)
+            except json.JSONDecodeError as error:
+                print(f"Error decoding message: {error}")
+                return
+            if transcript["type"] == "Turn" and transcript.get("end_of_turn") and transcript.get("turn_is_formatted"):
+                print(transcript.get("transcript", ""))
+            elif transcript["type"] == "Termination":
+                print(f"Session terminated: {transcript.get('audio_duration_seconds')} s of audio, {transcript.get('session_duration_seconds')} s of session")
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.scopes = MessageScopes()
+        self.replacements: dict = {}  # id(original) -> new node
+        self.dispatch_heads: dict = {}  # id(head If) -> (type expression, message expression)
+        self.touched_scopes: set = set()
+        self.loads_statements: dict = {}  # id(statement) -> (scope id, "return"/"continue")
+        self.pending_notes: list = []
+
+    # --- analysis -------------------------------------------------------------------------
+    def collect_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        self.scopes.bind(self.context, target, node.value, self.facts)
+        if is_json_loads(node.value, self.facts) and isinstance(target, cst.Name):
+            self._remember_loads(node)
+
+    def _remember_loads(self, node: cst.Assign) -> None:
+        exit_statement = None
+        for ancestor in reversed(self.context.ancestors[:-1]):
+            if isinstance(ancestor, cst.Try):
+                return  # the user already handles errors around it
+            if isinstance(ancestor, (cst.For, cst.While)):
+                exit_statement = "continue"
+                break
+            if isinstance(ancestor, cst.FunctionDef):
+                exit_statement = "return"
+                break
+        if exit_statement is None:
+            return
+        statement = self.context.statement_stack[-1]
+        self.loads_statements[id(statement)] = (MessageScopes.scope_key(self.context), exit_statement)
+
+    def collect_Subscript(self, node: cst.Subscript) -> None:
+        key = key_of(node)
+        if key is None or self.scopes.message_of(self.context, node, self.facts) is None:
+            return
+        parent = self.context.parent()
+        if isinstance(parent, (cst.AssignTarget, cst.Del)) or (isinstance(parent, cst.AugAssign) and parent.target is node):
+            return
+        if key == "message_type":
+            self._replace(node, node.with_changes(slice=[_index_with(node.slice[0], "type")]))
+        elif key == "session_id":
+            self._replace(node, node.with_changes(slice=[_index_with(node.slice[0], "id")]))
+        elif key == "text":
+            quote = _quote_of_key(node)
+            self._replace(node, cst.Call(
+                cst.Attribute(node.value, cst.Name("get")),
+                args=[cst.Arg(string_literal("transcript", quote)), cst.Arg(string_literal("", quote))],
+            ))
+
+    def collect_Call(self, node: cst.Call) -> None:
+        key = key_of(node)
+        if key not in ("message_type", "session_id", "text") or self.scopes.message_of(self.context, node, self.facts) is None:
+            return
+        new_key = {"message_type": "type", "session_id": "id", "text": "transcript"}[key]
+        first = node.args[0]
+        quote = string_quote(first.value)
+        self._replace(node, node.with_changes(args=[first.with_changes(value=string_literal(new_key, quote)), *node.args[1:]]))
+
+    def collect_Comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) != 1:
+            return
+        target = node.comparisons[0]
+        left, right, operator = node.left, target.comparator, target.operator
+        if isinstance(operator, (cst.In, cst.NotIn)):
+            self._membership(node, left, right)
+            return
+        if not isinstance(operator, (cst.Equal, cst.NotEqual)):
+            return
+        literal, other, literal_first = (left, right, True) if string_value(left) in MESSAGE_TYPES else (right, left, False)
+        v2_type = string_value(literal)
+        if v2_type not in MESSAGE_TYPES:
+            return
+        message = self.scopes.type_source(self.context, other, self.facts)
+        if message is None:
+            self.pending_notes.append((literal, f"'{v2_type}' is a v2 message type: v3 sends {MESSAGE_TYPES[v2_type]}" + (" with end_of_turn" if v2_type in _TRANSCRIPT_TYPES else "")))
+            return
+        quote = string_quote(literal)
+        self._note_head(other, message)
+        final = v2_type == "FinalTranscript"
+        parent = self.context.parent()
+        is_test = isinstance(parent, (cst.If, cst.While)) and parent.test is node
+
+        def plan(updated: cst.Comparison):
+            target = updated.comparisons[0]
+            new_literal = string_literal(MESSAGE_TYPES[v2_type], quote)
+            renamed = updated.with_changes(
+                left=new_literal if literal_first else updated.left,
+                comparisons=[target.with_changes(comparator=target.comparator if literal_first else new_literal)],
+            )
+            if v2_type not in _TRANSCRIPT_TYPES:
+                return renamed
+            if isinstance(operator, cst.NotEqual):
+                # ``x != "Turn" and ...`` would be wrong: negate the whole test instead.
+                renamed = renamed.with_changes(comparisons=[renamed.comparisons[0].with_changes(operator=cst.Equal())])
+            combined = _and([renamed, *self._turn_conditions(message, final, quote)])
+            if isinstance(operator, cst.NotEqual):
+                return cst.UnaryOperation(cst.Not(), _parenthesized(combined))
+            return combined if is_test else _parenthesized(combined)
+
+        self._replace(node, plan)
+
+    def _turn_conditions(self, message, final: bool, quote: str) -> list:
+        def read(field: str) -> cst.Call:
+            return cst.Call(cst.Attribute(message, cst.Name("get")), args=[cst.Arg(string_literal(field, quote))])
+
+        if not final:
+            return [cst.UnaryOperation(cst.Not(), read("end_of_turn"))]
+        if self.facts.format_turns is None:
+            self.note(message, "a final is end_of_turn; if this connection sets format_turns, also require turn_is_formatted or each turn arrives twice")
+        if self.facts.format_turns:
+            return [read("end_of_turn"), read("turn_is_formatted")]
+        return [read("end_of_turn")]
+
+    def _membership(self, node: cst.Comparison, left, right) -> None:
+        if string_value(left) == "message_type" and self.scopes.is_message(self.context, right, self.facts):
+            self._replace(node, node.with_changes(left=string_literal("type", string_quote(left))))
+            return
+        if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+            return
+        names = [string_value(element.value) for element in right.elements]
+        if not any(name in MESSAGE_TYPES for name in names):
+            return
+        if self.scopes.type_source(self.context, left, self.facts) is None or (
+            any(name in _TRANSCRIPT_TYPES for name in names) and not all(name in names for name in _TRANSCRIPT_TYPES)
+        ):
+            self.pending_notes.append((node, "v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination"))
+            return
+        seen, elements = set(), []
+        for element, name in zip(right.elements, names):
+            new_name = MESSAGE_TYPES.get(name, name)
+            if new_name in seen:
+                continue
+            seen.add(new_name)
+            value = string_literal(new_name, string_quote(element.value)) if name in MESSAGE_TYPES else element.value
+            elements.append(element.with_changes(value=value))
+        if isinstance(right, cst.Tuple) and len(elements) == 1:
+            elements = [elements[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace("")))]
+        else:
+            elements[-1] = elements[-1].with_changes(comma=right.elements[-1].comma)
+        self._replace(node, node.with_changes(comparisons=[node.comparisons[0].with_changes(comparator=right.with_changes(elements=elements))]))
+        self._note_head(left, self.scopes.type_source(self.context, left, self.facts))
+
+    def _note_head(self, type_expression, message) -> None:
+        """Remember the ``if`` chain that dispatches on the type, for the Termination branch."""
+        for ancestor in reversed(self.context.ancestors):
+            if isinstance(ancestor, cst.If):
+                head = ancestor
+            elif isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)):
+                break
+        else:
+            return
+        # Walk up through elif links to the first ``if`` of the chain.
+        chain_head = head
+        ancestors = self.context.ancestors
+        index = ancestors.index(head)
+        while index > 0 and isinstance(ancestors[index - 1], cst.If) and ancestors[index - 1].orelse is ancestors[index]:
+            index -= 1
+            chain_head = ancestors[index]
+        self.dispatch_heads.setdefault(id(chain_head), (type_expression, message))
+
+    def _replace(self, original, new) -> None:
+        self.replacements[id(original)] = new
+        self.touched_scopes.add(MessageScopes.scope_key(self.context))
+
+    # --- rewrite --------------------------------------------------------------------------
+    def _active(self) -> bool:
+        return self.facts.is_streaming_client
+
+    def _rewrite(self, original, updated):
+        if not self._active():
+            return updated
+        replacement = self.replacements.get(id(original))
+        if replacement is None:
+            return updated
+        self.applied()
+        if callable(replacement):
+            return replacement(updated)
+        return _carry_parentheses(original, replacement)
+
+    rewrite_Subscript = _rewrite
+    rewrite_Call = _rewrite
+    rewrite_Comparison = _rewrite
+
+    def rewrite_If(self, original: cst.If, updated: cst.If):
+        head = self.dispatch_heads.get(id(original))
+        if head is None or not self._active() or _chain_mentions(updated, "Termination"):
+            return updated
+        type_expression, message = head
+        if not isinstance(message, cst.Name):
+            return updated
+        renamed = self.replacements.get(id(type_expression), type_expression)
+        type_code = cst.Module([]).code_for_node(renamed)
+        name = message.value
+        branch = cst.parse_statement(
+            f'if {type_code} == "Termination":\n'
+            f'    print(f"Session terminated: {{{name}.get(\'audio_duration_seconds\')}} s of audio, '
+            f'{{{name}.get(\'session_duration_seconds\')}} s of session")\n'
+        )
+        self.applied()
+        return _append_elif(updated, branch)
+
+    def rewrite_SimpleStatementLine(self, original, updated):
+        plan = self.loads_statements.get(id(original))
+        if plan is None or not self._active() or plan[0] not in self.touched_scopes:
+            return updated
+        json_name = next((local for local, module in self.facts.module_aliases.items() if module == "json"), None)
+        error_type = f"{json_name}.JSONDecodeError" if json_name else "ValueError"
+        handler = cst.parse_statement(
+            f"try:\n    pass\nexcept {error_type} as error:\n"
+            f'    print(f"Error decoding message: {{error}}")\n    {plan[1]}\n'
+        )
+        self.applied()
+        return handler.with_changes(
+            body=handler.body.with_changes(body=[updated.with_changes(leading_lines=())]),
+            leading_lines=updated.leading_lines,
+        )
+
+    def rewrite_Module(self, original, updated):
+        if self._active():
+            for node, message in self.pending_notes:
+                self.note(node, message)
+        return updated
+
+
+def _index_with(element: cst.SubscriptElement, key: str) -> cst.SubscriptElement:
+    old = element.slice.value
+    return element.with_changes(slice=cst.Index(string_literal(key, string_quote(old))))
+
+
+def _quote_of_key(node: cst.Subscript) -> str:
+    return string_quote(node.slice[0].slice.value)
+
+
+def _and(conditions: list):
+    result = conditions[0]
+    for condition in conditions[1:]:
+        result = cst.BooleanOperation(result, cst.And(), condition)
+    return result
+
+
+def _parenthesized(node):
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def _carry_parentheses(original, replacement):
+    if getattr(original, "lpar", None) and not getattr(replacement, "lpar", None) and hasattr(replacement, "lpar"):
+        return replacement.with_changes(lpar=original.lpar, rpar=original.rpar)
+    return replacement
+
+
+def _chain_mentions(node: cst.If, word: str) -> bool:
+    current = node
+    while isinstance(current, cst.If):
+        if word in cst.Module([]).code_for_node(current.test):
+            return True
+        current = current.orelse
+    return False
+
+
+def _append_elif(node: cst.If, branch: cst.If) -> cst.If:
+    if node.orelse is None:
+        return node.with_changes(orelse=branch)
+    if isinstance(node.orelse, cst.Else):
+        return node.with_changes(orelse=branch.with_changes(orelse=node.orelse))
+    return node.with_changes(orelse=_append_elif(node.orelse, branch))
