@@ -46,6 +46,13 @@ class ScriptFacts:
     sample_rate: Optional[int] = None
     #: The script already sends a termination message (v2 or v3 form).
     sends_terminate: bool = False
+    #: websocket-client structure (``migrator.websocket_app.Session``), set by its collector.
+    session: object = None
+    #: How the migrated script names its stop event and audio thread (STT005), if it has them.
+    stop_event: Optional[str] = None
+    audio_thread: Optional[str] = None
+    #: Names the script calls ``.close()``/``.stop_stream()`` on (so cleanup is not doubled).
+    closed_streams: set = field(default_factory=set)
 
     def client_library(self) -> Optional[str]:
         """The websocket library the script uses, by its imports."""
@@ -85,9 +92,11 @@ class MigrationContext:
     def drop_import_if_unused(self, module: str) -> None:
         self.imports_to_drop.add(module)
 
-    def note(self, node: cst.CSTNode, code: str, message: str) -> None:
-        """Leave ``# migrate-stt(CODE): message`` above the statement holding ``node``."""
-        statement = self.statement_stack[-1] if self.statement_stack else None
+    def note(self, node: cst.CSTNode, code: str, message: str, statement=None) -> None:
+        """Leave ``# migrate-stt(CODE): message`` above the statement holding ``node``
+        (the one being walked, unless ``statement`` names it)."""
+        if statement is None and self.statement_stack:
+            statement = self.statement_stack[-1]
         self._notes.append((node, statement, code, message))
 
     # --- read by the engine -------------------------------------------------------------

@@ -17,6 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrator import imports
 from migrator.facts import FactCollector
+from migrator.websocket_app import SessionCollector
 from migrator.context import MigrationContext, Note, note_comment
 from migrator.rules import all_rules, select_rules
 
@@ -89,7 +90,9 @@ def migrate_source(
 
     context = MigrationContext(path)
     rules = [rule_class(context) for rule_class in rule_classes]
-    module.visit(_AnalysisWalk(context, [FactCollector(context), *rules]))
+    module.visit(_AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules]))
+    for rule in rules:
+        rule.finish_analysis()
     migrated_module = module.visit(_RewriteWalk(context, rules))
     migrated_module = imports.apply(migrated_module, context)
     migrated = migrated_module.bytes
@@ -101,11 +104,16 @@ def migrate_source(
 
 
 def _dispatch_table(rules: list, prefix: str) -> dict:
+    """Node type name -> the rules' hooks for it, in rule order."""
     table: dict = {}
     for rule in rules:
         for attribute in dir(type(rule)):
-            if attribute.startswith(prefix):
-                table.setdefault(attribute[len(prefix):], []).append(getattr(rule, attribute))
+            if not attribute.startswith(prefix):
+                continue
+            node_type = attribute[len(prefix):]
+            if node_type.startswith("leave_"):
+                continue  # collect_leave_X belongs to the leave table
+            table.setdefault(node_type, []).append(getattr(rule, attribute))
     return table
 
 
@@ -114,6 +122,7 @@ class _AnalysisWalk(cst.CSTVisitor):
         super().__init__()
         self.context = context
         self.hooks = _dispatch_table(rules, "collect_")
+        self.leave_hooks = _dispatch_table(rules, "collect_leave_")
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         _enter(self.context, node)
@@ -122,6 +131,8 @@ class _AnalysisWalk(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
+        for hook in self.leave_hooks.get(type(original_node).__name__, ()):
+            hook(original_node)
         _leave(self.context, original_node)
 
 

@@ -38,12 +38,21 @@ class FactCollector:
 
     def collect_Assign(self, node: cst.Assign) -> None:
         scope = self.context.scope_stack
-        if scope and not (len(scope) == 1 and isinstance(scope[0], cst.ClassDef)):
-            return
-        prefix = "self." if scope else ""
+        at_module = not scope
+        in_class_body = len(scope) == 1 and isinstance(scope[0], cst.ClassDef)
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self.facts.constants[prefix + target.target.value] = node.value
+            name = dotted_name(target.target)
+            if isinstance(target.target, cst.Name) and (at_module or in_class_body):
+                self.facts.constants[("self." if in_class_body else "") + name] = node.value
+            elif name.startswith("self.") and name.count(".") == 1 and self.context.current_class is not None:
+                # Attributes set in methods (``self.stream = p.open(...)``) count as the instance's constants.
+                self.facts.constants.setdefault(name, node.value)
+
+    def collect_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("close", "stop_stream"):
+            name = dotted_name(node.func.value)
+            if name:
+                self.facts.closed_streams.add(name)
 
     def collect_SimpleString(self, node: cst.SimpleString) -> None:
         if self.facts.is_streaming_client:

@@ -36,8 +36,11 @@ class Rule:
     def applied(self) -> None:
         self.context.mark_applied(self.code)
 
-    def note(self, node, message: str) -> None:
-        self.context.note(node, self.code, message)
+    def note(self, node, message: str, statement=None) -> None:
+        self.context.note(node, self.code, message, statement)
+
+    def finish_analysis(self) -> None:
+        """Called once after the analysis walk, when every fact about the file is known."""
 
     @classmethod
     def explanation(cls) -> str:

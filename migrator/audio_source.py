@@ -1,0 +1,67 @@
+"""Recognising the pyaudio capture in a script: ``PyAudio().open(...)`` calls, the
+stream variables they are bound to, and the chunk size they read."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from migrator.endpoint_url import literal_value
+from migrator.syntax import dotted_name, keyword
+
+_OPEN_KEYWORDS = ("frames_per_buffer", "input", "rate")
+
+
+def is_audio_open(node) -> bool:
+    """``<pyaudio instance>.open(format=..., rate=..., input=True, frames_per_buffer=...)``."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "open"
+        and sum(keyword(node, name) is not None for name in _OPEN_KEYWORDS) >= 2
+    )
+
+
+def audio_stream_of(node, constants: dict) -> Optional[cst.Call]:
+    """The ``open(...)`` call behind a stream expression (``stream``, ``self.stream``)."""
+    name = dotted_name(node)
+    value = constants.get(name) if name else None
+    return value if is_audio_open(value) else None
+
+
+def evaluate(node, constants: dict, depth: int = 0):
+    """A number for simple arithmetic over literals and constants, else None."""
+    if depth > 8:
+        return None
+    value = literal_value(node, constants)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(node, cst.Float):
+        return float(node.value)
+    name = dotted_name(node)
+    if name and name in constants:
+        return evaluate(constants[name], constants, depth + 1)
+    if isinstance(node, cst.BinaryOperation):
+        left = evaluate(node.left, constants, depth + 1)
+        right = evaluate(node.right, constants, depth + 1)
+        if left is None or right is None:
+            return None
+        operator = node.operator
+        try:
+            if isinstance(operator, cst.Multiply):
+                return left * right
+            if isinstance(operator, cst.Divide):
+                return left / right
+            if isinstance(operator, cst.FloorDivide):
+                return left // right
+            if isinstance(operator, cst.Add):
+                return left + right
+            if isinstance(operator, cst.Subtract):
+                return left - right
+        except ZeroDivisionError:
+            return None
+        return None
+    if isinstance(node, cst.Call) and dotted_name(node.func) in ("int", "round") and len(node.args) == 1:
+        inner = evaluate(node.args[0].value, constants, depth + 1)
+        return None if inner is None else int(round(inner)) if dotted_name(node.func) == "round" else int(inner)
+    return None

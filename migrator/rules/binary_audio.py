@@ -1,0 +1,250 @@
+"""STT004: base64 JSON audio becomes binary frames of 50 ms.
+
+v3 takes audio only as binary WebSocket frames; a v2 ``{"audio_data": <base64>}`` text
+message closes the session with 3006. The read -> ``base64.b64encode(...).decode()`` ->
+``json.dumps({"audio_data": ...})`` -> ``send`` chain collapses into one binary send of the
+raw bytes (``ws.send(data, websocket.ABNF.OPCODE_BINARY)`` for websocket-client, plain
+``send(bytes)`` for websockets, ``send_bytes`` for aiohttp), and ``base64`` is dropped
+when nothing else uses it. Base64 text that arrives from elsewhere (a browser) is decoded
+before sending. v3 also wants 50-1000 ms of audio per message and recommends 50 ms, so a
+literal pyaudio chunk size becomes 50 ms at the known sample rate (800 frames at 16 kHz),
+as the migration guide does; a computed one outside 50-1000 ms gets a note. Reads from
+the microphone get ``exception_on_overflow=False`` so a slow consumer drops audio instead
+of killing the sender thread.
+"""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
+from migrator.endpoint_url import literal_value
+from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
+from migrator.rules.base import Rule
+from migrator.syntax import call_name, dotted_name, keyword, string_value
+
+_SEND_METHODS = ("send", "send_str", "send_text", "send_json")
+
+
+def _is_json_dumps(node, facts) -> bool:
+    name = call_name(node)
+    if name.endswith(".dumps"):
+        return facts.module_aliases.get(name.rsplit(".", 1)[0]) == "json"
+    return facts.imported_names.get(name) == "json.dumps"
+
+
+def _audio_value(node):
+    """``V`` of a ``{"audio_data": V}`` dict, else None."""
+    if isinstance(node, cst.Dict) and len(node.elements) == 1:
+        element = node.elements[0]
+        if isinstance(element, cst.DictElement) and string_value(element.key) == "audio_data":
+            return element.value
+    return None
+
+
+def _b64_source(node, facts):
+    """``R`` of ``base64.b64encode(R)[.decode(...)]`` (optionally inside ``str()``), else None."""
+    if isinstance(node, cst.Call) and call_name(node) == "str" and len(node.args) == 1:
+        node = node.args[0].value
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "decode":
+        node = node.func.value
+    if isinstance(node, cst.Call) and call_name(node).endswith("b64encode") and node.args:
+        return node.args[0].value
+    return None
+
+
+def _unwrap_str(node):
+    if isinstance(node, cst.Call) and call_name(node) == "str" and len(node.args) == 1:
+        return node.args[0].value
+    return node
+
+
+def _send_call(statement):
+    """The ``X.send(arg)`` call (awaited or not) a statement consists of, else None."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    value = small.value if isinstance(small, cst.Expr) else None
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _SEND_METHODS:
+        return value
+    return None
+
+
+def _mentions(statement, name: str) -> int:
+    return len(re.findall(rf"(?<![\w.]){re.escape(name)}\b", cst.Module([]).code_for_node(statement)))
+
+
+class BinaryAudio(Rule):
+    code = "STT004"
+    name = "binary-audio"
+    summary = "base64 JSON audio_data -> binary frames; chunk size -> 50 ms"
+    markers = (b"audio_data", b"frames_per_buffer")
+    example_before = '''
+        data = stream.read(FRAMES_PER_BUFFER)
+        data = base64.b64encode(data).decode("utf-8")
+        json_data = json.dumps({"audio_data": str(data)})
+        ws.send(json_data)
+    '''
+    example_after = '''
+        data = stream.read(FRAMES_PER_BUFFER, exception_on_overflow=False)
+        ws.send(data, websocket.ABNF.OPCODE_BINARY)
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.removed: set = set()  # ids of statements to delete
+        self.sends: dict = {}  # id(send call) -> raw audio expression
+        self.chunks: list = []  # (open call, frames expression)
+        self.reads: set = set()  # ids of stream.read calls to make overflow-tolerant
+        self.chunk_literals: dict = {}  # id(Integer) -> rate expression
+
+    # --- analysis -------------------------------------------------------------------------
+    def collect_Call(self, node: cst.Call) -> None:
+        if is_audio_open(node):
+            self.chunks.append((node, self.context.statement_stack[-1]))
+            return
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "read" and node.args:
+            if audio_stream_of(node.func.value, self.facts.constants) is not None and keyword(node, "exception_on_overflow") is None:
+                self.reads.add(id(node))
+            return
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "send_json" and node.args:
+            value = _audio_value(node.args[0].value)
+            if value is not None:
+                self.sends[id(node)] = self._raw(value)
+            return
+        if not (_is_json_dumps(node, self.facts) and node.args):
+            return
+        value = _audio_value(node.args[0].value)
+        if value is None:
+            return
+        parent, grandparent = self.context.parent(1), self.context.parent(2)
+        if isinstance(parent, cst.Arg) and isinstance(grandparent, cst.Call) and isinstance(grandparent.func, cst.Attribute) and grandparent.func.attr.value in _SEND_METHODS:
+            self.sends[id(grandparent)] = self._raw(value, self._block_context())
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            self._plan_chain(parent.targets[0].target.value, value)
+        else:
+            self.note(node, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
+
+    def _block_context(self):
+        statement = self.context.statement_stack[-1]
+        block = self.context.ancestors[self.context.ancestors.index(statement) - 1]
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)) or statement not in body:
+            return None
+        return list(body), list(body).index(statement)
+
+    def _raw(self, value, block=None):
+        """The raw audio bytes behind a base64 value; plans removal of the encoding step."""
+        source = _b64_source(value, self.facts)
+        if source is not None:
+            return source
+        value = _unwrap_str(value)
+        if isinstance(value, cst.Name) and block is not None:
+            body, index = block
+            for position in range(index - 1, -1, -1):
+                statement = body[position]
+                if _assigns(statement, value.value):
+                    source = _b64_source(statement.body[0].value, self.facts)
+                    later_uses = sum(_mentions(other, value.value) for other in body[position + 1:index])
+                    if source is not None and later_uses == 0:
+                        self.removed.add(id(statement))
+                        self.context.drop_import_if_unused("base64")
+                        return source
+                    break
+        # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
+        return cst.parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(value)})")
+
+    def _plan_chain(self, json_name: str, value) -> None:
+        block = self._block_context()
+        if block is None:
+            return
+        body, index = block
+        raw = self._raw(value, block)
+        for position in range(index + 1, len(body)):
+            statement = body[position]
+            send = _send_call(statement)
+            if send is not None and len(send.args) == 1 and dotted_name(send.args[0].value) == json_name:
+                others = sum(_mentions(other, json_name) for other in body[position + 1:])
+                if others == 0:
+                    self.removed.add(id(body[index]))
+                    self.sends[id(send)] = raw
+                    return
+                break
+        self.note(value, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
+
+    # --- rewrite --------------------------------------------------------------------------
+    def rewrite_SimpleStatementLine(self, original, updated):
+        if id(original) in self.removed:
+            self.applied()
+            return cst.RemoveFromParent()
+        return updated
+
+    def rewrite_Call(self, original, updated):
+        if id(original) in self.reads:
+            self.applied()
+            return updated.with_changes(args=[*_with_comma(updated.args), cst.Arg(cst.Name("False"), keyword=cst.Name("exception_on_overflow"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+        raw = self.sends.get(id(original))
+        if raw is None:
+            return updated
+        self.applied()
+        library = self.facts.client_library()
+        method = updated.func.attr.value
+        if library == "aiohttp" or method in ("send_str", "send_json"):
+            return updated.with_changes(func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)])
+        if library == "websocket":
+            alias = next((local for local, module in self.facts.module_aliases.items() if module == "websocket"), "websocket")
+            return updated.with_changes(args=[cst.Arg(raw), cst.Arg(cst.parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
+        return updated.with_changes(args=[cst.Arg(raw)])
+
+    def rewrite_Integer(self, original, updated):
+        rate = self.chunk_literals.get(id(original))
+        if rate is None:
+            return updated
+        frames = rate * CHUNK_MS // 1000
+        if int(original.value) == frames:
+            return updated
+        self.applied()
+        return updated.with_changes(value=str(frames))
+
+    def finish_analysis(self) -> None:
+        """Decide chunk sizes once the whole file (and the sample rate) is known."""
+        constants = self.facts.constants
+        for call, statement in self.chunks:
+            frames_arg = keyword(call, "frames_per_buffer")
+            if frames_arg is None:
+                continue
+            rate_arg = keyword(call, "rate")
+            rate = evaluate(rate_arg.value, constants) if rate_arg is not None else None
+            rate = rate or self.facts.sample_rate
+            frames_node = frames_arg.value
+            literal = constants.get(dotted_name(frames_node)) if dotted_name(frames_node) else frames_node
+            if isinstance(literal, cst.Integer) and isinstance(rate, int):
+                self.chunk_literals[id(literal)] = rate
+                continue
+            frames = evaluate(frames_node, constants)
+            if rate is None or frames is None:
+                self.note(frames_arg, statement=statement, message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)")
+                continue
+            duration = frames * 1000 / rate
+            if not MIN_CHUNK_MS <= duration <= MAX_CHUNK_MS:
+                self.note(frames_arg, statement=statement, message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms")
+
+
+def _assigns(statement, name: str) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Assign)
+        and len(statement.body[0].targets) == 1
+        and dotted_name(statement.body[0].targets[0].target) == name
+    )
+
+
+def _with_comma(args) -> list:
+    args = list(args)
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return args

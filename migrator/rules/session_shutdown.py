@@ -1,0 +1,164 @@
+"""STT007: the session ends with ``Terminate``, waits for ``Termination``, then cleans up.
+
+v3 is billed for as long as the socket stays open, and the last transcript of a session
+only arrives after the client sends ``{"type": "Terminate"}``. v2 scripts typically block
+in ``ws.run_forever()`` until Ctrl-C kills them mid-session. Where a script has no
+termination of its own, the blocking ``run_forever()`` moves to a daemon thread and the
+main thread waits for it, so that Ctrl-C sets the stop event, lets the audio thread
+finish its chunk, sends ``Terminate`` and waits (at most 5 s) for the server's
+``Termination`` and close; a ``finally`` block closes the socket and releases the pyaudio
+stream. This is the guide's final v3 script, except that it waits on the session rather
+than sleeping a fixed 5 s. In a class that runs ``run_forever`` in its own thread, the
+``close()`` of the socket is preceded by the same Terminate-and-wait.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.audio_source import is_audio_open
+from migrator.rules.base import Rule
+from migrator.syntax import dotted_name
+
+TERMINATE_TIMEOUT = 5
+
+
+class SessionShutdown(Rule):
+    code = "STT007"
+    name = "session-shutdown"
+    summary = "run_forever()/close() -> Ctrl-C sends Terminate, waits for Termination, cleans up in finally"
+    markers = (b"run_forever",)
+    example_before = '''
+        ws.run_forever()
+    '''
+    example_after = '''
+        ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
+        ws_thread.start()
+        try:
+            while ws_thread.is_alive():
+                ws_thread.join(timeout=0.1)
+        except KeyboardInterrupt:
+            stop_event.set()
+            if ws.sock and ws.sock.connected:
+                ws.send(json.dumps({"type": "Terminate"}))
+                ws_thread.join(timeout=5)  # until Termination arrives and the server closes
+        finally:
+            stop_event.set()
+            ws.close()
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.wrapped: dict = {}  # id(run_forever statement) -> app
+        self.before_close: dict = {}  # id(close statement) -> (app, terminate already sent)
+
+    def finish_analysis(self) -> None:
+        session = self.facts.session
+        for app in session.apps:
+            if app.target is None:
+                continue
+            runs = [(statement, block) for statement, block in app.blocking_runs if app.owner_class is None]
+            if runs and not self.facts.sends_terminate and not app.closes:
+                statement, _ = runs[0]
+                self.wrapped[id(statement)] = app
+            elif app.thread is not None and app.closes:
+                for statement, block in app.closes:
+                    self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
+            elif not self.facts.sends_terminate:
+                where = app.blocking_runs[0][0] if app.blocking_runs else None
+                self.note(app.call, 'v3 bills until the session ends: send {"type": "Terminate"} and wait for Termination before closing', statement=where)
+
+    @staticmethod
+    def _terminate_precedes(statement, block) -> bool:
+        body = list(getattr(block, "body", ()))
+        if statement not in body:
+            return False
+        index = body.index(statement)
+        if index == 0:
+            return False
+        previous = cst.Module([]).code_for_node(body[index - 1])
+        return "terminate_session" in previous or '"Terminate"' in previous or "'Terminate'" in previous
+
+    # --- rewrite --------------------------------------------------------------------------
+    def rewrite_SimpleStatementLine(self, original, updated):
+        app = self.wrapped.get(id(original))
+        if app is not None:
+            return self._wrap_run_forever(app, updated)
+        planned = self.before_close.get(id(original))
+        if planned is not None:
+            return self._terminate_before_close(*planned, updated)
+        return updated
+
+    def _json(self) -> str:
+        alias = next((local for local, module in self.facts.module_aliases.items() if module == "json"), None)
+        if alias is None:
+            self.context.add_import("json")
+            alias = "json"
+        return alias
+
+    def _wrap_run_forever(self, app, statement):
+        ws = app.target
+        call = statement.body[0].value
+        run = f"{ws}.run_forever" if not call.args else f"lambda: {cst.Module([]).code_for_node(call)}"
+        thread = "ws_thread"
+        stop, audio_thread = self.facts.stop_event, self.facts.audio_thread
+        json_name = self._json()
+        self.context.add_import("threading")
+        lines = [
+            f"{thread} = threading.Thread(target={run}, daemon=True)",
+            f"{thread}.start()",
+            "try:",
+            f"    while {thread}.is_alive():",
+            f"        {thread}.join(timeout=0.1)",
+            "except KeyboardInterrupt:",
+        ]
+        stop_lines = [f"{stop}.set()"] if stop else []
+        if audio_thread:
+            stop_lines += [f"if {audio_thread} is not None:", f"    {audio_thread}.join(timeout=1)"]
+        lines += [f"    {line}" for line in stop_lines]
+        lines += [
+            f"    if {ws}.sock and {ws}.sock.connected:",
+            f'        {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
+            f"        {thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes",
+            "finally:",
+        ]
+        lines += [f"    {line}" for line in stop_lines]
+        lines.append(f"    {ws}.close()")
+        lines += [f"    {line}" for line in self._audio_cleanup()]
+        block = cst.parse_module("\n".join(lines) + "\n").body
+        self.applied()
+        first = block[0].with_changes(leading_lines=statement.leading_lines)
+        return cst.FlattenSentinel([first, *block[1:]])
+
+    def _audio_cleanup(self) -> list:
+        """Release the module's pyaudio stream, unless the script already closes it."""
+        constants = self.facts.constants
+        for name, value in constants.items():
+            if "." in name or not is_audio_open(value):
+                continue
+            owner = dotted_name(value.func.value)
+            if name in self.facts.closed_streams:
+                return []
+            lines = [f"{name}.stop_stream()", f"{name}.close()"]
+            if owner in constants:
+                lines.append(f"{owner}.terminate()")
+            return lines
+        return []
+
+    def _terminate_before_close(self, app, terminate_sent: bool, statement):
+        ws, stop = app.target, self.facts.stop_event
+        indent_lines = []
+        if stop and not terminate_sent:
+            indent_lines.append(f"{stop}.set()")
+        if not terminate_sent:
+            json_name = self._json()
+            indent_lines += [
+                f"if {ws}.sock and {ws}.sock.connected:",
+                f'    {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
+                f"    {app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes",
+            ]
+        else:
+            indent_lines.append(f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes")
+        block = list(cst.parse_module("\n".join(indent_lines) + "\n").body)
+        block[0] = block[0].with_changes(leading_lines=statement.leading_lines)
+        self.applied()
+        return cst.FlattenSentinel([*block, statement.with_changes(leading_lines=())])

@@ -1,0 +1,149 @@
+"""The shape of a websocket-client script: its ``WebSocketApp``s, their callbacks,
+where ``run_forever`` runs and where the socket is closed. Collected once, in the
+analysis walk, for the rules that restructure the session (STT005, STT007)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from migrator.context import MigrationContext
+from migrator.syntax import call_name, dotted_name, keyword
+
+CALLBACKS = ("on_open", "on_message", "on_error", "on_close")
+
+
+@dataclass
+class App:
+    call: cst.Call
+    #: Where the app object lives: ``ws``, ``self.ws``...
+    target: Optional[str]
+    callbacks: dict = field(default_factory=dict)  # "on_close" -> expression
+    owner_class: Optional[cst.ClassDef] = None
+    #: ``T.run_forever(...)`` statements that block the thread they run in.
+    blocking_runs: list = field(default_factory=list)  # (statement, block body, in class?)
+    #: Name of the thread object whose target is ``T.run_forever``.
+    thread: Optional[str] = None
+    #: ``T.close()`` statements.
+    closes: list = field(default_factory=list)
+
+
+@dataclass
+class Session:
+    apps: list = field(default_factory=list)
+    functions: dict = field(default_factory=dict)  # module-level name -> FunctionDef
+    methods: dict = field(default_factory=dict)  # (id(ClassDef), name) -> FunctionDef
+    #: While-True loops that read or send audio: id -> (loop, owning class or None)
+    audio_loops: dict = field(default_factory=dict)
+
+    def app_for(self, name: str) -> Optional[App]:
+        for app in self.apps:
+            if app.target == name:
+                return app
+        return None
+
+    def resolve(self, app: App, expression) -> Optional[cst.FunctionDef]:
+        """The ``def`` a callback expression names, when it is in this file."""
+        name = dotted_name(expression)
+        if not name:
+            return None
+        if name.startswith("self.") and app.owner_class is not None:
+            return self.methods.get((id(app.owner_class), name[5:]))
+        return self.functions.get(name)
+
+
+class SessionCollector:
+    """Fills ``context.facts.session``; runs in the analysis walk next to FactCollector."""
+
+    code = ""
+
+    def __init__(self, context: MigrationContext) -> None:
+        self.context = context
+        self.session = Session()
+        context.facts.session = self.session
+        self.loops: list = []  # open While-True loops, innermost last
+
+    def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
+        scopes = self.context.scope_stack[:-1]  # the function itself is already pushed
+        if not scopes:
+            self.session.functions[node.name.value] = node
+        elif isinstance(scopes[-1], cst.ClassDef):
+            self.session.methods[(id(scopes[-1]), node.name.value)] = node
+
+    def collect_Call(self, node: cst.Call) -> None:
+        name = call_name(node)
+        if name.endswith("WebSocketApp"):
+            self._app(node)
+        elif name.endswith("run_forever") and isinstance(node.func, cst.Attribute):
+            self._run(node)
+        elif name.endswith("Thread"):
+            target = keyword(node, "target")
+            if target is not None and dotted_name(target.value).endswith(".run_forever"):
+                app = self.session.app_for(dotted_name(target.value)[: -len(".run_forever")])
+                assigned = self.context.parent(1)
+                if app is not None and isinstance(assigned, cst.Assign) and len(assigned.targets) == 1:
+                    app.thread = dotted_name(assigned.targets[0].target) or None
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "close" and not node.args:
+            app = self.session.app_for(dotted_name(node.func.value))
+            statement = self.context.statement_stack[-1]
+            if app is not None and _is_call_statement(statement, node):
+                app.closes.append((statement, self._block_of(statement)))
+        if self.loops and self._is_audio_call(node):
+            loop = self.loops[-1]
+            self.session.audio_loops[id(loop)] = (loop, self.context.current_class)
+
+    def collect_While(self, node: cst.While) -> None:
+        if isinstance(node.test, cst.Name) and node.test.value == "True":
+            self.loops.append(node)
+        else:
+            self.loops.append(None)
+
+    def collect_leave_While(self, node) -> None:
+        self.loops.pop()
+
+    def _is_audio_call(self, node: cst.Call) -> bool:
+        if self.loops[-1] is None or not isinstance(node.func, cst.Attribute):
+            return False
+        method = node.func.attr.value
+        if method == "read":
+            from migrator.audio_source import audio_stream_of
+
+            return audio_stream_of(node.func.value, self.context.facts.constants) is not None
+        if method in ("send", "send_bytes"):
+            code = cst.Module([]).code_for_node(node)
+            return "OPCODE_BINARY" in code or "audio_data" in code or method == "send_bytes"
+        return False
+
+    def _app(self, node: cst.Call) -> None:
+        assigned = self.context.parent(1)
+        target = None
+        if isinstance(assigned, cst.Assign) and len(assigned.targets) == 1:
+            target = dotted_name(assigned.targets[0].target) or None
+        callbacks = {}
+        for name in CALLBACKS:
+            arg = keyword(node, name)
+            if arg is not None:
+                callbacks[name] = arg.value
+        self.session.apps.append(App(node, target, callbacks, self.context.current_class))
+
+    def _run(self, node: cst.Call) -> None:
+        app = self.session.app_for(dotted_name(node.func.value))
+        statement = self.context.statement_stack[-1]
+        if app is None or not _is_call_statement(statement, node):
+            return
+        app.blocking_runs.append((statement, self._block_of(statement)))
+
+    def _block_of(self, statement):
+        ancestors = self.context.ancestors
+        block = ancestors[ancestors.index(statement) - 1]
+        return block
+
+
+def _is_call_statement(statement, call) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and statement.body[0].value is call
+    )
