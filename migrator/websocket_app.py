@@ -25,7 +25,7 @@ class App:
     blocking_runs: list = field(default_factory=list)  # (statement, block body, in class?)
     #: Name of the thread object whose target is ``T.run_forever``.
     thread: Optional[str] = None
-    #: ``T.close()`` statements.
+    #: ``T.close()`` statements: (statement, its block, the function/try around it).
     closes: list = field(default_factory=list)
 
 
@@ -88,7 +88,7 @@ class SessionCollector:
             app = self.session.app_for(dotted_name(node.func.value))
             statement = self.context.statement_stack[-1]
             if app is not None and _is_call_statement(statement, node):
-                app.closes.append((statement, self._block_of(statement)))
+                app.closes.append((statement, self._block_of(statement), self._container()))
         if self.loops and self._is_audio_call(node):
             loop = self.loops[-1]
             self.session.audio_loops[id(loop)] = (loop, self.context.current_class)
@@ -133,6 +133,13 @@ class SessionCollector:
         if app is None or not _is_call_statement(statement, node):
             return
         app.blocking_runs.append((statement, self._block_of(statement)))
+
+    def _container(self):
+        """The function or try statement around the node being visited (or the module)."""
+        for ancestor in reversed(self.context.ancestors):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Try, cst.Module)):
+                return ancestor
+        return None
 
     def _block_of(self, statement):
         ancestors = self.context.ancestors

@@ -184,17 +184,18 @@ class Session:
         self.ctx.log.append(self.record.frames, frame)
 
     def text_frame(self, text: str, payload: Any, parsed: bool, audio_ms: Optional[float] = None) -> ClientFrame:
+        if parsed and isinstance(payload, dict) and isinstance(payload.get("audio_data"), str):
+            # Keep records small: what matters is that audio came as JSON, not the samples.
+            payload = dict(payload, audio_data=f"<{len(payload['audio_data'])} base64 characters>")
         frame = ClientFrame(
             kind="text",
             size=len(text.encode("utf-8")),
             at=self.now(),
             audio_ms=audio_ms,
-            payload=payload if parsed and audio_ms is None else None,
+            payload=payload if parsed else None,
             text=None if parsed else text[:200],
             after_terminate=self.terminating,
         )
-        if audio_ms is not None:
-            frame.payload = {"audio_data": f"<{len(text)} base64 characters>"}
         self.record_frame(frame)
         return frame
 

@@ -7,6 +7,7 @@ one combined walk: methods named ``collect_<NodeType>(node)`` run in the analysi
 """
 from __future__ import annotations
 
+import sys
 import textwrap
 from typing import ClassVar
 
@@ -45,7 +46,8 @@ class Rule:
     @classmethod
     def explanation(cls) -> str:
         """The text behind ``--explain CODE``: docstring plus the example."""
-        doc = textwrap.dedent(cls.__doc__ or "").strip()
+        doc = textwrap.dedent(sys.modules[cls.__module__].__doc__ or "").strip()
+        doc = doc.split("\n", 1)[1].strip() if "\n" in doc else ""  # the first line repeats the summary
         parts = [f"{cls.code} {cls.name}: {cls.summary}", "", doc]
         if cls.example_before:
             parts += ["", "Before:", "", textwrap.indent(textwrap.dedent(cls.example_before).strip("\n"), "    ")]

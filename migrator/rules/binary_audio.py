@@ -99,7 +99,8 @@ class BinaryAudio(Rule):
         self.sends: dict = {}  # id(send call) -> raw audio expression
         self.chunks: list = []  # (open call, frames expression)
         self.reads: set = set()  # ids of stream.read calls to make overflow-tolerant
-        self.chunk_literals: dict = {}  # id(Integer) -> rate expression
+        self.chunk_literals: dict = {}  # id(Integer) -> sample rate
+        self.literal_reads: list = []  # (Integer frames argument of stream.read, its open() call)
 
     # --- analysis -------------------------------------------------------------------------
     def collect_Call(self, node: cst.Call) -> None:
@@ -107,8 +108,12 @@ class BinaryAudio(Rule):
             self.chunks.append((node, self.context.statement_stack[-1]))
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "read" and node.args:
-            if audio_stream_of(node.func.value, self.facts.constants) is not None and keyword(node, "exception_on_overflow") is None:
-                self.reads.add(id(node))
+            opener = audio_stream_of(node.func.value, self.facts.constants)
+            if opener is not None:
+                if keyword(node, "exception_on_overflow") is None:
+                    self.reads.add(id(node))
+                if isinstance(node.args[0].value, cst.Integer):
+                    self.literal_reads.append((node.args[0].value, opener))
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "send_json" and node.args:
             value = _audio_value(node.args[0].value)
@@ -175,6 +180,12 @@ class BinaryAudio(Rule):
                 break
         self.note(value, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
 
+    def _rate(self, opener: cst.Call):
+        """The sample rate an audio ``open(...)`` captures at (its ``rate=``, else the session's)."""
+        rate_arg = keyword(opener, "rate")
+        rate = evaluate(rate_arg.value, self.facts.constants) if rate_arg is not None else None
+        return rate or self.facts.sample_rate
+
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):
         if id(original) in self.removed:
@@ -212,13 +223,15 @@ class BinaryAudio(Rule):
     def finish_analysis(self) -> None:
         """Decide chunk sizes once the whole file (and the sample rate) is known."""
         constants = self.facts.constants
+        for literal, opener in self.literal_reads:
+            rate = self._rate(opener)
+            if isinstance(rate, int):
+                self.chunk_literals[id(literal)] = rate
         for call, statement in self.chunks:
             frames_arg = keyword(call, "frames_per_buffer")
             if frames_arg is None:
                 continue
-            rate_arg = keyword(call, "rate")
-            rate = evaluate(rate_arg.value, constants) if rate_arg is not None else None
-            rate = rate or self.facts.sample_rate
+            rate = self._rate(call)
             frames_node = frames_arg.value
             literal = constants.get(dotted_name(frames_node)) if dotted_name(frames_node) else frames_node
             if isinstance(literal, cst.Integer) and isinstance(rate, int):

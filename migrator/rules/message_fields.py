@@ -132,7 +132,9 @@ class MessageFields(Rule):
         self._note_head(other, message)
         final = v2_type == "FinalTranscript"
         parent = self.context.parent()
-        is_test = isinstance(parent, (cst.If, cst.While)) and parent.test is node
+        is_test = (isinstance(parent, (cst.If, cst.While)) and parent.test is node) or (
+            isinstance(parent, cst.BooleanOperation) and isinstance(parent.operator, cst.And)
+        )
 
         def plan(updated: cst.Comparison):
             target = updated.comparisons[0]

@@ -61,7 +61,9 @@ class SessionShutdown(Rule):
                 statement, _ = runs[0]
                 self.wrapped[id(statement)] = app
             elif app.thread is not None and app.closes:
-                for statement, block in app.closes:
+                for statement, block, container in app.closes:
+                    if _waits_for_termination(container, app.thread):
+                        continue
                     self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
             elif not self.facts.sends_terminate:
                 where = app.blocking_runs[0][0] if app.blocking_runs else None
@@ -145,10 +147,12 @@ class SessionShutdown(Rule):
         return []
 
     def _terminate_before_close(self, app, terminate_sent: bool, statement):
-        ws, stop = app.target, self.facts.stop_event
+        ws, stop, audio_thread = app.target, self.facts.stop_event, self.facts.audio_thread
         indent_lines = []
         if stop and not terminate_sent:
             indent_lines.append(f"{stop}.set()")
+        if audio_thread and not terminate_sent:
+            indent_lines += [f"if {audio_thread} is not None:", f"    {audio_thread}.join(timeout=1)"]
         if not terminate_sent:
             json_name = self._json()
             indent_lines += [
@@ -162,3 +166,11 @@ class SessionShutdown(Rule):
         block[0] = block[0].with_changes(leading_lines=statement.leading_lines)
         self.applied()
         return cst.FlattenSentinel([*block, statement.with_changes(leading_lines=())])
+
+
+def _waits_for_termination(container, thread: str) -> bool:
+    """The code around a close already sends Terminate and waits on the session thread."""
+    if container is None:
+        return False
+    code = cst.Module([]).code_for_node(container) if not isinstance(container, cst.Module) else container.code
+    return '"Terminate"' in code and f"{thread}.join(" in code

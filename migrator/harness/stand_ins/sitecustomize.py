@@ -1,0 +1,234 @@
+"""Points AssemblyAI hosts at the local emulator inside a harness child process.
+
+Python imports ``sitecustomize`` at start-up from the path, and the harness puts this directory
+first on the child's ``PYTHONPATH``. Nothing is imported eagerly: an import hook patches each
+client library only when the script imports it, right after the module body runs and before
+the script (or the AssemblyAI SDK) can take a reference to its ``connect`` function. Covered:
+websocket-client (``WebSocketApp``, ``create_connection``), websockets (asyncio, sync and
+legacy clients), aiohttp (``ws_connect`` and HTTP requests), httpx and requests (the SDK's and
+users' token requests).
+
+URLs whose host is an AssemblyAI streaming/API host are rewritten to the emulator from
+``STT_HARNESS_EMULATOR`` (``ws://127.0.0.1:PORT``): ``wss`` becomes ``ws`` and ``https`` becomes
+``http``; path and query are kept, so the emulator routes v2 and v3 by path. Any other URL is
+left alone. Standard library only; must run on Python 3.9+.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any, Callable, Dict, Optional, Tuple
+from urllib.parse import urlsplit, urlunsplit
+
+ASSEMBLYAI_HOSTS = frozenset(
+    {
+        "api.assemblyai.com",
+        "streaming.assemblyai.com",
+        "streaming.us.assemblyai.com",
+        "streaming.eu.assemblyai.com",
+    }
+)
+_SCHEMES = {"wss": "ws", "ws": "ws", "https": "http", "http": "http"}
+_TLS_OPTIONS = ("ssl", "ssl_context", "server_hostname")
+
+
+def _emulator_netloc() -> Optional[str]:
+    base = os.environ.get("STT_HARNESS_EMULATOR")
+    return urlsplit(base).netloc if base else None
+
+
+def redirect(url: Any) -> Optional[str]:
+    """The emulator URL for an AssemblyAI URL, or None to leave ``url`` alone."""
+    netloc = _emulator_netloc()
+    if netloc is None or not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() not in ASSEMBLYAI_HOSTS or parts.scheme not in _SCHEMES:
+        return None
+    return urlunsplit((_SCHEMES[parts.scheme], netloc, parts.path, parts.query, parts.fragment))
+
+
+def _redirect_call(args: Tuple[Any, ...], kwargs: Dict[str, Any], name: str) -> Tuple[Tuple[Any, ...], bool]:
+    """Rewrite the URL argument (first positional or keyword ``name``) in place."""
+    if args:
+        new = redirect(args[0])
+        if new is not None:
+            return (new,) + tuple(args[1:]), True
+    elif name in kwargs:
+        new = redirect(kwargs[name])
+        if new is not None:
+            kwargs[name] = new
+            return args, True
+    return args, False
+
+
+def _drop_tls(kwargs: Dict[str, Any]) -> None:
+    """TLS options are an error on a plain ``ws://`` connection in some clients."""
+    for option in _TLS_OPTIONS:
+        kwargs.pop(option, None)
+
+
+# --------------------------------------------------------------------------- patches
+
+
+def _patch_websocket_client(module: Any) -> None:
+    """websocket-client: ``WebSocket.connect`` serves create_connection and WebSocketApp."""
+    original = module.WebSocket.connect
+
+    def connect(self: Any, url: Any, **options: Any) -> Any:
+        return original(self, redirect(url) or url, **options)
+
+    module.WebSocket.connect = connect
+
+
+def _wrap_init(cls: Any, url_name: str) -> None:
+    original = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        args, redirected = _redirect_call(args, kwargs, url_name)
+        if redirected:
+            _drop_tls(kwargs)
+        original(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+
+
+def _patch_websockets_asyncio(module: Any) -> None:
+    _wrap_init(module.connect, "uri")
+
+
+def _patch_websockets_legacy(module: Any) -> None:
+    _wrap_init(module.Connect, "uri")
+
+
+def _patch_websockets_sync(module: Any) -> None:
+    original = module.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        args, redirected = _redirect_call(args, kwargs, "uri")
+        if redirected:
+            _drop_tls(kwargs)
+        return original(*args, **kwargs)
+
+    connect.__doc__ = original.__doc__
+    module.connect = connect
+
+
+def _patch_aiohttp(module: Any) -> None:
+    """aiohttp: every request and ws_connect resolves its URL through ``_build_url``."""
+    session = module.ClientSession
+    original = session._build_url
+
+    def _build_url(self: Any, str_or_url: Any) -> Any:
+        url = original(self, str_or_url)
+        new = redirect(str(url))
+        return type(url)(new) if new is not None else url
+
+    session._build_url = _build_url
+
+
+def _patch_httpx(module: Any) -> None:
+    for client in (module.Client, module.AsyncClient):
+        original = client.send
+
+        def send(self: Any, request: Any, *args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
+            new = redirect(str(request.url))
+            if new is not None:
+                request.url = type(request.url)(new)
+            return _original(self, request, *args, **kwargs)
+
+        client.send = send
+
+
+def _patch_requests(module: Any) -> None:
+    original = module.Session.request
+
+    def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        return original(self, method, redirect(url) or url, *args, **kwargs)
+
+    module.Session.request = request
+
+
+PATCHES: Dict[str, Callable[[Any], None]] = {
+    "websocket._core": _patch_websocket_client,
+    "websockets.asyncio.client": _patch_websockets_asyncio,
+    "websockets.sync.client": _patch_websockets_sync,
+    "websockets.legacy.client": _patch_websockets_legacy,
+    "aiohttp.client": _patch_aiohttp,
+    "httpx._client": _patch_httpx,
+    "requests.sessions": _patch_requests,
+}
+
+
+# --------------------------------------------------------------------------- import hook
+
+
+def _apply(name: str, module: Any) -> None:
+    try:
+        PATCHES[name](module)
+    except Exception as error:  # a library version we do not know: say so, keep running
+        sys.stderr.write(f"[migrate-stt harness] could not redirect {name}: {error!r}\n")
+
+
+class _PatchingLoader:
+    """Runs the real loader, then the patch; everything else is delegated."""
+
+    def __init__(self, loader: Any, name: str) -> None:
+        self._loader = loader
+        self._name = name
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        _apply(self._name, module)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._loader, attribute)
+
+
+class _PatchOnImport:
+    """Meta-path finder that wraps the loader of each module in `PATCHES`."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in PATCHES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader, fullname)
+                return spec
+        return None
+
+
+def _chain_to_shadowed_sitecustomize() -> None:
+    """Run the sitecustomize this one hides (e.g. a distribution's), if any."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for entry in sys.path[1:]:
+        if not entry or os.path.abspath(entry) == here:
+            continue
+        candidate = os.path.join(entry, "sitecustomize.py")
+        if os.path.isfile(candidate):
+            spec = importlib.util.spec_from_file_location("_shadowed_sitecustomize", candidate)
+            if spec is not None and spec.loader is not None:
+                spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            return
+
+
+def install() -> None:
+    if _emulator_netloc() is None:
+        return
+    sys.meta_path.insert(0, _PatchOnImport())
+    for name in PATCHES:
+        if name in sys.modules:
+            _apply(name, sys.modules[name])
+
+
+install()
+_chain_to_shadowed_sitecustomize()

@@ -1,0 +1,101 @@
+"""STT002: authentication keeps working: the Authorization header, temporary tokens.
+
+v3 takes the API key in the same ``Authorization`` header as v2, in every form scripts
+write it (``header={...}``, ``["Authorization: key"]``, ``extra_headers``, ``headers``),
+and a ``token`` query parameter is kept by STT001. What changes is minting temporary
+tokens: v2's ``POST https://api.assemblyai.com/v2/realtime/token`` with a JSON body
+``{"expires_in": N}`` becomes ``GET https://streaming.assemblyai.com/v3/token`` with the
+query ``expires_in_seconds`` (at most 600 s: it is now how long the token may be redeemed,
+not how long the session lasts). A connection with neither header nor token gets a note:
+v3 refuses it with close code 1008.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.endpoint_url import literal_value, mentions_endpoint
+from migrator.rules.base import Rule
+from migrator.syntax import call_name, keyword, string_literal, string_quote, string_value
+
+V2_TOKEN_URL = "https://api.assemblyai.com/v2/realtime/token"
+V3_TOKEN_URL = "https://streaming.assemblyai.com/v3/token"
+MAX_TOKEN_SECONDS = 600
+_HEADER_KEYWORDS = ("header", "headers", "extra_headers", "additional_headers")
+_CONNECTORS = ("WebSocketApp", "connect", "ws_connect", "create_connection")
+
+
+class Auth(Rule):
+    code = "STT002"
+    name = "auth-token"
+    summary = "Authorization header kept; v2 temporary-token POST -> v3 GET /v3/token?expires_in_seconds"
+    markers = (b"/v2/realtime/token",)
+    example_before = '''
+        response = requests.post("https://api.assemblyai.com/v2/realtime/token", json={"expires_in": 3600}, headers={"authorization": key})
+    '''
+    example_after = '''
+        response = requests.get("https://streaming.assemblyai.com/v3/token", params={"expires_in_seconds": 600}, headers={"authorization": key})
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.token_calls: dict = {}  # id(call) -> True
+        self.unauthenticated: list = []  # (call, statement)
+
+    def collect_Call(self, node: cst.Call) -> None:
+        name = call_name(node)
+        if name.rsplit(".", 1)[-1] in ("post", "request") and node.args and V2_TOKEN_URL in (string_value(node.args[0].value) or ""):
+            self.token_calls[id(node)] = True
+            return
+        if name.rsplit(".", 1)[-1] not in _CONNECTORS or not node.args:
+            return
+        url = node.args[0].value
+        if not mentions_endpoint(url, self.facts.constants):
+            return
+        if any(keyword(node, word) is not None for word in _HEADER_KEYWORDS):
+            return
+        if "token" in cst.Module([]).code_for_node(url):
+            return
+        self.unauthenticated.append((node, self.context.statement_stack[-1]))
+
+    def finish_analysis(self) -> None:
+        for node, statement in self.unauthenticated:
+            self.note(node, 'v3 refuses a connection without an Authorization header or token (close 1008): pass header={"Authorization": API_KEY}', statement=statement)
+
+    def rewrite_Call(self, original: cst.Call, updated: cst.Call):
+        if id(original) not in self.token_calls:
+            return updated
+        self.applied()
+        url_arg = updated.args[0]
+        args = [url_arg.with_changes(value=string_literal(V3_TOKEN_URL, string_quote(url_arg.value)))]
+        for arg in updated.args[1:]:
+            if arg.keyword is not None and arg.keyword.value in ("json", "data"):
+                args.append(self._params(original, arg))
+            else:
+                args.append(arg)
+        func = updated.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "post":
+            func = func.with_changes(attr=cst.Name("get"))
+        else:
+            self.note(original, "v3 mints tokens with GET, not POST")
+        return updated.with_changes(func=func, args=args)
+
+    def _params(self, original, arg: cst.Arg) -> cst.Arg:
+        body = arg.value
+        new_keyword = arg.with_changes(keyword=cst.Name("params"))
+        if not isinstance(body, cst.Dict):
+            self.note(original, "v3 takes expires_in_seconds (1-600) as a query parameter instead of the JSON body")
+            return new_keyword
+        elements = []
+        for element in body.elements:
+            if isinstance(element, cst.DictElement) and string_value(element.key) == "expires_in":
+                value = element.value
+                seconds = literal_value(value, self.facts.constants)
+                if isinstance(seconds, int) and seconds > MAX_TOKEN_SECONDS:
+                    value = cst.Integer(str(MAX_TOKEN_SECONDS))
+                    self.note(original, f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds")
+                elif not isinstance(seconds, int):
+                    self.note(original, f"v3 accepts expires_in_seconds of at most {MAX_TOKEN_SECONDS}")
+                element = element.with_changes(key=string_literal("expires_in_seconds", string_quote(element.key)), value=value)
+            elements.append(element)
+        self.note(original, "the browser or app that uses this token must connect to wss://streaming.assemblyai.com/v3/ws too")
+        return new_keyword.with_changes(value=body.with_changes(elements=elements))

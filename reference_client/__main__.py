@@ -1,0 +1,5 @@
+"""``python -m reference_client``: same as the ``stt-client`` console script."""
+
+from .cli import main
+
+main()
