@@ -55,9 +55,11 @@ class FactCollector:
                 self.facts.closed_streams.add(name)
 
     def collect_SimpleString(self, node: cst.SimpleString) -> None:
+        text = node.value
+        if "terminate_session" in text or '"Terminate"' in text or text.strip("'\"") == "Terminate":
+            self.facts.sends_terminate = True
         if self.facts.is_streaming_client:
             return
-        text = node.value
         if any(word in text for word in _STREAMING_WORDS) or text[1:-1] in MESSAGE_TYPES:
             self.facts.is_streaming_client = True
 

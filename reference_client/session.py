@@ -565,13 +565,13 @@ class StreamingSession:
         return ExitCode.OK, None
 
     def _connect_outcome(self, host: str) -> Tuple[ExitCode, str]:
-        error = self._connect_error
-        if error is not None:
-            return classify_connect_error(error, host)
+        # Checked first: aborting a hung handshake makes websocket-client report an error too.
         if self._connect_timed_out:
             if self._opened:
                 return ExitCode.CONNECT_TIMEOUT, f"no Begin from {host} within {self.config.connect_timeout:g} s"
             return ExitCode.CONNECT_TIMEOUT, f"could not connect to {host} within {self.config.connect_timeout:g} s"
+        if self._connect_error is not None:
+            return classify_connect_error(self._connect_error, host)
         if self._closed and self._opened:
             return ExitCode.SERVER_CLOSED, f"{host} closed the connection before Begin"
         return ExitCode.OK, None  # interrupted before a session existed

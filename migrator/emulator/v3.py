@@ -37,6 +37,11 @@ CONFIDENCE_PAUSED = 0.55
 CONFIDENCE_END_OF_TURN = 0.92
 
 
+def format_ms(ms: float) -> str:
+    """``20``, ``49.5``: whole milliseconds without a decimal point, else one decimal."""
+    return f"{round(ms, 1):g}"
+
+
 def word_json(word: ScriptWord, *, final: bool, formatted: bool) -> Dict[str, Any]:
     return {
         "start": word.start,
@@ -119,7 +124,7 @@ class V3Session(Session):
     async def frame_duration_violation(self, audio_ms: float) -> None:
         await self.refuse(
             CLOSE_AUDIO_VIOLATION,
-            f"Input duration violation: {int(audio_ms)} ms. Expected between 50 and 1000 ms",
+            f"Input duration violation: {format_ms(audio_ms)} ms. Expected between 50 and 1000 ms",
         )
 
     async def rate_violation(self, audio_ms: float, elapsed_ms: float) -> None:

@@ -145,6 +145,7 @@ class BinaryAudio(Rule):
         """The raw audio bytes behind a base64 value; plans removal of the encoding step."""
         source = _b64_source(value, self.facts)
         if source is not None:
+            self.context.drop_import_if_unused("base64")
             return source
         value = _unwrap_str(value)
         if isinstance(value, cst.Name) and block is not None:

@@ -40,15 +40,6 @@ class ControlMessages(Rule):
         ws.send(json.dumps({"type": "Terminate"}))
     '''
 
-    def collect_Dict(self, node: cst.Dict) -> None:
-        keys = [string_value(element.key) for element in node.elements if isinstance(element, cst.DictElement)]
-        if "terminate_session" in keys or (keys == ["type"] and string_value(node.elements[0].value) == "Terminate"):
-            self.facts.sends_terminate = True
-
-    def collect_SimpleString(self, node: cst.SimpleString) -> None:
-        if "terminate_session" in node.value or '"Terminate"' in node.value:
-            self.facts.sends_terminate = True
-
     def rewrite_Dict(self, original: cst.Dict, updated: cst.Dict):
         if len(updated.elements) != 1 or not isinstance(updated.elements[0], cst.DictElement):
             return updated

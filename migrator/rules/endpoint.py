@@ -168,7 +168,12 @@ class EndpointUrl(Rule):
 
     # --- rewrite --------------------------------------------------------------------------
     def _rewrite(self, original, updated):
-        return self.replacements.get(id(original), updated)
+        replacement = self.replacements.get(id(original))
+        if replacement is None:
+            return updated
+        if getattr(original, "lpar", None) and not replacement.lpar:
+            replacement = replacement.with_changes(lpar=original.lpar, rpar=original.rpar)
+        return replacement
 
     rewrite_SimpleString = _rewrite
     rewrite_FormattedString = _rewrite

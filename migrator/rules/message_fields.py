@@ -181,19 +181,23 @@ class MessageFields(Rule):
         ):
             self.pending_notes.append((node, "v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination"))
             return
-        seen, elements = set(), []
-        for element, name in zip(right.elements, names):
-            new_name = MESSAGE_TYPES.get(name, name)
-            if new_name in seen:
-                continue
-            seen.add(new_name)
-            value = string_literal(new_name, string_quote(element.value)) if name in MESSAGE_TYPES else element.value
-            elements.append(element.with_changes(value=value))
-        if isinstance(right, cst.Tuple) and len(elements) == 1:
-            elements = [elements[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace("")))]
-        else:
-            elements[-1] = elements[-1].with_changes(comma=right.elements[-1].comma)
-        self._replace(node, node.with_changes(comparisons=[node.comparisons[0].with_changes(comparator=right.with_changes(elements=elements))]))
+        def plan(updated: cst.Comparison):
+            comparator = updated.comparisons[0].comparator
+            seen, elements = set(), []
+            for element, name in zip(comparator.elements, names):
+                new_name = MESSAGE_TYPES.get(name, name)
+                if new_name in seen:
+                    continue
+                seen.add(new_name)
+                value = string_literal(new_name, string_quote(element.value)) if name in MESSAGE_TYPES else element.value
+                elements.append(element.with_changes(value=value))
+            if isinstance(comparator, cst.Tuple) and len(elements) == 1:
+                elements = [elements[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace("")))]
+            else:
+                elements[-1] = elements[-1].with_changes(comma=comparator.elements[-1].comma)
+            return updated.with_changes(comparisons=[updated.comparisons[0].with_changes(comparator=comparator.with_changes(elements=elements))])
+
+        self._replace(node, plan)
         self._note_head(left, self.scopes.type_source(self.context, left, self.facts))
 
     def _note_head(self, type_expression, message) -> None:

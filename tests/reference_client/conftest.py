@@ -22,9 +22,9 @@ if str(REPO) not in sys.path:  # the package need not be installed to be tested
 
 #: A key that must never show up in any output.
 SECRET_KEY = "test-key-7f3a9c51e2b84d06"
-#: Short, fast script: both turns end within 1.3 s of audio.
+#: Short, fast script: both turns end within 0.75 s of audio.
 PHRASES = ("Hello world.", "How are you today?")
-FAST = {"word_ms": 100, "gap_ms": 300, "lead_in_ms": 100}
+FAST = {"word_ms": 50, "gap_ms": 200, "lead_in_ms": 50}
 
 
 def write_wav(

@@ -74,13 +74,18 @@ def _drop_tls(kwargs: Dict[str, Any]) -> None:
 
 
 def _patch_websocket_client(module: Any) -> None:
-    """websocket-client: ``WebSocket.connect`` serves create_connection and WebSocketApp."""
+    """websocket-client's ``WebSocket.connect``, behind ``create_connection``."""
     original = module.WebSocket.connect
 
     def connect(self: Any, url: Any, **options: Any) -> Any:
         return original(self, redirect(url) or url, **options)
 
     module.WebSocket.connect = connect
+
+
+def _patch_websocket_app(module: Any) -> None:
+    """``WebSocketApp`` keeps its own URL (it picks the SSL dispatcher from the scheme)."""
+    _wrap_init(module.WebSocketApp, "url")
 
 
 def _wrap_init(cls: Any, url_name: str) -> None:
@@ -153,6 +158,7 @@ def _patch_requests(module: Any) -> None:
 
 PATCHES: Dict[str, Callable[[Any], None]] = {
     "websocket._core": _patch_websocket_client,
+    "websocket._app": _patch_websocket_app,
     "websockets.asyncio.client": _patch_websockets_asyncio,
     "websockets.sync.client": _patch_websockets_sync,
     "websockets.legacy.client": _patch_websockets_legacy,

@@ -1,0 +1,236 @@
+"""The command line, driven as a user drives it: a subprocess, real files, exact exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "websocket_client"
+V2_LINE = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
+V3_LINE = 'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": 16000, "speech_model": "universal-streaming-english", "format_turns": True})\n'
+
+
+def cli(*args, cwd=None, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "migrator", *map(str, args)],
+        cwd=cwd, input=stdin, capture_output=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "client.py").write_text(V2_LINE)
+    (tmp_path / "plain.py").write_text("print('hello')\n")
+    return tmp_path
+
+
+def test_rewrites_in_place_and_reports(project):
+    result = cli("client.py", "plain.py", cwd=project)
+    assert result.returncode == 0
+    assert (project / "client.py").read_text() == "from urllib.parse import urlencode\n" + V3_LINE
+    assert (project / "plain.py").read_text() == "print('hello')\n"
+    assert result.stdout == b""
+    assert b"migrated client.py (STT001)" in result.stderr
+    assert b"2 file(s) scanned: 1 changed, 1 unchanged, 0 failed" in result.stderr
+
+
+def test_check_writes_nothing_and_exits_1(project):
+    result = cli("--check", "client.py", cwd=project)
+    assert result.returncode == 1
+    assert (project / "client.py").read_text() == V2_LINE
+    assert b"would migrate client.py" in result.stderr
+
+
+def test_check_on_migrated_code_exits_0(project):
+    assert cli("client.py", cwd=project).returncode == 0
+    assert cli("--check", "client.py", cwd=project).returncode == 0
+
+
+def test_diff_in_either_position_applies_with_git_apply(project):
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    after = cli("client.py", "--diff", cwd=project)
+    before = cli("--diff", "client.py", cwd=project)
+    assert after.returncode == before.returncode == 0
+    assert after.stdout == before.stdout
+    assert after.stdout.startswith(b"--- a/client.py\n+++ b/client.py\n")
+    assert (project / "client.py").read_text() == V2_LINE
+    (project / "change.patch").write_bytes(after.stdout)
+    subprocess.run(["git", "apply", "change.patch"], cwd=project, check=True)
+    assert (project / "client.py").read_text() == "from urllib.parse import urlencode\n" + V3_LINE
+
+
+def test_diff_keeps_brackets_and_marks_missing_final_newline(tmp_path):
+    source = 'x: "list[str]" = []\nURL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"'
+    (tmp_path / "c.py").write_text(source)
+    (tmp_path / "in_place").mkdir()
+    (tmp_path / "in_place" / "c.py").write_text(source)
+    result = cli("--diff", "c.py", cwd=tmp_path)
+    assert b"\\ No newline at end of file\n" in result.stdout
+    assert b'+x: "list[str]" = []' not in result.stdout and b' x: "list[str]" = []' in result.stdout
+    (tmp_path / "p.patch").write_bytes(result.stdout)
+    subprocess.run(["patch", "-p1", "-i", "p.patch"], cwd=tmp_path, check=True, capture_output=True)
+    assert cli("c.py", cwd=tmp_path / "in_place").returncode == 0
+    assert (tmp_path / "c.py").read_bytes() == (tmp_path / "in_place" / "c.py").read_bytes()
+
+
+def test_check_and_diff_together(project):
+    result = cli("--check", "--diff", "client.py", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout.startswith(b"--- a/client.py")
+    assert (project / "client.py").read_text() == V2_LINE
+
+
+def test_absolute_path_outside_the_working_directory(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = cli(project / "client.py", "--diff", cwd=elsewhere)
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"--- {project / 'client.py'}".encode())
+
+
+def test_stdin_to_stdout():
+    result = cli("-", stdin=V2_LINE.encode())
+    assert result.returncode == 0
+    assert result.stdout.decode() == "from urllib.parse import urlencode\n" + V3_LINE
+
+
+def test_stdin_check_exits_1():
+    assert cli("--check", "-", stdin=V2_LINE.encode()).returncode == 1
+
+
+def test_syntax_error_is_reported_and_others_still_migrated(project):
+    (project / "broken.py").write_text("URL = 'wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1'\ndef (:\n")
+    result = cli(".", cwd=project)
+    assert result.returncode == 2
+    assert b"error: broken.py: cannot parse" in result.stderr
+    assert (project / "broken.py").read_text().endswith("def (:\n")
+    assert (project / "client.py").read_text().endswith(V3_LINE)
+
+
+def test_missing_path_is_reported(project):
+    result = cli("nope.py", "client.py", cwd=project)
+    assert result.returncode == 2
+    assert b"error: nope.py: no such file" in result.stderr
+    assert (project / "client.py").read_text().endswith(V3_LINE)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file_is_reported(project):
+    (project / "client.py").chmod(0)
+    result = cli("client.py", cwd=project)
+    assert result.returncode == 2
+    assert b"cannot read" in result.stderr
+
+
+def test_undecodable_file_is_reported_and_left_alone(tmp_path):
+    data = b"URL = 'wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1'\nx = '\xff\xfe'\n"
+    (tmp_path / "bad.py").write_bytes(data)
+    result = cli("bad.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert b"error: bad.py: cannot parse" in result.stderr
+    assert (tmp_path / "bad.py").read_bytes() == data
+
+
+def test_latin1_coding_cookie_and_crlf_are_preserved(tmp_path):
+    data = "# -*- coding: latin-1 -*-\r\nNAME = 'caf\xe9'\r\n".encode("latin-1") + V2_LINE.replace("\n", "\r\n").encode()
+    (tmp_path / "l.py").write_bytes(data)
+    assert cli("l.py", cwd=tmp_path).returncode == 0
+    out = (tmp_path / "l.py").read_bytes()
+    assert b"NAME = 'caf\xe9'\r\n" in out
+    assert b"wss://streaming.assemblyai.com/v3/ws?" in out
+    assert b"\n" not in out.replace(b"\r\n", b"")
+
+
+def test_utf8_bom_is_preserved(tmp_path):
+    (tmp_path / "b.py").write_bytes(b"\xef\xbb\xbf" + V2_LINE.encode())
+    assert cli("b.py", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "b.py").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_file_mode_is_preserved(project):
+    (project / "client.py").chmod(0o750)
+    cli("client.py", cwd=project)
+    assert (project / "client.py").stat().st_mode & 0o777 == 0o750
+
+
+def test_directory_walk_skips_venvs_git_and_gitignored(tmp_path):
+    for relative in ("app/a.py", ".venv/lib/b.py", "env/c.py", "node_modules/d.py", "ignored/e.py", "app/__pycache__/f.py"):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(V2_LINE)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    result = cli("--check", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert b"1 file(s) scanned" in result.stderr
+    assert b"would migrate app/a.py" in result.stderr
+
+
+def test_exclude_glob(tmp_path):
+    for name in ("keep.py", "skip_me.py"):
+        (tmp_path / name).write_text(V2_LINE)
+    result = cli("--check", ".", "--exclude", "skip_*.py", cwd=tmp_path)
+    assert b"1 file(s) scanned" in result.stderr
+
+
+def test_select_and_ignore(project):
+    (project / "t.py").write_text('import json\nws.send(json.dumps({"terminate_session": True}))\n' + V2_LINE)
+    cli("t.py", "--select", "STT006", cwd=project)
+    assert '"type": "Terminate"' in (project / "t.py").read_text()
+    assert "v2/realtime" in (project / "t.py").read_text()
+    cli("t.py", "--ignore", "STT006,STT002", cwd=project)
+    assert "v3/ws" in (project / "t.py").read_text()
+
+
+def test_unknown_rule_code_is_a_usage_error(project):
+    result = cli("client.py", "--select", "STT999", cwd=project)
+    assert result.returncode == 2
+    assert b"unknown rule code" in result.stderr
+
+
+def test_json_format_lists_rules_and_notes(project):
+    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code == 4008\n")
+    result = cli("--check", "--format", "json", "n.py", "plain.py", cwd=project)
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"scanned": 2, "changed": 1, "unchanged": 1, "failed": 0, "rules_applied": {"STT001": 1}, "notes": 1}
+    (entry,) = report["files"]
+    assert entry["path"] == "n.py" and entry["rules_applied"] == ["STT001"]
+    assert entry["notes"][0]["line"] == 3 and entry["notes"][0]["code"] == "STT008"
+
+
+def test_notes_are_printed_at_their_line(project):
+    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code == 4008\n")
+    result = cli("n.py", cwd=project)
+    assert b"n.py:3:20: STT008 4008 is a v2 close code" in result.stderr
+
+
+def test_list_rules_explain_version():
+    rules = cli("--list-rules")
+    assert rules.returncode == 0 and rules.stdout.startswith(b"STT001  endpoint-url")
+    explain = cli("--explain", "stt001")
+    assert explain.returncode == 0 and b"Before:" in explain.stdout and b"After:" in explain.stdout
+    assert cli("--explain", "STT999").returncode == 2
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith(b"migrate-stt ")
+
+
+def test_no_paths_is_a_usage_error():
+    assert cli().returncode == 2
+
+
+def test_getting_started_fixture_end_to_end(tmp_path):
+    shutil.copy(FIXTURES / "getting_started" / "input.py", tmp_path / "script.py")
+    assert cli("script.py", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "script.py").read_bytes() == (FIXTURES / "getting_started" / "expected.py").read_bytes()
+
+
+def test_broken_symlink_is_reported(project):
+    (project / "dangling.py").symlink_to(project / "gone.py")
+    result = cli("dangling.py", "client.py", cwd=project)
+    assert result.returncode == 2
+    assert b"error: dangling.py: no such file" in result.stderr
