@@ -20,7 +20,7 @@ def display_path(path: str) -> str:
     if path == "-":
         return "<stdin>"
     try:
-        relative = Path(os.path.relpath(Path(path).resolve(), Path.cwd()))
+        relative = Path(os.path.relpath(os.path.abspath(path), os.getcwd()))
     except ValueError:  # another drive on Windows
         return path
     return path if relative.as_posix().startswith("..") else relative.as_posix()

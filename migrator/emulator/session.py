@@ -102,6 +102,7 @@ class Session:
         self._session_cap_seconds: float = float(self.settings.max_session_seconds)
         self.silent = False
         self.terminating = False
+        self.closing = False
         self._tasks: List["asyncio.Task[None]"] = []
 
     # ----------------------------------------------------------------- subclass hooks
@@ -148,13 +149,14 @@ class Session:
 
     async def _receive_loop(self) -> None:
         while True:
-            deadline = None if self.silent else self.deadline()
+            # Timers stop once the session is ending: only the close is awaited then.
+            ending = self.silent or self.terminating or self.closing
+            deadline = None if ending else self.deadline()
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 message = await asyncio.wait_for(self.ws.recv(), timeout)
             except asyncio.TimeoutError:
-                if not self.terminating:
-                    await self.on_deadline()
+                await self.on_deadline()
                 continue
             except ConnectionClosed:
                 return
@@ -244,6 +246,7 @@ class Session:
         return True
 
     async def close(self, code: int, reason: str = "") -> None:
+        self.closing = True
         try:
             await self.ws.close(code, close_reason(reason))
         except ConnectionClosed:

@@ -120,10 +120,10 @@ def spawn_client() -> Callable[..., subprocess.Popen]:
     """Start ``python -m reference_client ARGS`` in the background (killed at teardown)."""
     processes: List[subprocess.Popen] = []
 
-    def spawn(*args: str, env: Optional[dict] = None) -> subprocess.Popen:
+    def spawn(*args: str, env: Optional[dict] = None, stdout=subprocess.PIPE) -> subprocess.Popen:
         process = subprocess.Popen(
             client_command(*args),
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             text=True,
             cwd=str(REPO),
