@@ -68,8 +68,10 @@ class ScriptFacts:
 class MigrationContext:
     """Per-file state: facts, requested import changes and notes."""
 
-    def __init__(self, path: str = "<string>") -> None:
+    def __init__(self, path: str = "<string>", selected=()) -> None:
         self.path = path
+        #: Codes of the rules that run on this file.
+        self.selected = frozenset(selected)
         self.facts = ScriptFacts()
         self.applied: set = set()
         self.imports_to_add: list = []  # (module, name or None)

@@ -88,7 +88,7 @@ def migrate_source(
     except (cst.ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError) as error:
         raise MigrationError(f"cannot parse: {_one_line(error)}") from None
 
-    context = MigrationContext(path)
+    context = MigrationContext(path, [rule.code for rule in rule_classes])
     rules = [rule_class(context) for rule_class in rule_classes]
     module.visit(_AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules]))
     for rule in rules:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.context import MigrationContext
+from migrator.endpoint_url import literal_value, mentions_endpoint, parse_endpoint
 from migrator.protocol import MESSAGE_TYPES
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, in_text_output, subtree_ids
 
 _STREAMING_WORDS = ("assemblyai.com", "RealtimeTranscriber")
 
@@ -20,6 +21,38 @@ class FactCollector:
     def __init__(self, context: MigrationContext) -> None:
         self.context = context
         self.facts = context.facts
+        self.seen_urls: set = set()
+
+    def _endpoint(self, node) -> None:
+        """What the connection URL says: sample rate, and whether format_turns will be on."""
+        if id(node) in self.seen_urls or not mentions_endpoint(node, self.facts.constants):
+            return
+        self.seen_urls |= subtree_ids(node)
+        if in_text_output(self.context.ancestors):
+            return
+        endpoint = parse_endpoint(node, self.facts.constants)
+        if endpoint is None:
+            return
+        self.facts.is_streaming_client = True
+        rate = endpoint.param("sample_rate")
+        if rate is not None:
+            value = literal_value(rate.value, self.facts.constants)
+            if isinstance(value, int):
+                self.facts.sample_rate = value
+        turns = endpoint.param("format_turns")
+        if turns is not None:
+            on = literal_value(turns.value, self.facts.constants) in (True, "true", "True")
+        else:
+            # STT001 adds format_turns=True to every v2 URL it migrates.
+            on = endpoint.version == 2 and "STT001" in self.context.selected
+        self.facts.format_turns = on if self.facts.format_turns is None else self.facts.format_turns or on
+
+    collect_FormattedString = _endpoint
+    collect_ConcatenatedString = _endpoint
+
+    def collect_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Add):
+            self._endpoint(node)
 
     def collect_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -55,6 +88,7 @@ class FactCollector:
                 self.facts.closed_streams.add(name)
 
     def collect_SimpleString(self, node: cst.SimpleString) -> None:
+        self._endpoint(node)
         text = node.value
         if "terminate_session" in text or '"Terminate"' in text or text.strip("'\"") == "Terminate":
             self.facts.sends_terminate = True

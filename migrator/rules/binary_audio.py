@@ -83,14 +83,27 @@ class BinaryAudio(Rule):
     summary = "base64 JSON audio_data -> binary frames; chunk size -> 50 ms"
     markers = (b"audio_data", b"frames_per_buffer")
     example_before = '''
-        data = stream.read(FRAMES_PER_BUFFER)
-        data = base64.b64encode(data).decode("utf-8")
-        json_data = json.dumps({"audio_data": str(data)})
-        ws.send(json_data)
+        import base64
+        import json
+
+        import websocket
+
+
+        def send_audio(ws, stream):
+            data = stream.read(3200)
+            data = base64.b64encode(data).decode("utf-8")
+            json_data = json.dumps({"audio_data": str(data)})
+            ws.send(json_data)
     '''
     example_after = '''
-        data = stream.read(FRAMES_PER_BUFFER, exception_on_overflow=False)
-        ws.send(data, websocket.ABNF.OPCODE_BINARY)
+        import json
+
+        import websocket
+
+
+        def send_audio(ws, stream):
+            data = stream.read(3200)
+            ws.send(data, websocket.ABNF.OPCODE_BINARY)
     '''
 
     def __init__(self, context) -> None:

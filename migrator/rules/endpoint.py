@@ -57,8 +57,6 @@ class EndpointUrl(Rule):
         endpoint = parse_endpoint(node, constants)
         if endpoint is None:
             return
-        self.facts.is_streaming_client = True
-        self._learn_facts(endpoint)
         if endpoint.version == 2:
             self._plan_v2_rewrite(node, endpoint)
 
@@ -69,18 +67,6 @@ class EndpointUrl(Rule):
     def collect_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Add):
             self._consider(node)
-
-    def _learn_facts(self, endpoint: Endpoint) -> None:
-        rate = endpoint.param("sample_rate")
-        if rate is not None:
-            value = literal_value(rate.value, self.facts.constants)
-            if isinstance(value, int):
-                self.facts.sample_rate = value
-        if endpoint.version == 2:
-            self.facts.format_turns = True
-        elif self.facts.format_turns is None:
-            turns = endpoint.param("format_turns")
-            self.facts.format_turns = bool(turns and literal_value(turns.value, self.facts.constants) in (True, "true", "True"))
 
     def _plan_v2_rewrite(self, node, endpoint: Endpoint) -> None:
         if endpoint.suffix:

@@ -31,12 +31,22 @@ class MessageFields(Rule):
     summary = "message_type/SessionBegins/PartialTranscript/FinalTranscript/text -> type/Begin/Turn/transcript"
     markers = (b"message_type", b"SessionBegins", b"PartialTranscript", b"FinalTranscript", b"SessionTerminated")
     example_before = '''
+        import json
+
+        URL = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&format_turns=true"
+
+
         def on_message(ws, message):
             transcript = json.loads(message)
             if transcript["message_type"] == "FinalTranscript":
                 print(transcript["text"])
     '''
     example_after = '''
+        import json
+
+        URL = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&format_turns=true"
+
+
         def on_message(ws, message):
             try:
                 transcript = json.loads(message)
@@ -202,13 +212,9 @@ class MessageFields(Rule):
 
     def _note_head(self, type_expression, message) -> None:
         """Remember the ``if`` chain that dispatches on the type, for the Termination branch."""
-        for ancestor in reversed(self.context.ancestors):
-            if isinstance(ancestor, cst.If):
-                head = ancestor
-            elif isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)):
-                break
-        else:
-            return
+        head = self.context.statement_stack[-1] if self.context.statement_stack else None
+        if not isinstance(head, cst.If):
+            return  # the comparison is not an ``if``/``elif`` test
         # Walk up through elif links to the first ``if`` of the chain.
         chain_head = head
         ancestors = self.context.ancestors

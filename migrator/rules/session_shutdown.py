@@ -28,21 +28,27 @@ class SessionShutdown(Rule):
     summary = "run_forever()/close() -> Ctrl-C sends Terminate, waits for Termination, cleans up in finally"
     markers = (b"run_forever",)
     example_before = '''
+        import websocket
+
+        ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
         ws.run_forever()
     '''
     example_after = '''
+        import websocket
+        import json
+        import threading
+
+        ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
         ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
         ws_thread.start()
         try:
             while ws_thread.is_alive():
                 ws_thread.join(timeout=0.1)
         except KeyboardInterrupt:
-            stop_event.set()
             if ws.sock and ws.sock.connected:
                 ws.send(json.dumps({"type": "Terminate"}))
                 ws_thread.join(timeout=5)  # until Termination arrives and the server closes
         finally:
-            stop_event.set()
             ws.close()
     '''
 

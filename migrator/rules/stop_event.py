@@ -26,23 +26,67 @@ class StopEvent(Rule):
     summary = "while True audio loop -> while not stop_event.is_set(); set in on_error/on_close"
     markers = (b"WebSocketApp", b"while True")
     example_before = '''
-        def send_data():
-            while True:
-                ws.send(stream.read(FRAMES_PER_BUFFER), websocket.ABNF.OPCODE_BINARY)
+        import threading
+
+        import pyaudio
+        import websocket
+
+        p = pyaudio.PyAudio()
+        stream = p.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True, frames_per_buffer=800)
+
+
+        def on_open(ws):
+            def send_data():
+                while True:
+                    ws.send(stream.read(800), websocket.ABNF.OPCODE_BINARY)
+
+            threading.Thread(target=send_data).start()
+
+
+        def on_error(ws, error):
+            print(error)
+
 
         def on_close(ws):
             print("closed")
+
+
+        ws = websocket.WebSocketApp(URL, header=HEADERS, on_open=on_open, on_error=on_error, on_close=on_close)
     '''
     example_after = '''
-        stop_event = threading.Event()
+        import threading
 
-        def send_data():
-            while not stop_event.is_set():
-                ws.send(stream.read(FRAMES_PER_BUFFER), websocket.ABNF.OPCODE_BINARY)
+        import pyaudio
+        import websocket
+
+        p = pyaudio.PyAudio()
+        stream = p.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True, frames_per_buffer=800)
+
+        stop_event = threading.Event()
+        audio_thread = None
+
+
+        def on_open(ws):
+            def send_data():
+                while not stop_event.is_set():
+                    ws.send(stream.read(800), websocket.ABNF.OPCODE_BINARY)
+
+            global audio_thread
+            audio_thread = threading.Thread(target=send_data, daemon=True)
+            audio_thread.start()
+
+
+        def on_error(ws, error):
+            stop_event.set()
+            print(error)
+
 
         def on_close(ws, close_status_code, close_msg):
             stop_event.set()
             print("closed")
+
+
+        ws = websocket.WebSocketApp(URL, header=HEADERS, on_open=on_open, on_error=on_error, on_close=on_close)
     '''
 
     def __init__(self, context) -> None:

@@ -22,13 +22,27 @@ class V2OnlyFields(Rule):
     summary = "notes on confidence/audio_start/audio_end/punctuated/created and 4xxx close codes"
     markers = (b"confidence", b"audio_start", b"audio_end", b"punctuated", b"text_formatted", b"40")
     example_before = '''
-        if message["confidence"] > 0.8:
-            print(message["text"])
+        import json
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        def on_message(ws, message):
+            result = json.loads(message)
+            if result["confidence"] > 0.8:
+                print(result["text"])
     '''
     example_after = '''
-        # migrate-stt(STT008): v3 has no message-level confidence (...)
-        if message["confidence"] > 0.8:
-            print(message["text"])
+        import json
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        def on_message(ws, message):
+            result = json.loads(message)
+            # migrate-stt(STT008): confidence: v3 has no message-level confidence (end_of_turn_confidence means something else); average words[].confidence if you need one
+            if result["confidence"] > 0.8:
+                print(result["text"])
     '''
 
     def __init__(self, context) -> None:

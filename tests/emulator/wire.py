@@ -72,10 +72,16 @@ def begin(ws: ClientConnection) -> Dict[str, Any]:
 
 
 def send_audio(ws: ClientConnection, total_ms: float, frame_ms: float = 50, pace: float = 0.0) -> None:
-    """Send ``total_ms`` of silence in ``frame_ms`` frames, sleeping ``pace`` x real time between."""
+    """Send ``total_ms`` of silence in ``frame_ms`` frames, sleeping ``pace`` x real time between.
+
+    Stops quietly if the server closes the socket meanwhile.
+    """
     sent = 0.0
     while sent < total_ms:
-        ws.send(pcm(frame_ms))
+        try:
+            ws.send(pcm(frame_ms))
+        except ConnectionClosed:  # the server may close mid-stream; callers assert on the close
+            return
         sent += frame_ms
         if pace:
             time.sleep(frame_ms / 1000 * pace)

@@ -8,6 +8,7 @@ key appears nowhere in the output.
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -44,12 +45,30 @@ def stream_args(url: str, wav, secret_key: str, *extra: str):
         (4999, "Something new", ExitCode.SERVER_CLOSED),
     ],
 )
-def test_close_code_mid_session(emulator, make_wav, run_client, secret_key, code, reason, exit_code):
+def test_close_code_mid_session(emulator, make_wav, secret_key, code, reason, exit_code):
+    """In-process for speed: the CLI only prints what the session decides (proven below)."""
     from migrator.emulator import Fault
 
+    from reference_client import SessionConfig, StreamingSession, WavFileSource
+
     emu = emulator(fault=Fault("close", code=code, reason=reason, after_frames=3))
+    source = WavFileSource(str(make_wav(3.0)))
+    source.open()
+    started = time.monotonic()
+    result = StreamingSession(SessionConfig(api_key=secret_key, url=emu.v3_url)).run(source)
+    assert time.monotonic() - started < 2.0
+    assert result.exit_code == exit_code
+    assert f"close code {code}" in result.message and reason in result.message
+    assert result.close_code == code and not result.terminate_sent
+
+
+def test_close_code_through_the_cli(emulator, make_wav, run_client, secret_key):
+    from migrator.emulator import Fault
+
+    reason = "Input duration violation: 20 ms. Expected between 50 and 1000 ms"
+    emu = emulator(fault=Fault("close", code=3007, reason=reason, after_frames=3))
     run = run_client(*stream_args(emu.v3_url, make_wav(3.0), secret_key))
-    assert_failed(run, exit_code, f"close code {code}", reason, secret=secret_key)
+    assert_failed(run, ExitCode.AUDIO_REJECTED, "close code 3007", reason, secret=secret_key)
 
 
 def test_refused_credentials(emulator, make_wav, run_client, secret_key):
