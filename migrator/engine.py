@@ -60,7 +60,7 @@ class MigrationResult:
 
 @lru_cache(maxsize=None)
 def _marker_pattern(rule_classes: tuple) -> "re.Pattern[bytes]":
-    markers = sorted({marker for rule in rule_classes for marker in rule.markers})
+    markers = sorted({marker for rule in (FactCollector, *rule_classes) for marker in rule.markers})
     return re.compile(b"|".join(re.escape(marker) for marker in markers))
 
 

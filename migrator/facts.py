@@ -17,6 +17,11 @@ class FactCollector:
     """Fills :class:`~migrator.context.ScriptFacts`; runs first in the analysis walk."""
 
     code = ""
+    #: What marks a file as v2 streaming code whichever rules are selected.
+    markers = (
+        b"/v2/realtime", b"SessionBegins", b"PartialTranscript", b"FinalTranscript",
+        b"SessionTerminated", b"RealtimeTranscriber", b"terminate_session", b"audio_data",
+    )
 
     def __init__(self, context: MigrationContext) -> None:
         self.context = context

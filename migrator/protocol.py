@@ -46,12 +46,14 @@ V2_ONLY_FIELDS = {
     "text_formatted": "v3 marks formatted turns with turn_is_formatted",
     "created": "v3 messages carry no timestamp; stamp them on receipt",
 }
-#: v2 close codes and their nearest v3 meaning (protocol.md §3.4).
+#: v2 close codes (protocol.md §1, §3.4): meaning, and the v3 code for the same situation.
 V2_CLOSE_CODES = {
-    4000: "bad sample rate", 4001: "not authorized (v3: 1008)", 4002: "insufficient funds (v3: 1008)",
-    4003: "free tier", 4008: "session expired (v3: 3008)", 4029: "audio too fast (v3: 3007)",
-    4031: "idle", 4032: "audio too short (v3: 3007)", 4033: "audio too long (v3: 3007)",
-    4100: "invalid JSON (v3: 3006)", 4101: "invalid schema (v3: 3006)", 4102: "too many streams (v3: 3009)",
+    4000: ("bad sample rate", None), 4001: ("not authorized", 1008), 4002: ("insufficient funds", 1008),
+    4003: ("free tier", None), 4004: ("session not found", None), 4008: ("session expired", 3008),
+    4010: ("session previously closed", None), 4029: ("audio sent too fast", 3007), 4030: ("session taken over", None),
+    4031: ("session idle", None), 4032: ("audio chunk too short", 3007), 4033: ("audio chunk too long", 3007),
+    4034: ("audio too small to transcode", None), 4100: ("invalid JSON", 3006), 4101: ("invalid schema", 3006),
+    4102: ("too many streams", 3009), 4103: ("session reconnected", None), 4104: ("word boost parse error", None),
 }
 
 #: v3 wants 50..1000 ms of audio per message; the migration guide sends 50 ms.

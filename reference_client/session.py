@@ -356,6 +356,8 @@ class StreamingSession:
             with self._state:
                 if self._transport_error is None:
                     self._transport_error = error
+        except Exception as error:  # a bug must end the session visibly, not strand it
+            self._fail(ExitCode.INTERNAL, f"audio sender failed: {error!r}")
 
     def _send_frame(self, frame: bytes) -> None:
         assert self._app is not None
@@ -379,7 +381,12 @@ class StreamingSession:
             self._socket = app.sock
 
     def _on_message(self, _app: websocket.WebSocketApp, raw: Union[str, bytes]) -> None:
-        received_at = time.monotonic()
+        try:
+            self._handle_message(raw, time.monotonic())
+        except Exception as error:  # e.g. a Turn whose turn_order is not a number
+            self._fail(ExitCode.PROTOCOL_ERROR, f"cannot handle a server message: {error!r}")
+
+    def _handle_message(self, raw: Union[str, bytes], received_at: float) -> None:
         try:
             message = json.loads(raw)
         except (ValueError, TypeError):
@@ -409,7 +416,8 @@ class StreamingSession:
 
     def _on_begin(self, message: Dict[str, Any]) -> None:
         expires_at = message.get("expires_at")
-        event = SessionBegan(str(message.get("id", "")), expires_at if isinstance(expires_at, int) else None, message)
+        expires = int(expires_at) if isinstance(expires_at, (int, float)) else None
+        event = SessionBegan(str(message.get("id", "")), expires, message)
         with self._state:
             self._session_id = event.session_id
             self._began = True

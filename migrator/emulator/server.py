@@ -104,6 +104,7 @@ class Emulator:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._stop: Optional["asyncio.Future[None]"] = None
         self._ready = threading.Event()
+        self._finished = threading.Event()
         self._startup_error: Optional[BaseException] = None
         self.port: Optional[int] = None
 
@@ -112,6 +113,10 @@ class Emulator:
     def start(self) -> "Emulator":
         if self._thread is not None:
             return self
+        self._ready.clear()
+        self._finished.clear()
+        self._startup_error = None
+        self.port = None
         self._thread = threading.Thread(target=self._run_loop, name="stt-emulator", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=10)
@@ -128,6 +133,8 @@ class Emulator:
         loop, stop = self._loop, self._stop
         if stop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
+        # An Event rather than Thread.join alone: a join interrupted by Ctrl-C can return early.
+        self._finished.wait(timeout)
         self._thread.join(timeout)
         self._thread = None
 
@@ -157,6 +164,7 @@ class Emulator:
         finally:
             self._ready.set()
             loop.close()
+            self._finished.set()
 
     async def _serve(self) -> None:
         self._stop = asyncio.get_running_loop().create_future()

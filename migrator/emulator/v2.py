@@ -133,6 +133,8 @@ class V2Session(Session):
             await self._json_audio(text, payload)
             return
         self.text_frame(text, payload, parsed)
+        if self.silent and not self.terminating and isinstance(payload, dict) and payload.get("terminate_session") is True:
+            self.begin_terminate()  # noted for the record; a silent server never answers it
         if self.terminating or self.silent:
             return
         if not parsed:

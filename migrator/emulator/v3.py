@@ -141,6 +141,8 @@ class V3Session(Session):
 
     async def on_text(self, text: str, payload: Any, parsed: bool) -> None:
         self.text_frame(text, payload, parsed)
+        if self.silent and not self.terminating and isinstance(payload, dict) and payload.get("type") == "Terminate":
+            self.begin_terminate()  # noted for the record; a silent server never answers it
         if self.terminating or self.silent:
             return
         snippet = text[:80]

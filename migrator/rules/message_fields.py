@@ -66,6 +66,7 @@ class MessageFields(Rule):
         self.dispatch_heads: dict = {}  # id(head If) -> (type expression, message expression)
         self.touched_scopes: set = set()
         self.loads_statements: dict = {}  # id(statement) -> (scope id, "return"/"continue")
+        self.consumers: dict = {}  # id(statement) -> message expression it reads text from
         self.pending_notes: list = []
 
     # --- analysis -------------------------------------------------------------------------
@@ -110,12 +111,15 @@ class MessageFields(Rule):
                 cst.Attribute(node.value, cst.Name("get")),
                 args=[cst.Arg(string_literal("transcript", quote)), cst.Arg(string_literal("", quote))],
             ))
+            self._guard_consumer(node.value)
 
     def collect_Call(self, node: cst.Call) -> None:
         key = key_of(node)
         if key not in ("message_type", "session_id", "text") or self.scopes.message_of(self.context, node, self.facts) is None:
             return
         new_key = {"message_type": "type", "session_id": "id", "text": "transcript"}[key]
+        if key == "text":
+            self._guard_consumer(container_of(node))
         first = node.args[0]
         quote = string_quote(first.value)
         self._replace(node, node.with_changes(args=[first.with_changes(value=string_literal(new_key, quote)), *node.args[1:]]))
@@ -181,6 +185,11 @@ class MessageFields(Rule):
         if string_value(left) == "message_type" and self.scopes.is_message(self.context, right, self.facts):
             self._replace(node, node.with_changes(left=string_literal("type", string_quote(left))))
             return
+        if string_value(left) == "text" and isinstance(right, cst.Name) and self.scopes.is_message(self.context, right, self.facts):
+            # v2 messages had "text" exactly when they were transcripts.
+            quote = string_quote(left)
+            self._replace(node, lambda updated: _parenthesized(cst.parse_expression(self._update_condition(right.value, quote))))
+            return
         if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
             return
         names = [string_value(element.value) for element in right.elements]
@@ -209,6 +218,31 @@ class MessageFields(Rule):
 
         self._replace(node, plan)
         self._note_head(left, self.scopes.type_source(self.context, left, self.facts))
+
+    def _guard_consumer(self, message) -> None:
+        """A statement that does something with every message's text (the tutorial's
+        ``print(json.loads(r)["text"])``) runs only for transcript updates in v3."""
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
+            return
+        name = message.value if isinstance(message, cst.Name) else None
+        for ancestor in reversed(self.context.ancestors[:-1]):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
+                break
+            if isinstance(ancestor, (cst.If, cst.While)):
+                test = cst.Module([]).code_for_node(ancestor.test)
+                if any(word in test for word in ("type", "end_of_turn", "text", "Transcript")) or (name and name in test):
+                    return  # already dispatched on the message
+        self.consumers[id(statement)] = message
+
+    def _update_condition(self, name: str, quote: str = '"') -> str:
+        """A v3 message that v2 would have sent as a transcript: every partial, and the
+        end of each turn once (its formatted copy when format_turns is on)."""
+        q = quote
+        is_turn = f"{name}.get({q}type{q}) == {q}Turn{q}"
+        if self.facts.format_turns:
+            return f"{is_turn} and (not {name}.get({q}end_of_turn{q}) or {name}.get({q}turn_is_formatted{q}))"
+        return is_turn
 
     def _note_head(self, type_expression, message) -> None:
         """Remember the ``if`` chain that dispatches on the type, for the Termination branch."""
@@ -266,6 +300,9 @@ class MessageFields(Rule):
         return _append_elif(updated, branch)
 
     def rewrite_SimpleStatementLine(self, original, updated):
+        message = self.consumers.get(id(original))
+        if message is not None and self._active():
+            return self._guarded(original, updated, message)
         plan = self.loads_statements.get(id(original))
         if plan is None or not self._active() or plan[0] not in self.touched_scopes:
             return updated
@@ -280,6 +317,25 @@ class MessageFields(Rule):
             body=handler.body.with_changes(body=[updated.with_changes(leading_lines=())]),
             leading_lines=updated.leading_lines,
         )
+
+    def _guarded(self, original, updated, message):
+        self.applied()
+        hoisted = []
+        if isinstance(message, cst.Name):
+            name = message.value
+        else:  # json.loads(...) inline: parse once into a variable
+            name = _free_name(self.context.current_function or original, ("message", "msg", "payload", "event"))
+            loads = cst.Module([]).code_for_node(message)
+            hoisted = [cst.parse_statement(f"{name} = {loads}").with_changes(leading_lines=updated.leading_lines)]
+            updated = updated.visit(_ReplaceCall(message, cst.Name(name))).with_changes(leading_lines=())
+        if self.facts.format_turns is None:
+            self.note(message, "v3 sends each turn's end twice when format_turns is on; if it is, also require turn_is_formatted on finals")
+        guard = cst.ensure_type(cst.parse_statement(f"if {self._update_condition(name)}:\n    pass\n"), cst.If)
+        guard = guard.with_changes(
+            body=guard.body.with_changes(body=[updated.with_changes(leading_lines=())]),
+            leading_lines=() if hoisted else updated.leading_lines,
+        )
+        return cst.FlattenSentinel([*hoisted, guard]) if hoisted else guard
 
     def rewrite_Module(self, original, updated):
         if self._active():
@@ -329,3 +385,25 @@ def _append_elif(node: cst.If, branch: cst.If) -> cst.If:
     if isinstance(node.orelse, cst.Else):
         return node.with_changes(orelse=branch.with_changes(orelse=node.orelse))
     return node.with_changes(orelse=_append_elif(node.orelse, branch))
+
+
+class _ReplaceCall(cst.CSTTransformer):
+    """Swap one call (matched by its code) for an expression inside a statement."""
+
+    def __init__(self, call: cst.Call, replacement) -> None:
+        super().__init__()
+        self.code = cst.Module([]).code_for_node(call)
+        self.replacement = replacement
+
+    def leave_Call(self, original, updated):
+        if cst.Module([]).code_for_node(original) == self.code:
+            return self.replacement
+        return updated
+
+
+def _free_name(scope, candidates) -> str:
+    code = cst.Module([]).code_for_node(scope) if not isinstance(scope, cst.Module) else scope.code
+    for candidate in candidates:
+        if candidate not in code:
+            return candidate
+    return "v3_message"

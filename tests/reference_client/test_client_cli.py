@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import signal
-import subprocess
+import sys
 import time
 
 import pytest
 
 from reference_client.exit_codes import ExitCode
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals and ptys are POSIX")
+posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals and ptys")
 
 
 def stream_args(emu, wav, secret_key, *extra):
@@ -66,7 +65,10 @@ def read_all(fd: int) -> bytes:
         chunks.append(chunk)
 
 
+@posix_only
 def test_terminal_output_rewrites_partials_and_prints_each_final_once(emulator, make_wav, spawn_client, secret_key):
+    import pty
+
     emu = emulator()
     primary, secondary = pty.openpty()
     process = spawn_client(*stream_args(emu, make_wav(0.9), secret_key), stdout=secondary)
@@ -80,16 +82,10 @@ def test_terminal_output_rewrites_partials_and_prints_each_final_once(emulator, 
     assert screen.count("Hello world.") == 1 and screen.count("How are you today?") == 1
 
 
-def test_the_api_key_never_appears_in_any_output(emulator, make_wav, run_client, secret_key):
+def test_the_api_key_never_appears_in_text_or_json_output(emulator, make_wav, run_client, secret_key):
     emu = emulator()
     wav = make_wav(0.5)
-    runs = [
-        run_client(*stream_args(emu, wav, secret_key)),
-        run_client(*stream_args(emu, wav, secret_key, "--json")),
-        run_client("--wav", str(wav), "--url", emu.v3_url, env={"ASSEMBLYAI_API_KEY": secret_key}),
-        run_client("--help", env={"ASSEMBLYAI_API_KEY": secret_key}),
-    ]
-    for run in runs:
+    for run in (run_client(*stream_args(emu, wav, secret_key)), run_client(*stream_args(emu, wav, secret_key, "--json"))):
         assert run.returncode == 0, run
         assert secret_key not in run.stdout + run.stderr
 
@@ -99,6 +95,7 @@ def test_api_key_is_read_from_the_environment(emulator, make_wav, run_client, se
     run = run_client("--wav", str(make_wav(0.3)), "--url", emu.v3_url, env={"ASSEMBLYAI_API_KEY": secret_key})
     assert run.returncode == 0, run
     assert emu.wait_for_sessions(1)[0].auth == "header"
+    assert secret_key not in run.stdout + run.stderr
 
 
 def test_options_become_query_parameters(emulator, make_wav, run_client, secret_key):
@@ -117,57 +114,85 @@ def test_options_become_query_parameters(emulator, make_wav, run_client, secret_
 
 
 # ------------------------------------------------------------------ usage and audio errors
+# In-process through typer's runner: these end before any thread or socket exists.
 
 
-def test_help_lists_every_exit_code_and_the_mic_extra(run_client):
-    run = run_client("--help")
-    assert run.returncode == 0
-    assert "pip install 'migrate-stt[mic]'" in run.stdout
+@pytest.fixture
+def invoke(monkeypatch):
+    """Run the CLI in-process without credentials in the environment and without pyaudio."""
+    from typer.testing import CliRunner
+
+    from reference_client.cli import app
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    monkeypatch.setitem(sys.modules, "pyaudio", None)  # as on a machine without the mic extra
+
+    def run(*args: str, env=None):
+        return CliRunner().invoke(app, list(args), env=env, prog_name="stt-client")
+
+    return run
+
+
+def test_help_lists_every_exit_code_and_the_mic_extra(invoke):
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "pip install 'migrate-stt[mic]'" in result.stdout
     for code in ExitCode:
-        assert any(line.strip().startswith(f"{int(code)}  ") for line in run.stdout.splitlines()), code
+        assert any(line.strip().startswith(f"{int(code)}  ") for line in result.stdout.splitlines()), code
 
 
-def test_missing_credentials_is_a_usage_error(make_wav, run_client):
-    run = run_client("--wav", str(make_wav(0.1)))
-    assert run.returncode == int(ExitCode.USAGE)
-    assert run.stderr.strip() == "stt-client: error: no credentials: set $ASSEMBLYAI_API_KEY, or pass --api-key or --token"
+def test_help_never_shows_the_api_key_from_the_environment(invoke, secret_key):
+    result = invoke("--help", env={"ASSEMBLYAI_API_KEY": secret_key})
+    assert result.exit_code == 0 and secret_key not in result.output
 
 
-def test_wav_and_device_together_is_a_usage_error(make_wav, run_client, secret_key):
-    run = run_client("--wav", str(make_wav(0.1)), "--device", "1", "--api-key", secret_key)
-    assert run.returncode == int(ExitCode.USAGE) and "mutually exclusive" in run.stderr
+def test_missing_credentials_is_a_usage_error(invoke, make_wav):
+    result = invoke("--wav", str(make_wav(0.1)))
+    assert result.exit_code == int(ExitCode.USAGE)
+    assert result.stderr == "stt-client: error: no credentials: set $ASSEMBLYAI_API_KEY, or pass --api-key or --token\n"
 
 
-def test_unknown_region_is_a_usage_error(run_client, secret_key):
-    run = run_client("--region", "ap", "--api-key", secret_key)
-    assert run.returncode == int(ExitCode.USAGE) and "--region" in run.stderr
+def test_wav_and_device_together_is_a_usage_error(invoke, make_wav, secret_key):
+    result = invoke("--wav", str(make_wav(0.1)), "--device", "1", "--api-key", secret_key)
+    assert result.exit_code == int(ExitCode.USAGE) and "mutually exclusive" in result.stderr
 
 
-def test_too_many_keyterms_is_a_usage_error(run_client, secret_key, make_wav):
+def test_unknown_region_is_a_usage_error(invoke, secret_key):
+    result = invoke("--region", "ap", "--api-key", secret_key)
+    assert result.exit_code == int(ExitCode.USAGE) and "--region" in result.stderr
+
+
+def test_too_many_keyterms_is_a_usage_error(invoke, secret_key, make_wav):
     terms = [arg for i in range(101) for arg in ("--keyterm", f"t{i}")]
-    run = run_client("--wav", str(make_wav(0.1)), "--api-key", secret_key, *terms)
-    assert run.returncode == int(ExitCode.USAGE) and "at most 100 keyterms" in run.stderr
+    result = invoke("--wav", str(make_wav(0.1)), "--api-key", secret_key, *terms)
+    assert result.exit_code == int(ExitCode.USAGE) and "at most 100 keyterms" in result.stderr
 
 
-def test_microphone_without_pyaudio_names_the_extra(run_client, secret_key):
-    run = run_client("--api-key", secret_key)
-    assert run.returncode == int(ExitCode.AUDIO_UNAVAILABLE)
-    assert "pip install 'migrate-stt[mic]'" in run.stderr and len(run.stderr.splitlines()) == 1
+def test_microphone_without_pyaudio_names_the_extra(invoke, secret_key):
+    result = invoke("--api-key", secret_key)
+    assert result.exit_code == int(ExitCode.AUDIO_UNAVAILABLE)
+    assert "pip install 'migrate-stt[mic]'" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-def test_list_devices_without_pyaudio_names_the_extra(run_client):
-    run = run_client("--list-devices")
-    assert run.returncode == int(ExitCode.AUDIO_UNAVAILABLE) and "migrate-stt[mic]" in run.stderr
+def test_list_devices_without_pyaudio_names_the_extra(invoke):
+    result = invoke("--list-devices")
+    assert result.exit_code == int(ExitCode.AUDIO_UNAVAILABLE) and "migrate-stt[mic]" in result.stderr
 
 
-def test_missing_wav_file_is_an_audio_error_before_connecting(run_client, secret_key, tmp_path):
-    run = run_client("--wav", str(tmp_path / "absent.wav"), "--api-key", secret_key, "--url", "ws://127.0.0.1:9/v3/ws")
-    assert run.returncode == int(ExitCode.AUDIO_UNAVAILABLE) and "WAV file not found" in run.stderr
+def test_missing_wav_file_is_an_audio_error_before_connecting(invoke, secret_key, tmp_path):
+    result = invoke("--wav", str(tmp_path / "absent.wav"), "--api-key", secret_key, "--url", "ws://127.0.0.1:9/v3/ws")
+    assert result.exit_code == int(ExitCode.AUDIO_UNAVAILABLE) and "WAV file not found" in result.stderr
+
+
+def test_console_script_and_module_are_the_same_entry_point(run_client):
+    run = run_client("--version")
+    assert run.returncode == 0 and run.stdout.startswith("stt-client ")
 
 
 # ------------------------------------------------------------------ Ctrl-C
 
 
+@posix_only
 def test_ctrl_c_flushes_terminates_and_exits_0(emulator, make_wav, spawn_client, wait_for, secret_key):
     emu = emulator()
     process = spawn_client(*stream_args(emu, make_wav(30.0), secret_key))
@@ -184,6 +209,7 @@ def test_ctrl_c_flushes_terminates_and_exits_0(emulator, make_wav, spawn_client,
     assert "Traceback" not in stderr and "ended:" in stderr
 
 
+@posix_only
 def test_second_ctrl_c_exits_at_once(emulator, make_wav, spawn_client, wait_for, secret_key):
     from migrator.emulator import Fault
 

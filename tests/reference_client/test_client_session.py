@@ -185,3 +185,36 @@ def test_a_session_runs_only_once(emulator, make_wav, secret_key):
 def test_missing_credentials_are_refused_before_connecting():
     with pytest.raises(ValueError, match="API key or a temporary token"):
         SessionConfig()
+
+
+def _new_threads(before):
+    return [t for t in threading.enumerate() if t not in before and t.is_alive()]
+
+
+def test_no_threads_are_left_alive_after_a_hung_handshake(make_wav, secret_key):
+    import socket
+
+    before = set(threading.enumerate())
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        config = SessionConfig(
+            api_key=secret_key, url=f"ws://127.0.0.1:{listener.getsockname()[1]}/v3/ws", connect_timeout=0.5
+        )
+        source = WavFileSource(str(make_wav(0.3)))
+        source.open()
+        result = StreamingSession(config).run(source)
+    assert result.exit_code == ExitCode.CONNECT_TIMEOUT
+    assert _new_threads(before) == []
+
+
+@pytest.mark.parametrize("kind", ["silent", "drop"])
+def test_no_threads_are_left_alive_after_a_failed_session(emulator, make_wav, secret_key, kind):
+    from migrator.emulator import Fault
+
+    emu = emulator(fault=Fault(kind, after_frames=2))
+    before = set(threading.enumerate())
+    result, elapsed = run_session(emu, make_wav(0.3), secret_key, terminate_timeout=0.5)
+    expected = ExitCode.NO_TERMINATION if kind == "silent" else ExitCode.CONNECTION_LOST
+    assert result.exit_code == expected and elapsed < 2.5
+    assert _new_threads(before) == []

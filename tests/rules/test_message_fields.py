@@ -57,9 +57,29 @@ def test_text_read_before_type_check_does_not_raise_on_begin():
     assert 'text = m.get("transcript", "")' in result.code
 
 
-def test_inline_json_loads_text_is_safe():
+def test_text_printed_for_every_message_prints_each_transcript_once():
     result = migrate('def f(r):\n    print(json.loads(r)["text"])\n')
-    assert 'print(json.loads(r).get("transcript", ""))' in result.code
+    assert result.code.endswith(
+        "def f(r):\n    message = json.loads(r)\n"
+        '    if message.get("type") == "Turn" and (not message.get("end_of_turn") or message.get("turn_is_formatted")):\n'
+        '        print(message.get("transcript", ""))\n'
+    )
+
+
+def test_text_consumer_on_a_variable_is_guarded_without_hoisting():
+    result = migrate('def f(r):\n    m = json.loads(r)\n    callback(m.get("text"))\n')
+    assert '    if m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted")):\n        callback(m.get("transcript"))\n' in result.code
+
+
+def test_text_membership_means_a_transcript_update():
+    result = migrate('def f(r):\n    m = json.loads(r)\n    if "text" in m and m["text"]:\n        print(m["text"])\n')
+    assert 'if (m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted"))) and m.get("transcript", ""):' in result.code
+
+
+def test_text_consumer_inside_a_type_check_is_not_guarded_again():
+    result = migrate('def f(r):\n    m = json.loads(r)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n')
+    assert "(not m.get(" not in result.code
+    assert 'if m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):\n        print(m.get("transcript", ""))' in result.code
 
 
 def test_type_variable_comparisons_use_the_message():

@@ -18,20 +18,5 @@ def test_audio_start_and_end_get_notes():
     assert sorted(note.message.split(":")[0] for note in result.notes) == ["audio_end", "audio_start"]
 
 
-def test_v2_close_code_in_assert_gets_a_note():
-    result = migrate_source(URL + "def on_close(ws, code, msg):\n    assert code == 4008\n", select=["STT008"])
-    assert note_codes(result) == [(3, "STT008")]
-
-
-def test_note_is_not_repeated_on_a_second_run():
-    source = URL + "def on_close(ws, code, msg):\n    assert code == 4008\n"
-    once = migrate_source(source, select=["STT008"]).code
-    assert migrate_source(once, select=["STT008"]).code == once
-
-
-def test_leaves_numbers_outside_comparisons_alone():
-    assert migrate_source(URL + "x = 4008\n", select=["STT008"]).notes == []
-
-
 def test_leaves_confidence_in_unrelated_files_alone():
-    assert migrate_source('import json\nm = json.loads(s)\nprint(m["confidence"])\nassert code == 4008\n', select=["STT008"]).notes == []
+    assert migrate_source('import json\nm = json.loads(s)\nprint(m["confidence"])\n', select=["STT008"]).notes == []

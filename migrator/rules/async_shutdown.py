@@ -1,0 +1,204 @@
+"""STT011: asyncio sessions end with ``Terminate`` and read the last turn before closing.
+
+The asyncio tutorial runs ``await asyncio.gather(send(), receive())`` inside ``async with
+websockets.connect(...)`` until Ctrl-C cancels it, and the socket closes mid-session: v3
+keeps billing until the session is terminated, and the last turn is only sent after
+``Terminate``. The ``gather`` is wrapped in ``try``/``finally``: when it ends for any
+reason (Ctrl-C, task cancellation, a Streamlit ``run`` flag going false, a file source
+running out) the script sends ``{"type": "Terminate"}`` and keeps reading, at most 5 s
+per message, until ``Termination`` and the server's close; the tutorial's own
+``receive()`` does the reading when it loops until the socket closes, so the last turn is
+printed like the others. ``asyncio.run(...)`` is wrapped so that Ctrl-C ends the program
+quietly after that, instead of with a traceback (and ends a ``while True`` reconnect loop).
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.rules.base import Rule
+from migrator.rules.websockets_headers import qualified_call_name
+from migrator.syntax import call_name, dotted_name
+
+TERMINATE_TIMEOUT = 5
+
+
+def _awaited_gather(statement):
+    """The ``asyncio.gather(...)`` call a statement awaits (``await gather`` or ``x = await gather``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+    if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) and call_name(value.expression).endswith("gather"):
+        return value.expression
+    return None
+
+
+class AsyncShutdown(Rule):
+    code = "STT011"
+    name = "async-shutdown"
+    summary = "asyncio gather/asyncio.run -> Terminate, read until Termination, quiet Ctrl-C"
+    markers = (b"asyncio",)
+    example_before = '''
+        import asyncio
+        import json
+
+        import websockets
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        async def main(key):
+            async with websockets.connect(URL, additional_headers={"Authorization": key}) as ws:
+                async def receive():
+                    while True:
+                        print(await ws.recv())
+
+                await asyncio.gather(send(ws), receive())
+
+
+        asyncio.run(main(KEY))
+    '''
+    example_after = '''
+        import asyncio
+        import json
+
+        import websockets
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        async def main(key):
+            async with websockets.connect(URL, additional_headers={"Authorization": key}) as ws:
+                async def receive():
+                    while True:
+                        print(await ws.recv())
+
+                try:
+                    await asyncio.gather(send(ws), receive())
+                finally:
+                    # v3 bills until the session ends: end it, then read the last turn and Termination
+                    try:
+                        await ws.send(json.dumps({"type": "Terminate"}))
+                        await asyncio.wait_for(receive(), timeout=5)
+                    except (websockets.exceptions.ConnectionClosed, asyncio.TimeoutError):
+                        pass
+
+
+        try:
+            asyncio.run(main(KEY))
+        except KeyboardInterrupt:
+            pass
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.sockets: list = []  # names bound by ``async with <connect>(...) as name`` around the walk
+        self.coroutines: dict = {}  # (id(enclosing scope), name) -> FunctionDef
+        self.gathers: dict = {}  # id(statement) -> (socket name, gather call, scope id)
+        self.runs: dict = {}  # id(statement) -> "pass" | "break"
+
+    # --- analysis -------------------------------------------------------------------------
+    def collect_With(self, node: cst.With) -> None:
+        name = None
+        if node.asynchronous is not None:
+            for item in node.items:
+                if isinstance(item.item, cst.Call) and self._is_connect(item.item) and item.asname is not None:
+                    name = dotted_name(item.asname.name) or None
+        self.sockets.append(name)
+
+    def collect_leave_With(self, node: cst.With) -> None:
+        self.sockets.pop()
+
+    def _is_connect(self, call: cst.Call) -> bool:
+        qualified = qualified_call_name(call.func, self.facts)
+        return (qualified.startswith("websockets.") and qualified.endswith(".connect")) or call_name(call).endswith("ws_connect")
+
+    def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
+        scopes = self.context.scope_stack[:-1]
+        parent = id(scopes[-1]) if scopes else 0
+        self.coroutines[(parent, node.name.value)] = node
+
+    def collect_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        socket = next((name for name in reversed(self.sockets) if name), None)
+        gather = _awaited_gather(node)
+        if gather is not None and socket is not None:
+            function = self.context.current_function
+            self.gathers[id(node)] = (socket, gather, id(function) if function is not None else 0)
+            return
+        if len(node.body) == 1 and isinstance(node.body[0], cst.Expr):
+            value = node.body[0].value
+            if isinstance(value, cst.Call) and call_name(value) in ("asyncio.run", "run") and self.context.current_function is None:
+                inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
+                self.runs[id(node)] = "break" if inside_loop else "pass"
+
+    def finish_analysis(self) -> None:
+        if self.facts.sends_terminate or not self.gathers:
+            self.gathers.clear()
+            self.runs.clear()
+
+    # --- rewrite --------------------------------------------------------------------------
+    def rewrite_SimpleStatementLine(self, original, updated):
+        if id(original) in self.gathers:
+            return self._terminate_after(original, updated)
+        exit_statement = self.runs.get(id(original))
+        if exit_statement is not None:
+            self.applied()
+            wrapper = cst.ensure_type(cst.parse_statement(f"try:\n    pass\nexcept KeyboardInterrupt:\n    {exit_statement}\n"), cst.Try)
+            return wrapper.with_changes(
+                body=wrapper.body.with_changes(body=[updated.with_changes(leading_lines=())]),
+                leading_lines=updated.leading_lines,
+            )
+        return updated
+
+    def _terminate_after(self, original, updated):
+        socket, gather, scope = self.gathers[id(original)]
+        json_name = self._module_alias("json") or self._add("json")
+        asyncio_name = self._module_alias("asyncio") or self._add("asyncio")
+        websockets_name = self._module_alias("websockets")
+        errors = f"({websockets_name}.exceptions.ConnectionClosed, {asyncio_name}.TimeoutError)" if websockets_name else "Exception"
+        reader = self._reader(gather, scope)
+        lines = [
+            "try:",
+            "    pass",
+            "finally:",
+            "    # v3 bills until the session ends: end it, then read the last turn and Termination",
+            "    try:",
+            f'        await {socket}.send({json_name}.dumps({{"type": "Terminate"}}))',
+        ]
+        if reader is not None:
+            lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
+        else:
+            lines += [
+                "        while True:",
+                f"            message = {json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))",
+                '            if message.get("type") == "Termination":',
+                "                break",
+            ]
+        lines += [f"    except {errors}:", "        pass"]
+        wrapper = cst.ensure_type(cst.parse_statement("\n".join(lines) + "\n"), cst.Try)
+        self.applied()
+        return wrapper.with_changes(
+            body=wrapper.body.with_changes(body=[updated.with_changes(leading_lines=())]),
+            leading_lines=updated.leading_lines,
+        )
+
+    def _reader(self, gather: cst.Call, scope: int):
+        """The gathered coroutine call that reads the socket until it closes, if any."""
+        for arg in gather.args:
+            call = arg.value
+            if not isinstance(call, cst.Call):
+                continue
+            function = self.coroutines.get((scope, dotted_name(call.func)))
+            if function is None:
+                continue
+            code = cst.Module([]).code_for_node(function)
+            if ".recv(" in code and "while True" in code:
+                return cst.Module([]).code_for_node(call)
+        return None
+
+    def _module_alias(self, module: str):
+        return next((local for local, name in self.facts.module_aliases.items() if name == module), None)
+
+    def _add(self, module: str) -> str:
+        self.context.add_import(module)
+        return module

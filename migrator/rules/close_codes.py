@@ -1,0 +1,136 @@
+"""STT009: v2 close codes become v3 ones, and a normal v3 close is not an error.
+
+v2 closed sessions with 4xxx codes; v3 ends a session normally with 1000 and reports errors
+with 1008 and 3005-3009 (protocol.md §3.4). A comparison or assert on a v2 code is
+rewritten to the v3 code for the same situation (``4008`` session expired -> ``3008``,
+``4029``/``4032``/``4033`` -> ``3007``, ``4100``/``4101`` -> ``3006``, ``4001``/``4002`` ->
+``1008``, ``4102`` -> ``3009``); a code with no v3 counterpart gets a note. The tutorial
+shape ``except ConnectionClosedError: assert e.code == 4008`` followed by ``except
+Exception: assert False`` would turn v3's normal close (``ConnectionClosedOK``, which is
+not a ``ConnectionClosedError``) into an AssertionError at the end of every session, so
+such a ``try`` gains an ``except ...ConnectionClosedOK`` clause that ends the loop quietly.
+No handler is ever removed.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.protocol import V2_CLOSE_CODES
+from migrator.rules.base import Rule
+from migrator.syntax import dotted_name
+
+_CATCH_ALL = ("Exception", "BaseException")
+
+
+class CloseCodes(Rule):
+    code = "STT009"
+    name = "close-codes"
+    summary = "v2 4xxx close codes -> v3 codes; ConnectionClosedOK (v3's normal end) handled"
+    markers = (b"ConnectionClosed",)
+    example_before = '''
+        import websockets
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        async def receive(ws):
+            while True:
+                try:
+                    print(await ws.recv())
+                except websockets.exceptions.ConnectionClosedError as e:
+                    assert e.code == 4008
+                    break
+                except Exception:
+                    assert False, "Not a websocket 4008 error"
+    '''
+    example_after = '''
+        import websockets
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        async def receive(ws):
+            while True:
+                try:
+                    print(await ws.recv())
+                except websockets.exceptions.ConnectionClosedError as e:
+                    assert e.code == 3008
+                    break
+                except websockets.exceptions.ConnectionClosedOK:
+                    break
+                except Exception:
+                    assert False, "Not a websocket 4008 error"
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.codes: dict = {}  # id(Integer) -> v3 code
+        self.unmapped: list = []  # (node, statement, message)
+        self.tries: dict = {}  # id(Try) -> (exception prefix, exit statement)
+
+    def collect_Integer(self, node: cst.Integer) -> None:
+        try:
+            value = int(node.value)
+        except ValueError:
+            return
+        if value not in V2_CLOSE_CODES:
+            return
+        if not any(isinstance(a, (cst.Comparison, cst.Assert, cst.MatchValue)) for a in self.context.ancestors[-4:-1]):
+            return
+        meaning, v3_code = V2_CLOSE_CODES[value]
+        if v3_code is not None:
+            self.codes[id(node)] = v3_code
+        else:
+            self.unmapped.append((node, self.context.statement_stack[-1], (
+                f"{value} is a v2 close code ({meaning}) with no v3 counterpart; v3 closes normally with 1000 "
+                "and reports errors with 1008 and 3005-3009"
+            )))
+
+    def collect_Try(self, node: cst.Try) -> None:
+        names = [dotted_name(handler.type) if handler.type is not None else "" for handler in node.handlers]
+        closed_error = next((name for name in names if name.endswith("ConnectionClosedError")), None)
+        if closed_error is None or any(name.endswith(("ConnectionClosedOK", "ConnectionClosed")) for name in names):
+            return
+        prefix = closed_error[: -len("ConnectionClosedError")]
+        exit_statement = "pass"
+        for ancestor in reversed(self.context.ancestors[:-1]):
+            if isinstance(ancestor, (cst.For, cst.While)):
+                exit_statement = "break"
+                break
+            if isinstance(ancestor, cst.FunctionDef):
+                exit_statement = "return"
+                break
+        self.tries[id(node)] = (prefix, exit_statement)
+
+    def finish_analysis(self) -> None:
+        if not self.facts.is_streaming_client:
+            self.codes.clear()
+            self.tries.clear()
+            return
+        for node, statement, message in self.unmapped:
+            self.note(node, message, statement=statement)
+
+    def rewrite_Integer(self, original, updated):
+        v3_code = self.codes.get(id(original))
+        if v3_code is None:
+            return updated
+        self.applied()
+        return updated.with_changes(value=str(v3_code))
+
+    def rewrite_Try(self, original: cst.Try, updated: cst.Try):
+        plan = self.tries.get(id(original))
+        if plan is None:
+            return updated
+        prefix, exit_statement = plan
+        handler = cst.ensure_type(
+            cst.parse_statement(f"try:\n    pass\nexcept {prefix}ConnectionClosedOK:\n    {exit_statement}\n"), cst.Try
+        ).handlers[0]
+        handlers = list(updated.handlers)
+        at = next(
+            (index for index, existing in enumerate(handlers)
+             if existing.type is None or dotted_name(existing.type) in _CATCH_ALL),
+            len(handlers),
+        )
+        handlers.insert(at, handler)
+        self.applied()
+        return updated.with_changes(handlers=handlers)
