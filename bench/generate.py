@@ -69,11 +69,19 @@ ADJECTIVES = "active cached current default empty final first last local max min
 PROSE = (
     "the a an of to for with when if this that each every all any return returns value values "
     "list dict object request response error errors is are be used by from into none given "
-    "current default optional new existing field fields item items record records cache key keys"
+    "current default optional new existing field fields item items record records cache key keys "
+    "missing invalid empty first last next previous once after before until while since unless"
+).split()
+#: Content words: each one rare, as in real comments and docstrings.
+RARE_PROSE = (
+    "created updated deleted found called sent received started stopped loaded saved skipped "
+    "retried expired opened closed parsed rendered queued merged rejected accepted cancelled "
+    "scheduled flushed rotated archived migrated indexed cached signed verified encoded decoded"
 ).split()
 
 STDLIB_IMPORTS = (
     "import os", "import sys", "import re", "import json", "import time", "import logging",
+) * 4 + (
     "import asyncio", "import hashlib", "import itertools", "import functools", "import shutil",
     "import subprocess", "import tempfile", "import threading", "import uuid", "import math",
     "import csv", "import base64", "import socket", "import struct", "import argparse",
@@ -133,7 +141,8 @@ class ModuleWriter:
         return str(self.rng.randint(0, 9999))
 
     def text(self, low: int = 3, high: int = 9) -> str:
-        words = [self.rng.choice(PROSE) for _ in range(self.rng.randint(low, high))]
+        rng = self.rng
+        words = [rng.choice(RARE_PROSE) if rng.random() < 0.03 else rng.choice(PROSE) for _ in range(rng.randint(low, high))]
         return " ".join(words).capitalize()
 
     def literal(self) -> str:
@@ -217,12 +226,12 @@ class ModuleWriter:
             if rng.random() < 0.4:
                 self.emit(indent, "else:")
                 self.block(indent + 1, names, rng.randint(1, 3), depth + 1)
-        elif r < 0.70:
+        elif r < 0.71:
             loop = self.word()
             self.emit(indent, f"for {loop} in {rng.choice((rng.choice(names), f'range({self.number()})', f'sorted({rng.choice(names)})', f'enumerate({rng.choice(names)})'))}:")
             self.block(indent + 1, names + [loop], rng.randint(1, 5), depth + 1)
-        elif r < 0.73:
-            if rng.random() < 0.3:
+        elif r < 0.72:
+            if rng.random() < 0.2:
                 self.emit(indent, "while True:")
                 self.block(indent + 1, names, rng.randint(1, 4), depth + 1)
                 self.emit(indent + 1, f"if {self.condition(names)}:")
@@ -312,7 +321,7 @@ class ModuleWriter:
         self.emit(0, '"""')
         self.emit(0, "from __future__ import annotations")
         self.emit(0, "")
-        for line in sorted(set(rng.sample(STDLIB_IMPORTS, rng.randint(3, 10))) | {"import logging", "from dataclasses import dataclass, field", "from functools import lru_cache", "from typing import Any, Dict, List, Optional, Tuple"}):
+        for line in sorted(set(rng.sample(STDLIB_IMPORTS, rng.randint(3, 8))) | {"import logging", "from dataclasses import dataclass, field", "from functools import lru_cache", "from typing import Any, Dict, List, Optional, Tuple"}):
             self.emit(0, line)
         if rng.random() < 0.5:
             self.emit(0, f"from .{self.word()} import {self.class_name()}, {self.function_name()}")

@@ -56,6 +56,8 @@ def migrate(
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
+    verify: bool = typer.Option(False, "--verify", help="Run each migrated (or v3) script against the local emulator and check it behaves like a v3 client; exit 3 if a check fails."),
+    audio: Optional[str] = typer.Option(None, "--audio", metavar="WAV", help="With --verify: the WAV played as the microphone (default: a bundled one)."),
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
     explain: Optional[str] = typer.Option(None, "--explain", metavar="CODE", help="Explain a rule with a before/after example."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
@@ -80,10 +82,13 @@ def migrate(
     except UnknownRuleError as error:
         _err(f"error: {error}")
         raise typer.Exit(EXIT_ERROR)
-    options = Options(write=not (diff or check), diff=diff, select=_split_codes(select), ignore=_split_codes(ignore))
+    options = Options(write=not (diff or check), diff=diff, select=_split_codes(select), ignore=_split_codes(ignore), keep_sources=verify)
     as_json = output_format is OutputFormat.json
 
     if paths == ["-"]:
+        if verify:
+            _err("error: --verify needs files on disk, not stdin")
+            raise typer.Exit(EXIT_ERROR)
         raise typer.Exit(_run_stdin(options, check, as_json))
     if "-" in paths:
         _err("error: '-' (stdin) cannot be combined with other paths")
@@ -91,10 +96,19 @@ def migrate(
 
     files = [str(path) for path in discover(paths, tuple(exclude or ()))]
     outcomes = run(files, options, jobs=jobs)
-    _report(outcomes, options, check, as_json)
+    reports = {}
+    if verify:
+        from migrator.verification import verify_all
+
+        reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
+    _report(outcomes, options, check, as_json, reports)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     changed = any(outcome.status == "changed" for outcome in outcomes)
-    raise typer.Exit(EXIT_ERROR if failed else EXIT_WORK_FOUND if check and changed else EXIT_OK)
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+    if any(not report.passed for report in reports.values()):
+        raise typer.Exit(EXIT_VERIFY_FAILED)
+    raise typer.Exit(EXIT_WORK_FOUND if check and changed else EXIT_OK)
 
 
 def _run_stdin(options: Options, check: bool, as_json: bool) -> int:
@@ -142,10 +156,21 @@ def _summary(outcomes: list) -> dict:
     }
 
 
-def _report(outcomes: list, options: Options, check: bool, as_json: bool) -> None:
+def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict) -> None:
     if as_json:
-        shown = [outcome.to_dict() for outcome in outcomes if outcome.status != "unchanged" or outcome.notes]
-        typer.echo(json.dumps({"files": shown, "summary": _summary(outcomes)}, indent=2))
+        shown = []
+        for outcome in outcomes:
+            if outcome.status == "unchanged" and not outcome.notes and outcome.path not in reports:
+                continue
+            entry = outcome.to_dict()
+            if outcome.path in reports:
+                entry["verify"] = reports[outcome.path].to_dict()
+            shown.append(entry)
+        summary = _summary(outcomes)
+        if reports:
+            summary["verified"] = len(reports)
+            summary["verify_failed"] = sum(not report.passed for report in reports.values())
+        typer.echo(json.dumps({"files": shown, "summary": summary}, indent=2))
         return
     verb = "would migrate" if (check or options.diff) else "migrated"
     for outcome in outcomes:
@@ -157,6 +182,8 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool) -> Non
                 _write_diff(outcome)
             _err(f"{verb} {shown} ({', '.join(outcome.rules_applied)})")
         _print_notes(outcome)
+        if outcome.path in reports:
+            _print_verification(reports[outcome.path])
     summary = _summary(outcomes)
     rules = ", ".join(f"{code} x{count}" for code, count in summary["rules_applied"].items()) or "none"
     changed_word = "would change" if (check or options.diff) else "changed"
@@ -165,6 +192,13 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool) -> Non
         f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
         f"{summary['notes']} note(s) to review"
     )
+
+
+def _print_verification(report) -> None:
+    passed = sum(check.passed for check in report.checks)
+    _err(f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)")
+    for check in report.checks:
+        _err(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}" + (f": {check.detail}" if check.detail else ""))
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ class Options:
     diff: bool = False
     select: tuple = ()
     ignore: tuple = ()
+    #: Keep the original and migrated bytes on the outcome (``--verify`` runs them).
+    keep_sources: bool = False
 
 
 @dataclass
@@ -36,6 +38,8 @@ class FileOutcome:
     diff: Optional[str] = None
     encoding: str = "utf-8"
     parsed: bool = False
+    original: Optional[bytes] = field(default=None, repr=False)
+    migrated: Optional[bytes] = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         data = {
@@ -71,6 +75,8 @@ def migrate_bytes(path: str, source: bytes, options: Options):
     )
     if result.changed and options.diff:
         outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
+    if options.keep_sources:
+        outcome.original, outcome.migrated = result.original, result.migrated
     return outcome, result.migrated
 
 

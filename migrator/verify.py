@@ -85,6 +85,13 @@ class VerifyReport:
                 return check
         raise KeyError(name)
 
+    def to_text(self) -> str:
+        """Plain lines for a terminal: one per check, then the verdict."""
+        lines = [f"{'PASS' if c.passed else 'FAIL'}  {c.name:<20} {c.detail}" for c in self.checks]
+        failed = len(self.failed)
+        lines.append(f"{self.path}: " + ("all checks passed" if not failed else f"{failed} check(s) failed"))
+        return "\n".join(lines)
+
     def to_dict(self) -> Dict[str, Any]:
         report: Dict[str, Any] = {
             "path": self.path,
@@ -136,14 +143,21 @@ def verify_script(
     ``exit_bound_s``: how long after Ctrl-C the script may take to exit.
     """
 
-    def run(target: Union[str, Path]) -> Tuple[ScriptRun, TranscriptScript]:
-        with Emulator(phrases, word_ms=word_ms, gap_ms=gap_ms, lead_in_ms=lead_in_ms,
-                      format_turns_mode=format_turns_mode) as emulator:
-            return run_script(target, emulator, audio=audio, timeout=timeout, env=env, python=python), emulator.script
+    def run(target: Union[str, Path], extra_env: Mapping[str, str]) -> Tuple[ScriptRun, TranscriptScript]:
+        with Emulator(
+            phrases, word_ms=word_ms, gap_ms=gap_ms, lead_in_ms=lead_in_ms, format_turns_mode=format_turns_mode
+        ) as emulator:
+            child_env = {**extra_env, **(env or {})}
+            return run_script(target, emulator, audio=audio, timeout=timeout, env=child_env, python=python), emulator.script
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        migrated = pool.submit(run, path)
-        original = pool.submit(run, original_v2_path) if original_v2_path is not None else None
+        migrated = pool.submit(run, path, {})
+        # The original is only the reference: let it run as written for websockets < 14.
+        original = (
+            pool.submit(run, original_v2_path, {"STT_HARNESS_LEGACY_WEBSOCKETS": "1"})
+            if original_v2_path is not None
+            else None
+        )
         run_v3, script = migrated.result()
         run_v2 = original.result()[0] if original is not None else None
 
@@ -198,7 +212,7 @@ def visible_lines(output: str) -> List[str]:
     for raw in _ANSI.sub("", output).split("\n"):
         screen = ""
         for segment in raw.split("\r"):
-            screen = segment + screen[len(segment):]
+            screen = segment + screen[len(segment) :]
         lines.append(screen)
     return lines
 
@@ -212,7 +226,7 @@ def find_finals(output: str, finals: Iterable[str]) -> List[str]:
             start = line.find(final)
             while start != -1:
                 found.append((number, start, final))
-                line = line[:start] + "\0" * len(final) + line[start + len(final):]
+                line = line[:start] + "\0" * len(final) + line[start + len(final) :]
                 start = line.find(final, start + len(final))
     return [final for _, _, final in sorted(found)]
 
@@ -242,8 +256,12 @@ def check_connected_v3(sessions: Sequence[SessionRecord]) -> Check:
     accepted = [s for s in v3 if s.accepted]
     if accepted:
         first = accepted[0]
-        return Check(name, True, f"{len(accepted)} session(s) on /v3/ws; auth via {first.auth}; "
-                                 f"sample_rate={first.settings.get('sample_rate')}")
+        return Check(
+            name,
+            True,
+            f"{len(accepted)} session(s) on /v3/ws; auth via {first.auth}; "
+            f"sample_rate={first.settings.get('sample_rate')}",
+        )
     if not sessions:
         return Check(name, False, "the script opened no WebSocket session to an AssemblyAI host")
     if not v3:
@@ -257,16 +275,15 @@ def check_connected_v3(sessions: Sequence[SessionRecord]) -> Check:
 def check_binary_audio_only(sessions: Sequence[SessionRecord]) -> Check:
     name = "binary_audio_only"
     v3 = [s for s in sessions if s.endpoint == "v3"]
-    json_audio = sum(
-        1
-        for s in v3
-        for f in s.text_frames
-        if isinstance(f.payload, dict) and "audio_data" in f.payload
-    )
+    json_audio = sum(1 for s in v3 for f in s.text_frames if isinstance(f.payload, dict) and "audio_data" in f.payload)
     binary = sum(len(s.binary_frames) for s in v3)
     if json_audio:
-        return Check(name, False, f"{json_audio} audio message(s) sent as base64 JSON text "
-                                  f"({{\"audio_data\": ...}}); v3 takes raw bytes in binary frames")
+        return Check(
+            name,
+            False,
+            f"{json_audio} audio message(s) sent as base64 JSON text "
+            f'({{"audio_data": ...}}); v3 takes raw bytes in binary frames',
+        )
     if not binary:
         return Check(name, False, "no binary audio frames were sent")
     return Check(name, True, f"{binary} binary audio frame(s)")
@@ -315,8 +332,11 @@ def check_finals_printed_once(stdout: str, expected: List[str], session: Optiona
     if session is None or not session.accepted:
         return Check(name, False, "no accepted v3 session, so no finals")
     if not expected:
-        return Check(name, False, f"the session produced no final transcript "
-                                  f"({session.audio_ms:.0f} ms of audio; {_closed(session)})")
+        return Check(
+            name,
+            False,
+            f"the session produced no final transcript ({session.audio_ms:.0f} ms of audio; {_closed(session)})",
+        )
     found = find_finals(stdout, expected)
     problems = []
     for final in expected:
@@ -347,8 +367,12 @@ def check_termination_awaited(session: Optional[SessionRecord]) -> Check:
         return Check(name, False, "no Terminate was sent, so there was no Termination to wait for")
     if session.messages("Termination"):
         return Check(name, True, "stayed connected until Termination")
-    return Check(name, False, f"Termination was never delivered: {_closed(session)} "
-                              f"{(session.ended_at or 0) - (session.terminate_at or 0):.2f} s after Terminate")
+    return Check(
+        name,
+        False,
+        f"Termination was never delivered: {_closed(session)} "
+        f"{(session.ended_at or 0) - (session.terminate_at or 0):.2f} s after Terminate",
+    )
 
 
 def check_clean_exit(run: ScriptRun, exit_bound_s: float) -> Check:

@@ -6,11 +6,12 @@ missing device never costs a session), picks a renderer and maps the result to t
 code. Errors are one line on stderr, prefixed ``stt-client: error:``.
 """
 
-from __future__ import annotations
-
+# No "from __future__ import annotations" here: older typer releases (still the newest
+# on Python 3.9) read the Annotated option metadata only from evaluated annotations.
 import os
+import signal
 import sys
-from typing import List, NoReturn, Optional
+from typing import Annotated, List, NoReturn, Optional
 
 import typer
 
@@ -22,17 +23,12 @@ from .output import make_renderer
 from .redact import Redactor
 from .session import SessionConfig, StreamingSession
 
-try:
-    from typing import Annotated
-except ImportError:  # Python 3.8 has no typing.Annotated; typer ships typing_extensions
-    from typing_extensions import Annotated
-
 PROG = "stt-client"
 API_KEY_ENV = "ASSEMBLYAI_API_KEY"
 
 HELP = f"""Stream the microphone (or a WAV file) to AssemblyAI Universal Streaming (v3) and print the transcript.
 
-On a terminal the partial transcript is rewritten in place and each final turn is printed once; piped, only final turns are printed, one per line. Ctrl-C (or the end of --wav) sends Terminate, waits for Termination and exits 0; a second Ctrl-C exits at once.
+On a terminal the partial transcript is rewritten in place and each final turn is printed once; piped, only final turns are printed, one per line. Ctrl-C, SIGTERM or the end of --wav sends Terminate, waits for Termination and exits 0; a second Ctrl-C exits at once.
 
 Credentials: ${API_KEY_ENV} or --api-key, or a temporary --token. Microphone capture needs the mic extra: pip install 'migrate-stt[mic]'.
 """
@@ -217,8 +213,19 @@ def stream(
     raise typer.Exit(int(result.exit_code))
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    SIGTERM (``kill``, ``docker stop``, systemd) is handled like Ctrl-C, so a supervised
+    client still terminates its session instead of leaving it open (sessions bill by
+    duration).
+    """
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _interrupt)
     # A transcript must never crash the client because the console cannot encode it.
     for stream_ in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream_, "reconfigure", None)

@@ -11,6 +11,9 @@ from typing import Iterable, Optional, Tuple
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+#: Shorter strings are not real credentials (keys are 32 characters) and masking them
+#: would garble ordinary words in messages.
+MIN_SECRET_LENGTH = 4
 
 
 class Redactor:
@@ -19,7 +22,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[Optional[str]]) -> None:
         forms = set()
         for secret in secrets:
-            if secret:
+            if secret and len(secret) >= MIN_SECRET_LENGTH:
                 forms.update({secret, quote(secret, safe=""), quote_plus(secret)})
         # Longest first, so a secret that contains another is masked whole.
         self._forms: Tuple[str, ...] = tuple(sorted(forms, key=len, reverse=True))

@@ -31,6 +31,7 @@ import json
 import queue
 import socket
 import ssl
+import struct
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -159,6 +160,7 @@ class StreamingSession:
         self._finals: List[FinalTranscript] = []
         self._close_code: Optional[int] = None
         self._close_reason = ""
+        self._peer_close: Optional[Tuple[Optional[int], str]] = None
         self._error_frame: Optional[Tuple[Optional[int], str]] = None
         self._failure: Optional[Tuple[ExitCode, str]] = None
         self._connect_error: Optional[BaseException] = None
@@ -181,7 +183,7 @@ class StreamingSession:
                 self._connect()
                 if self._await_begin():
                     self._start_audio(source)
-                    self._wait_until(lambda: self.stop_event.is_set())
+                    self._wait_until(lambda: self.stop_event.is_set() or self._closed)
             except KeyboardInterrupt:
                 pass  # the first Ctrl-C means "finish gracefully", which is what follows
             self._shutdown()
@@ -449,10 +451,14 @@ class StreamingSession:
                 self._finals.append(event)
         self._emit(event)
 
-    def _on_error(self, _app: websocket.WebSocketApp, error: BaseException) -> None:
-        # websocket-client reports a received close frame here too (as an exception with a
-        # status_code); on_close carries the same code, so only real errors are kept.
-        if isinstance(error, websocket.WebSocketConnectionClosedException) and hasattr(error, "status_code"):
+    def _on_error(self, _app: websocket.WebSocketApp, error: Any) -> None:
+        # websocket-client reports a received close frame here too: 1.9.2 as an exception
+        # with status_code/reason, 1.9.0-1.9.1 as the raw frame, and those two then call
+        # on_close without the code. Keep the code so on_close can use it.
+        peer_close = _close_frame_args(error)
+        if peer_close is not None:
+            with self._state:
+                self._peer_close = peer_close
             return
         with self._state:
             if not self._opened:
@@ -463,16 +469,17 @@ class StreamingSession:
 
     def _on_close(self, _app: websocket.WebSocketApp, code: Optional[int], reason: Optional[str]) -> None:
         with self._state:
+            if code is None and self._peer_close is not None:
+                code, reason = self._peer_close
             self._closed = True
             self._close_code = code
             self._close_reason = reason or ""
             connection, self._socket = self._socket, None
-            self._state.notify_all()
+        self.stop()
         if connection is not None:
             # websocket-client answers a server-initiated close but leaves the TCP socket
             # open until garbage collection; the server would wait for it. Close it now.
             connection.shutdown()
-        self.stop_event.set()
         try:
             self._audio.put_nowait(_END_OF_AUDIO)  # wake the sender if it waits for audio
         except queue.Full:
@@ -583,6 +590,22 @@ class StreamingSession:
         if self._closed and self._opened:
             return ExitCode.SERVER_CLOSED, f"{host} closed the connection before Begin"
         return ExitCode.OK, None  # interrupted before a session existed
+
+
+def _close_frame_args(error: Any) -> Optional[Tuple[Optional[int], str]]:
+    """(code, reason) if websocket-client handed ``on_error`` a received close frame."""
+    if isinstance(error, websocket.ABNF):
+        if error.opcode != websocket.ABNF.OPCODE_CLOSE:
+            return None
+        data = error.data or b""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if len(data) < 2:
+            return None, ""
+        return struct.unpack("!H", data[:2])[0], data[2:].decode("utf-8", "replace")
+    if isinstance(error, websocket.WebSocketConnectionClosedException) and hasattr(error, "status_code"):
+        return getattr(error, "status_code"), getattr(error, "reason", None) or ""
+    return None
 
 
 def classify_connect_error(error: BaseException, host: str) -> Tuple[ExitCode, str]:

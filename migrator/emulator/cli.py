@@ -27,22 +27,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port (0: pick a free one)")
     parser.add_argument(
-        "--phrase", action="append", default=[], metavar="TEXT",
+        "--phrase",
+        action="append",
+        default=[],
+        metavar="TEXT",
         help="a formatted phrase to 'recognise', one turn each (repeatable)",
     )
-    parser.add_argument("--script", metavar="FILE.json", help="JSON list of phrases, or {phrases, word_ms, gap_ms, lead_in_ms}")
-    parser.add_argument("--format-turns-mode", choices=FORMAT_TURNS_MODES, default="classic",
-                        help="classic: unformatted end-of-turn then a formatted copy; formatted: formatted throughout")
+    parser.add_argument(
+        "--script", metavar="FILE.json", help="JSON list of phrases, or {phrases, word_ms, gap_ms, lead_in_ms}"
+    )
+    parser.add_argument(
+        "--format-turns-mode",
+        choices=FORMAT_TURNS_MODES,
+        default="classic",
+        help="classic: unformatted end-of-turn then a formatted copy; formatted: formatted throughout",
+    )
     parser.add_argument("--word-ms", type=int, help=f"audio per word in ms (default {DEFAULT_WORD_MS})")
     parser.add_argument("--gap-ms", type=int, help=f"silence that ends a turn in ms (default {DEFAULT_GAP_MS})")
-    parser.add_argument("--lead-in-ms", type=int, help=f"silence before the first phrase (default {DEFAULT_LEAD_IN_MS})")
+    parser.add_argument(
+        "--lead-in-ms", type=int, help=f"silence before the first phrase (default {DEFAULT_LEAD_IN_MS})"
+    )
     parser.add_argument("--api-key-env", metavar="VAR", help="accept only the API key held in environment variable VAR")
-    parser.add_argument("--rate-tolerance-ms", type=float, default=1500.0,
-                        help="how far ahead of real time audio may get before close 3007 (default 1500)")
-    parser.add_argument("--terminate-delay-ms", type=float, default=150.0,
-                        help="delay between Terminate and Termination (default 150)")
-    parser.add_argument("--error-frames", action="store_true",
-                        help='send {"type": "Error", ...} before protocol-error closes')
+    parser.add_argument(
+        "--rate-tolerance-ms",
+        type=float,
+        default=1500.0,
+        help="how far ahead of real time audio may get before close 3007 (default 1500)",
+    )
+    parser.add_argument(
+        "--terminate-delay-ms", type=float, default=150.0, help="delay between Terminate and Termination (default 150)"
+    )
+    parser.add_argument(
+        "--error-frames", action="store_true", help='send {"type": "Error", ...} before protocol-error closes'
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-session lines on stderr")
     return parser
 
@@ -56,8 +73,12 @@ def load_script(args: argparse.Namespace) -> TranscriptScript:
     if args.script:
         script = TranscriptScript.from_file(args.script, **pace)
         if args.phrase:
-            script = TranscriptScript(list(script.phrases) + args.phrase, word_ms=script.word_ms,
-                                      gap_ms=script.gap_ms, lead_in_ms=script.lead_in_ms)
+            script = TranscriptScript(
+                list(script.phrases) + args.phrase,
+                word_ms=script.word_ms,
+                gap_ms=script.gap_ms,
+                lead_in_ms=script.lead_in_ms,
+            )
         return script
     defaults = {"word_ms": DEFAULT_WORD_MS, "gap_ms": DEFAULT_GAP_MS, "lead_in_ms": DEFAULT_LEAD_IN_MS}
     defaults.update(pace)

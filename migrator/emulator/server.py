@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import threading
 from typing import Callable, Iterable, List, Optional, Sequence, Union
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +34,10 @@ from .v2 import V2Session
 from .v3 import V3Session
 
 HOST = "127.0.0.1"
+#: websockets logs handshake headers (Authorization included) at DEBUG. The server's logger is
+#: held at INFO so no logging configuration, however verbose, can print a client's key.
+SERVER_LOGGER = logging.getLogger("migrator.emulator.server")
+SERVER_LOGGER.setLevel(logging.INFO)
 V3_PATH = "/v3/ws"
 V2_PATH = "/v2/realtime/ws"
 TOKEN_PATH = "/v3/token"
@@ -176,6 +181,7 @@ class Emulator:
             process_request=self._process_request,
             max_size=16 * 2**20,
             close_timeout=2,
+            logger=SERVER_LOGGER,
         ) as server:
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()

@@ -90,12 +90,11 @@ class Session:
         recorded_query = first_values(self.query)
         if "token" in recorded_query:
             recorded_query["token"] = REDACTED
-        self.record = SessionRecord(
-            id=str(uuid.uuid4()), endpoint=self.endpoint, path=split.path, query=recorded_query
-        )
+        self.record = SessionRecord(id=str(uuid.uuid4()), endpoint=self.endpoint, path=split.path, query=recorded_query)
         self.tracker = TurnTracker(ctx.settings.script)
         self._t0 = time.monotonic()
         self._faults = [f for f in ctx.faults if f.applies_to(self.endpoint)]
+        #: Pace is measured from the first audio frame, not from the handshake.
         self._first_audio_at: Optional[float] = None
         self._audio_frames = 0
         self._last_activity = self._t0
@@ -115,7 +114,19 @@ class Session:
         raise NotImplementedError
 
     async def on_audio(self, audio_ms: float) -> None:
-        """Audio advanced the session to ``self.tracker.audio_ms`` (already recorded)."""
+        """A valid audio frame brought the total received to ``audio_ms``: transcribe up to it."""
+        raise NotImplementedError
+
+    async def frame_duration_violation(self, audio_ms: float) -> None:
+        """Close for a frame outside `frame_ms_range`."""
+        raise NotImplementedError
+
+    async def rate_violation(self, audio_ms: float, elapsed_ms: float) -> None:
+        """Close for audio arriving faster than real time."""
+        raise NotImplementedError
+
+    def error_payload(self, code: int, reason: str) -> Dict[str, Any]:
+        """The endpoint's error message, sent before an ``error_frame`` fault closes."""
         raise NotImplementedError
 
     async def on_binary(self, data: bytes) -> None:
@@ -160,6 +171,8 @@ class Session:
                 continue
             except ConnectionClosed:
                 return
+            if self.closing:
+                continue  # frames still buffered after the server closed: the session is over
             if isinstance(message, bytes):
                 await self.on_binary(message)
             else:
@@ -225,12 +238,6 @@ class Session:
         await self._fire_faults()
         return True
 
-    async def frame_duration_violation(self, audio_ms: float) -> None:
-        raise NotImplementedError
-
-    async def rate_violation(self, audio_ms: float, elapsed_ms: float) -> None:
-        raise NotImplementedError
-
     async def send(self, payload: Dict[str, Any]) -> bool:
         return await self.send_text(json.dumps(payload), payload)
 
@@ -264,7 +271,7 @@ class Session:
         """(Authorization header, ``token`` query value); either may be None."""
         header = self.ws.request.headers.get("Authorization")
         token = first_values(self.query).get("token")
-        return header, token
+        return header or None, token or None
 
     def session_cap(self, seconds: float) -> None:
         self._session_cap_seconds = min(self._session_cap_seconds, seconds)
@@ -318,9 +325,6 @@ class Session:
         elif fault.kind == "drop":
             self.ws.transport.abort()
 
-    def error_payload(self, code: int, reason: str) -> Dict[str, Any]:
-        raise NotImplementedError
-
     # ----------------------------------------------------------------- end of session
 
     async def _finish(self) -> None:
@@ -337,9 +341,7 @@ class Session:
                 await self.close(1011, "Internal emulator error")
         await self.ws.wait_closed()
         closed_by, code, reason = self._who_closed()
-        self.ctx.log.update(
-            self.record, closed_by=closed_by, close_code=code, close_reason=reason, ended_at=self.now()
-        )
+        self.ctx.log.update(self.record, closed_by=closed_by, close_code=code, close_reason=reason, ended_at=self.now())
 
     def _who_closed(self) -> Tuple[str, Optional[int], Optional[str]]:
         protocol = self.ws.protocol

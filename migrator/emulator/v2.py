@@ -79,9 +79,7 @@ class V2Session(Session):
             await self.close(error.code, error.reason)
             return False
         self.ctx.log.update(self.record, settings=dict(self.config))
-        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
-            seconds=self.session_expires_in()
-        )
+        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=self.session_expires_in())
         return await self.send(
             {"message_type": "SessionBegins", "session_id": self.record.id, "expires_at": _timestamp(expires)}
         )
@@ -92,15 +90,21 @@ class V2Session(Session):
     # ----------------------------------------------------------------- audio
 
     async def on_binary(self, data: bytes) -> None:
-        await self._audio(ClientFrame(kind="binary", size=len(data), at=self.now(), audio_ms=self._ms(len(data)),
-                                      after_terminate=self.terminating))
+        frame = ClientFrame(
+            kind="binary",
+            size=len(data),
+            at=self.now(),
+            audio_ms=self._ms(len(data)),
+            after_terminate=self.terminating,
+        )
+        self.record_frame(frame)
+        await self._transcribe(frame)
 
     def _ms(self, size: int) -> float:
         return audio_duration_ms(size, self.config["sample_rate"], self.config["encoding"])
 
-    async def _audio(self, frame: ClientFrame) -> None:
-        if frame.kind == "binary":
-            self.record_frame(frame)
+    async def _transcribe(self, frame: ClientFrame) -> None:
+        """Audio in either framing, already recorded."""
         if not self.terminating and not self.silent:
             await self.accept_audio(frame)
 
@@ -133,7 +137,12 @@ class V2Session(Session):
             await self._json_audio(text, payload)
             return
         self.text_frame(text, payload, parsed)
-        if self.silent and not self.terminating and isinstance(payload, dict) and payload.get("terminate_session") is True:
+        if (
+            self.silent
+            and not self.terminating
+            and isinstance(payload, dict)
+            and payload.get("terminate_session") is True
+        ):
             self.begin_terminate()  # noted for the record; a silent server never answers it
         if self.terminating or self.silent:
             return
@@ -143,7 +152,7 @@ class V2Session(Session):
         if not isinstance(payload, dict) or len(payload) != 1:
             await self.close(*INVALID_SCHEMA)
             return
-        (name, value), = payload.items()
+        ((name, value),) = payload.items()
         self.touch()
         if name == "terminate_session" and value is True:
             self.begin_terminate()
@@ -170,15 +179,17 @@ class V2Session(Session):
             if not self.terminating:
                 await self.close(*INVALID_SCHEMA)
             return
-        frame = self.text_frame(text, payload, True, audio_ms=self._ms(len(audio)))
-        await self._audio(frame)
+        await self._transcribe(self.text_frame(text, payload, True, audio_ms=self._ms(len(audio))))
 
     async def _terminate(self) -> None:
         await asyncio.sleep(self.settings.terminate_delay_ms / 1000.0)
         await self.send_events(self.tracker.end_turn())
         if self.config["enable_extra_session_information"]:
             await self.send(
-                {"message_type": "SessionInformation", "audio_duration_seconds": round(self.tracker.audio_ms / 1000.0, 3)}
+                {
+                    "message_type": "SessionInformation",
+                    "audio_duration_seconds": round(self.tracker.audio_ms / 1000.0, 3),
+                }
             )
         await self.send({"message_type": "SessionTerminated"})
         await self.close(1000, "")

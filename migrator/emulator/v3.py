@@ -66,19 +66,17 @@ class V3Session(Session):
         header, token = self.authorization()
         tokens = self.ctx.tokens
         self.ctx.log.update(self.record, auth_present=bool(header or token))
-        if token is not None:
-            how, credential = "token_query", token
-        elif header is not None and tokens.is_token(header):
-            how, credential = "token_header", header
-        elif header is not None:
+        if header is None and token is None:
+            await self.refuse(CLOSE_UNAUTHORIZED, MISSING_AUTH)
+            return False
+        if token is None and not tokens.is_token(header):
             self.ctx.log.update(self.record, auth="header")
             if self.settings.key_ok(header):
                 return True
             await self.refuse(CLOSE_UNAUTHORIZED, INVALID_KEY)
             return False
-        else:
-            await self.refuse(CLOSE_UNAUTHORIZED, MISSING_AUTH)
-            return False
+        # A temporary token: as ?token= (documented) or in Authorization (what the SDK does).
+        how, credential = ("token_query", token) if token is not None else ("token_header", header)
         self.ctx.log.update(self.record, auth=how)
         ok, reason, cap = tokens.redeem(credential)
         if not ok:

@@ -123,7 +123,8 @@ class AsyncShutdown(Rule):
         gather = _awaited_gather(node)
         if gather is not None and socket is not None:
             function = self.context.current_function
-            self.gathers[id(node)] = (socket, gather, id(function) if function is not None else 0)
+            owner = self.context.current_class
+            self.gathers[id(node)] = (socket, gather, id(function) if function is not None else 0, id(owner) if owner is not None else None)
             return
         if len(node.body) == 1 and isinstance(node.body[0], cst.Expr):
             value = node.body[0].value
@@ -151,26 +152,30 @@ class AsyncShutdown(Rule):
         return updated
 
     def _terminate_after(self, original, updated):
-        socket, gather, scope = self.gathers[id(original)]
+        socket, gather, scope, owner = self.gathers[id(original)]
         json_name = self._module_alias("json") or self._add("json")
         asyncio_name = self._module_alias("asyncio") or self._add("asyncio")
         websockets_name = self._module_alias("websockets")
         errors = f"({websockets_name}.exceptions.ConnectionClosed, {asyncio_name}.TimeoutError)" if websockets_name else "Exception"
-        reader = self._reader(gather, scope)
+        if self._module_alias("aiohttp"):
+            next_message = f"await {asyncio_name}.wait_for({socket}.receive_json(), timeout={TERMINATE_TIMEOUT})"
+        else:
+            next_message = f"{json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))"
+        reader = self._reader(gather, scope, owner)
         lines = [
             "try:",
             "    pass",
             "finally:",
             "    # v3 bills until the session ends: end it, then read the last turn and Termination",
             "    try:",
-            f'        await {socket}.send({json_name}.dumps({{"type": "Terminate"}}))',
+            f'        await {socket}.{"send_str" if self._module_alias("aiohttp") else "send"}({json_name}.dumps({{"type": "Terminate"}}))',
         ]
         if reader is not None:
             lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
         else:
             lines += [
                 "        while True:",
-                f"            message = {json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))",
+                f"            message = {next_message}",
                 '            if message.get("type") == "Termination":',
                 "                break",
             ]
@@ -182,17 +187,22 @@ class AsyncShutdown(Rule):
             leading_lines=updated.leading_lines,
         )
 
-    def _reader(self, gather: cst.Call, scope: int):
-        """The gathered coroutine call that reads the socket until it closes, if any."""
+    def _reader(self, gather: cst.Call, scope: int, owner):
+        """The gathered coroutine call that reads the socket until it closes, if any:
+        a coroutine defined in the same function, or a method of the same class."""
         for arg in gather.args:
             call = arg.value
             if not isinstance(call, cst.Call):
                 continue
-            function = self.coroutines.get((scope, dotted_name(call.func)))
+            name = dotted_name(call.func)
+            if name.startswith("self.") and owner is not None:
+                function = self.coroutines.get((owner, name[5:]))
+            else:
+                function = self.coroutines.get((scope, name))
             if function is None:
                 continue
             code = cst.Module([]).code_for_node(function)
-            if ".recv(" in code and "while True" in code:
+            if (".recv(" in code or ".receive(" in code) and "while True" in code:
                 return cst.Module([]).code_for_node(call)
         return None
 

@@ -122,6 +122,10 @@ class CloseCodes(Rule):
         if plan is None:
             return updated
         prefix, exit_statement = plan
+        if not prefix:
+            # ``from websockets.exceptions import ConnectionClosedError``: import its sibling too.
+            qualified = self.facts.imported_names.get("ConnectionClosedError", "websockets.exceptions.ConnectionClosedError")
+            self.context.add_import(qualified.rsplit(".", 1)[0], "ConnectionClosedOK")
         handler = cst.ensure_type(
             cst.parse_statement(f"try:\n    pass\nexcept {prefix}ConnectionClosedOK:\n    {exit_statement}\n"), cst.Try
         ).handlers[0]

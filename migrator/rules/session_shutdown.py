@@ -36,6 +36,7 @@ class SessionShutdown(Rule):
     example_after = '''
         import websocket
         import json
+        import time
         import threading
 
         ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
@@ -43,7 +44,7 @@ class SessionShutdown(Rule):
         ws_thread.start()
         try:
             while ws_thread.is_alive():
-                ws_thread.join(timeout=0.1)
+                time.sleep(0.1)
         except KeyboardInterrupt:
             if ws.sock and ws.sock.connected:
                 ws.send(json.dumps({"type": "Terminate"}))
@@ -110,13 +111,19 @@ class SessionShutdown(Rule):
         thread = "ws_thread"
         stop, audio_thread = self.facts.stop_event, self.facts.audio_thread
         json_name = self._json()
+        time_name = next((local for local, module in self.facts.module_aliases.items() if module == "time"), None)
+        if time_name is None:
+            self.context.add_import("time")
+            time_name = "time"
         self.context.add_import("threading")
+        # Sleep, not join(timeout): on Python < 3.12 a Ctrl-C that interrupts join() leaves
+        # the thread reported as finished, and the wait for Termination would return at once.
         lines = [
             f"{thread} = threading.Thread(target={run}, daemon=True)",
             f"{thread}.start()",
             "try:",
             f"    while {thread}.is_alive():",
-            f"        {thread}.join(timeout=0.1)",
+            f"        {time_name}.sleep(0.1)",
             "except KeyboardInterrupt:",
         ]
         stop_lines = [f"{stop}.set()"] if stop else []

@@ -15,15 +15,19 @@ SESSIONS = 24
 
 
 async def v3_session(emulator, index):
-    async with connect(f"{emulator.v3_url}?sample_rate=16000&format_turns=true",
-                       additional_headers={"Authorization": KEY}) as ws:
+    async with connect(
+        f"{emulator.v3_url}?sample_rate=16000&format_turns=true", additional_headers={"Authorization": KEY}
+    ) as ws:
         begin = json.loads(await ws.recv())
         for _ in range(8 + index % 3):  # 400-500 ms: one finished turn each, different totals
             await ws.send(pcm(50))
             await asyncio.sleep(0.005)
         await ws.send(json.dumps({"type": "Terminate"}))
-        finals = [m["transcript"] for m in map(json.loads, [r async for r in ws])
-                  if m.get("type") == "Turn" and m["turn_is_formatted"]]
+        finals = [
+            m["transcript"]
+            for m in map(json.loads, [r async for r in ws])
+            if m.get("type") == "Turn" and m["turn_is_formatted"]
+        ]
         return begin["id"], finals
 
 

@@ -123,8 +123,15 @@ def test_faults_can_be_changed_between_sessions(emulator):
     assert [r.accepted for r in emulator.wait_for_sessions(2)] == [False, True]
 
 
-@pytest.mark.parametrize("bad", [{"kind": "explode"}, {"kind": "close", "after_frames": -1},
-                                 {"kind": "close", "code": 999}, {"kind": "close", "endpoint": "v4"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "explode"},
+        {"kind": "close", "after_frames": -1},
+        {"kind": "close", "code": 999},
+        {"kind": "close", "endpoint": "v4"},
+    ],
+)
 def test_fault_rejects_nonsense(bad):
     with pytest.raises(ValueError):
         Fault(**bad)

@@ -45,8 +45,14 @@ def test_token_endpoint_needs_authorization(emulator):
         ("", "expires_in_seconds is required"),
         ("expires_in_seconds=0", "expires_in_seconds must be between 1 and 600, got 0"),
         ("expires_in_seconds=601", "expires_in_seconds must be between 1 and 600, got 601"),
-        ("expires_in_seconds=60&max_session_duration_seconds=59", "max_session_duration_seconds must be between 60 and 10800, got 59"),
-        ("expires_in_seconds=60&max_session_duration_seconds=10801", "max_session_duration_seconds must be between 60 and 10800, got 10801"),
+        (
+            "expires_in_seconds=60&max_session_duration_seconds=59",
+            "max_session_duration_seconds must be between 60 and 10800, got 59",
+        ),
+        (
+            "expires_in_seconds=60&max_session_duration_seconds=10801",
+            "max_session_duration_seconds must be between 60 and 10800, got 10801",
+        ),
     ],
 )
 def test_token_endpoint_validates_its_parameters(emulator, query, error):

@@ -57,9 +57,23 @@ def test_final_transcripts_carry_every_v2_field(emulator):
         ws.send(pcm(400))
         messages, _, _ = end(ws)
     (final,) = [m for m in messages if m.get("message_type") == "FinalTranscript"]
-    assert set(final) == {"message_type", "audio_start", "audio_end", "confidence", "text", "words", "created",
-                          "punctuated", "text_formatted"}
-    assert (final["audio_start"], final["audio_end"], final["punctuated"], final["text_formatted"]) == (50, 150, True, True)
+    assert set(final) == {
+        "message_type",
+        "audio_start",
+        "audio_end",
+        "confidence",
+        "text",
+        "words",
+        "created",
+        "punctuated",
+        "text_formatted",
+    }
+    assert (final["audio_start"], final["audio_end"], final["punctuated"], final["text_formatted"]) == (
+        50,
+        150,
+        True,
+        True,
+    )
     assert [(w["text"], w["start"], w["end"]) for w in final["words"]] == [("Hello", 50, 100), ("world.", 100, 150)]
     assert 0 < final["confidence"] <= 1
 
@@ -182,7 +196,9 @@ def test_idle_session_closes_4031(make_emulator):
 
 
 def test_v2_and_v3_give_the_same_finals_for_the_same_audio(make_emulator):
-    emulator = make_emulator(["Hello world, how are you?", "Good morning, Sam."], word_ms=100, gap_ms=300, lead_in_ms=100)
+    emulator = make_emulator(
+        ["Hello world, how are you?", "Good morning, Sam."], word_ms=100, gap_ms=300, lead_in_ms=100
+    )
     with open_v2(emulator) as ws:
         session_begins(ws)
         send_base64(ws, 1100, frame_ms=100)

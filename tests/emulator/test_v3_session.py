@@ -51,6 +51,12 @@ def test_missing_authorization_closes_1008_with_documented_reason(emulator):
     assert (record.auth_present, record.auth, record.accepted, record.closed_by) == (False, None, False, "server")
 
 
+def test_an_empty_authorization_header_counts_as_missing(emulator):
+    assert refused(emulator, auth=False, headers={"Authorization": ""})[1] == (
+        "Unauthorized Connection: Missing Authorization header"
+    )
+
+
 def test_configured_key_refuses_another_key_and_never_records_either(make_emulator):
     emulator = make_emulator(api_key="the-only-key")
     assert refused(emulator)[0] == 1008
@@ -119,11 +125,17 @@ def test_keyterms_prompt_is_a_json_array(emulator):
     [
         ("Zac", "keyterms_prompt must be a JSON array of strings"),
         ("[1,2]", "keyterms_prompt must be a JSON array of strings"),
-        (json.dumps([f"t{i}" for i in range(101)]).replace(" ", ""), "keyterms_prompt allows at most 100 terms, got 101"),
+        (
+            json.dumps([f"t{i}" for i in range(101)]).replace(" ", ""),
+            "keyterms_prompt allows at most 100 terms, got 101",
+        ),
     ],
 )
 def test_bad_keyterms_prompt_is_refused(emulator, value, reason):
-    assert refused(emulator, f"sample_rate=16000&keyterms_prompt={value}") == (3005, f"Invalid Query Parameter: {reason}")
+    assert refused(emulator, f"sample_rate=16000&keyterms_prompt={value}") == (
+        3005,
+        f"Invalid Query Parameter: {reason}",
+    )
 
 
 @pytest.mark.parametrize(
@@ -300,8 +312,17 @@ def test_force_endpoint_ends_the_turn_now(make_emulator):
 def test_update_configuration_is_validated_and_applied(emulator):
     with open_v3(emulator) as ws:
         begin(ws)
-        ws.send(json.dumps({"type": "UpdateConfiguration", "max_turn_silence": 900, "min_turn_silence": None,
-                            "keyterms_prompt": ["Zac"], "format_turns": True}))
+        ws.send(
+            json.dumps(
+                {
+                    "type": "UpdateConfiguration",
+                    "max_turn_silence": 900,
+                    "min_turn_silence": None,
+                    "keyterms_prompt": ["Zac"],
+                    "format_turns": True,
+                }
+            )
+        )
         ws.send(json.dumps({"type": "KeepAlive"}))
         _, code, _ = terminate(ws)
     assert code == 1000
@@ -313,9 +334,15 @@ def test_update_configuration_is_validated_and_applied(emulator):
 @pytest.mark.parametrize(
     "fields, reason",
     [
-        ({"end_utterance_silence_threshold": 700}, "Invalid Message: UpdateConfiguration has no field 'end_utterance_silence_threshold'"),
+        (
+            {"end_utterance_silence_threshold": 700},
+            "Invalid Message: UpdateConfiguration has no field 'end_utterance_silence_threshold'",
+        ),
         ({"max_turn_silence": "900"}, "Invalid Message: max_turn_silence must be an integer"),
-        ({"end_of_turn_confidence_threshold": 2}, "Invalid Message: end_of_turn_confidence_threshold must be between 0.0 and 1.0, got 2"),
+        (
+            {"end_of_turn_confidence_threshold": 2},
+            "Invalid Message: end_of_turn_confidence_threshold must be between 0.0 and 1.0, got 2",
+        ),
         ({"keyterms_prompt": "Zac"}, "Invalid Message: keyterms_prompt must be a JSON array of strings"),
         ({"format_turns": "true"}, "Invalid Message: format_turns must be a boolean"),
     ],
@@ -411,8 +438,16 @@ def test_turn_messages_carry_every_documented_field(make_emulator):
     emulator = make_emulator(**SLOW_WORDS)
     messages = run_hello(emulator, "sample_rate=16000&format_turns=true")
     partial = [m for m in messages if m.get("type") == "Turn"][2]
-    assert set(partial) == {"type", "turn_order", "turn_is_formatted", "end_of_turn", "transcript",
-                            "end_of_turn_confidence", "words", "utterance"}
+    assert set(partial) == {
+        "type",
+        "turn_order",
+        "turn_is_formatted",
+        "end_of_turn",
+        "transcript",
+        "end_of_turn_confidence",
+        "words",
+        "utterance",
+    }
     assert [(w["text"], w["start"], w["end"], w["word_is_final"]) for w in partial["words"]] == [
         ("hello", 0, 100, True),
         ("world", 100, 200, False),

@@ -19,8 +19,9 @@ def pcm(ms: float, sample_rate: int = 16000) -> bytes:
     return bytes(2 * int(sample_rate * ms / 1000))
 
 
-def open_v3(emulator, query: str = "sample_rate=16000", headers: Optional[Dict[str, str]] = None,
-            auth: bool = True) -> ClientConnection:
+def open_v3(
+    emulator, query: str = "sample_rate=16000", headers: Optional[Dict[str, str]] = None, auth: bool = True
+) -> ClientConnection:
     all_headers = {"Authorization": KEY} if auth else {}
     all_headers.update(headers or {})
     return connect(f"{emulator.v3_url}?{query}", additional_headers=all_headers, open_timeout=5, close_timeout=5)

@@ -11,10 +11,10 @@ from migrator.emulator import Emulator
 from migrator.harness import synthesize_wav
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
-#: Both turns end by 1.2 s of audio; the test WAV lasts 1.4 s.
+#: Both turns end by 0.76 s of audio; the test WAV lasts 1 s.
 PHRASES = ("Hello world.", "Good morning, Sam.")
-PACE = {"word_ms": 100, "gap_ms": 300, "lead_in_ms": 100}
-AUDIO_SECONDS = 1.4
+PACE = {"word_ms": 60, "gap_ms": 200, "lead_in_ms": 60}
+AUDIO_SECONDS = 1.0
 
 
 @pytest.fixture(scope="session")

@@ -64,7 +64,16 @@ def test_reads_keep_real_time_pace(pyaudio):
 def test_audio_is_converted_to_the_requested_format(pyaudio, audio_file):
     source = array("h", file_bytes(audio_file))
     stereo = open_input(pyaudio, channels=2).read(4)
-    assert array("h", stereo).tolist() == [source[0], source[0], source[1], source[1], source[2], source[2], source[3], source[3]]
+    assert array("h", stereo).tolist() == [
+        source[0],
+        source[0],
+        source[1],
+        source[1],
+        source[2],
+        source[2],
+        source[3],
+        source[3],
+    ]
     assert array("h", open_input(pyaudio, rate=8000).read(3)).tolist() == [source[0], source[2], source[4]]
     floats = array("f", open_input(pyaudio, format=pyaudio.paFloat32).read(3))
     assert floats.tolist() == pytest.approx([s / 32768 for s in source[:3]])
@@ -129,8 +138,9 @@ def test_assemblyai_hosts_are_redirected_and_others_left_alone():
         "ftp://api.assemblyai.com/file",
     ]
     env = dict(os.environ, PYTHONPATH=str(STAND_INS), STT_HARNESS_EMULATOR="ws://127.0.0.1:4567")
-    result = subprocess.run([sys.executable, "-c", REDIRECT_CHECK, json.dumps(urls)], env=env,
-                            capture_output=True, text=True, timeout=15)
+    result = subprocess.run(
+        [sys.executable, "-c", REDIRECT_CHECK, json.dumps(urls)], env=env, capture_output=True, text=True, timeout=15
+    )
     assert json.loads(result.stdout) == [
         "ws://127.0.0.1:4567/v3/ws?sample_rate=16000&format_turns=True",
         "ws://127.0.0.1:4567/v3/ws",

@@ -127,8 +127,13 @@ def invoke(monkeypatch):
     monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
     monkeypatch.setitem(sys.modules, "pyaudio", None)  # as on a machine without the mic extra
 
+    try:
+        runner = CliRunner(mix_stderr=False)  # click < 8.2 mixes stderr into stdout by default
+    except TypeError:
+        runner = CliRunner()  # click >= 8.2 always keeps them apart
+
     def run(*args: str, env=None):
-        return CliRunner().invoke(app, list(args), env=env, prog_name="stt-client")
+        return runner.invoke(app, list(args), env=env, prog_name="stt-client")
 
     return run
 
@@ -193,12 +198,13 @@ def test_console_script_and_module_are_the_same_entry_point(run_client):
 
 
 @posix_only
-def test_ctrl_c_flushes_terminates_and_exits_0(emulator, make_wav, spawn_client, wait_for, secret_key):
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_flushes_terminates_and_exits_0(emulator, make_wav, spawn_client, wait_for, secret_key, signal_name):
     emu = emulator()
     process = spawn_client(*stream_args(emu, make_wav(30.0), secret_key))
     assert wait_for(lambda: emu.sessions and len(emu.sessions[0].audio_frames) >= 12, timeout=10)
     interrupted_at = time.monotonic()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(getattr(signal, signal_name))
     stdout, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
     assert time.monotonic() - interrupted_at < 2.0
@@ -224,3 +230,13 @@ def test_second_ctrl_c_exits_at_once(emulator, make_wav, spawn_client, wait_for,
     assert process.returncode == int(ExitCode.INTERRUPTED), stderr
     assert time.monotonic() - second_at < 1.5
     assert "Traceback" not in stderr and "interrupted" in stderr
+
+
+def test_closed_stdout_still_terminates_the_session(emulator, make_wav, spawn_client, secret_key):
+    emu = emulator(phrases=("Hello world.", "How are you today?", "Fine, thanks."))
+    process = spawn_client(*stream_args(emu, make_wav(3.0), secret_key))
+    assert process.stdout.readline() == "Hello world.\n"
+    process.stdout.close()  # like `stt-client ... | head -1`
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == int(ExitCode.INTERNAL) and "Broken pipe" in stderr
+    assert emu.wait_for_sessions(1)[0].control_messages == [{"type": "Terminate"}]

@@ -78,3 +78,7 @@ def test_redactor_masks_raw_and_url_encoded_secrets():
     redact = Redactor(["key/with+chars", None, ""])
     text = "header key/with+chars url token=key%2Fwith%2Bchars"
     assert redact(text) == "header *** url token=***"
+
+
+def test_redactor_leaves_words_alone_for_implausibly_short_secrets():
+    assert Redactor(["k"])("Broken pipe") == "Broken pipe"

@@ -14,13 +14,14 @@ def test_blocking_run_forever_becomes_terminate_and_wait():
         """\
         import websocket
         import json
+        import time
         import threading
         ws = websocket.WebSocketApp("u", header={})
         ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
         ws_thread.start()
         try:
             while ws_thread.is_alive():
-                ws_thread.join(timeout=0.1)
+                time.sleep(0.1)
         except KeyboardInterrupt:
             if ws.sock and ws.sock.connected:
                 ws.send(json.dumps({"type": "Terminate"}))

@@ -305,8 +305,15 @@ def _device_info() -> Dict[str, Any]:
 
 
 def _host_api_info() -> Dict[str, Any]:
-    return {"index": 0, "structVersion": 1, "type": 8, "name": "ALSA", "deviceCount": 1,
-            "defaultInputDevice": 0, "defaultOutputDevice": 0}
+    return {
+        "index": 0,
+        "structVersion": 1,
+        "type": 8,
+        "name": "ALSA",
+        "deviceCount": 1,
+        "defaultInputDevice": 0,
+        "defaultOutputDevice": 0,
+    }
 
 
 class PyAudio:
@@ -350,7 +357,9 @@ class PyAudio:
             raise OSError(-9996, "Invalid device index")
         return _device_info()
 
-    def get_device_info_by_host_api_device_index(self, host_api_index: int, host_api_device_index: int) -> Dict[str, Any]:
+    def get_device_info_by_host_api_device_index(
+        self, host_api_index: int, host_api_device_index: int
+    ) -> Dict[str, Any]:
         return self.get_device_info_by_index(host_api_device_index)
 
     def get_default_input_device_info(self) -> Dict[str, Any]:

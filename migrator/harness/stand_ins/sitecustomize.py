@@ -11,7 +11,8 @@ users' token requests).
 URLs whose host is an AssemblyAI streaming/API host are rewritten to the emulator from
 ``STT_HARNESS_EMULATOR`` (``ws://127.0.0.1:PORT``): ``wss`` becomes ``ws`` and ``https`` becomes
 ``http``; path and query are kept, so the emulator routes v2 and v3 by path. Any other URL is
-left alone. Standard library only; must run on Python 3.9+.
+left alone. With ``STT_HARNESS_LEGACY_WEBSOCKETS`` set, pre-14 ``extra_headers`` calls are accepted
+too (see `_accept_extra_headers`). Standard library only; must run on Python 3.9+.
 """
 
 from __future__ import annotations
@@ -102,6 +103,24 @@ def _wrap_init(cls: Any, url_name: str) -> None:
 
 def _patch_websockets_asyncio(module: Any) -> None:
     _wrap_init(module.connect, "uri")
+    if os.environ.get("STT_HARNESS_LEGACY_WEBSOCKETS"):
+        _accept_extra_headers(module.connect)
+
+
+def _accept_extra_headers(cls: Any) -> None:
+    """Let pre-14 ``websockets.connect(..., extra_headers=...)`` calls run on the new client.
+
+    Only for original v2 scripts run as the reference of a comparison (verify turns it on for
+    them alone): a migrated script must work with the websockets it will really meet.
+    """
+    original = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if "extra_headers" in kwargs and "additional_headers" not in kwargs:
+            kwargs["additional_headers"] = kwargs.pop("extra_headers")
+        original(self, *args, **kwargs)
+
+    cls.__init__ = __init__
 
 
 def _patch_websockets_legacy(module: Any) -> None:

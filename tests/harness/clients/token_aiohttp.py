@@ -9,8 +9,9 @@ import aiohttp
 
 async def main():
     async with aiohttp.ClientSession(base_url="https://streaming.assemblyai.com") as session:
-        async with session.get("/v3/token", params={"expires_in_seconds": 60},
-                               headers={"Authorization": os.environ["ASSEMBLYAI_API_KEY"]}) as response:
+        async with session.get(
+            "/v3/token", params={"expires_in_seconds": 60}, headers={"Authorization": os.environ["ASSEMBLYAI_API_KEY"]}
+        ) as response:
             token = (await response.json())["token"]
         async with session.ws_connect(f"wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&token={token}") as ws:
             print(json.loads((await ws.receive()).data)["type"])

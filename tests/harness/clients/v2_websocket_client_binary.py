@@ -13,7 +13,9 @@ FRAMES_PER_BUFFER = 3200  # 200 ms
 stop = threading.Event()
 terminated = threading.Event()
 audio = pyaudio.PyAudio()
-stream = audio.open(format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True, frames_per_buffer=FRAMES_PER_BUFFER)
+stream = audio.open(
+    format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True, frames_per_buffer=FRAMES_PER_BUFFER
+)
 
 
 def on_open(ws):

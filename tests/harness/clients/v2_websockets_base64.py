@@ -19,8 +19,9 @@ async def main():
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, stop.set)
     audio = pyaudio.PyAudio()
-    stream = audio.open(format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True,
-                        frames_per_buffer=FRAMES_PER_BUFFER)
+    stream = audio.open(
+        format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True, frames_per_buffer=FRAMES_PER_BUFFER
+    )
     async with websockets.connect(URL, additional_headers={"Authorization": os.environ["ASSEMBLYAI_API_KEY"]}) as ws:
         print(json.loads(await ws.recv())["message_type"])
 

@@ -19,7 +19,9 @@ async def main():
     audio = pyaudio.PyAudio()
     stream = audio.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True, frames_per_buffer=800)
     try:
-        async with websockets.connect(URL, additional_headers={"Authorization": os.environ["ASSEMBLYAI_API_KEY"]}) as ws:
+        async with websockets.connect(
+            URL, additional_headers={"Authorization": os.environ["ASSEMBLYAI_API_KEY"]}
+        ) as ws:
 
             async def send():
                 while not stop.is_set():

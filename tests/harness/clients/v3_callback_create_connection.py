@@ -41,8 +41,14 @@ def receive():
 receiver = threading.Thread(target=receive, daemon=True)
 receiver.start()
 audio = pyaudio.PyAudio()
-stream = audio.open(format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True,
-                    frames_per_buffer=FRAMES_PER_BUFFER, stream_callback=callback)
+stream = audio.open(
+    format=pyaudio.paInt16,
+    channels=1,
+    rate=SAMPLE_RATE,
+    input=True,
+    frames_per_buffer=FRAMES_PER_BUFFER,
+    stream_callback=callback,
+)
 try:
     while stream.is_active():
         ws.send_binary(chunks.get())

@@ -15,7 +15,9 @@ URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": SAMPLE
 stop = threading.Event()
 terminated = threading.Event()
 audio = pyaudio.PyAudio()
-stream = audio.open(format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True, frames_per_buffer=FRAMES_PER_BUFFER)
+stream = audio.open(
+    format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True, frames_per_buffer=FRAMES_PER_BUFFER
+)
 
 
 def on_open(ws):

@@ -16,8 +16,9 @@ FRAMES_PER_BUFFER = 800
 
 def microphone():
     audio = pyaudio.PyAudio()
-    stream = audio.open(format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True,
-                        frames_per_buffer=FRAMES_PER_BUFFER)
+    stream = audio.open(
+        format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True, frames_per_buffer=FRAMES_PER_BUFFER
+    )
     try:
         while True:
             yield stream.read(FRAMES_PER_BUFFER, exception_on_overflow=False)
@@ -43,7 +44,9 @@ client = StreamingClient(
 client.on(StreamingEvents.Turn, on_turn)
 client.on(StreamingEvents.Termination, on_termination)
 client.on(StreamingEvents.Error, lambda client, error: print(f"Error: {error}"))
-client.connect(StreamingParameters(sample_rate=SAMPLE_RATE, format_turns=True, speech_model="universal-streaming-english"))
+client.connect(
+    StreamingParameters(sample_rate=SAMPLE_RATE, format_turns=True, speech_model="universal-streaming-english")
+)
 try:
     client.stream(microphone())
 except KeyboardInterrupt:

@@ -20,7 +20,10 @@ try:
             ws.send_binary(audio[start : start + 1600].ljust(1600, b"\0"))
     ws.send(json.dumps({"type": "Terminate"}))
     while True:
-        data = json.loads(ws.recv())
+        message = ws.recv()
+        if not message:  # the server closed
+            break
+        data = json.loads(message)
         if data["type"] == "Turn" and data["end_of_turn"] and data["turn_is_formatted"]:
             print(data["transcript"])
 except websocket.WebSocketException as error:

@@ -1,0 +1,945 @@
+"""What the SDK rules (STT020-STT025) learn about a script built on ``aai.RealtimeTranscriber``.
+
+The v2 SDK surface is spread over a script: a constructor call whose keyword arguments name the
+callbacks and the session settings, callback functions defined elsewhere (module functions,
+methods, closures, lambdas, ``functools.partial``), ``connect()``/``close()`` calls on whatever
+variable holds the transcriber, and event objects whose fields the callbacks read. Each SDK rule
+rewrites one part of that, and they all need the same picture, so one :class:`SdkAnalysis` per
+file is shared by them. It is fed in the engine's single analysis walk by the first SDK rule
+selected (the others share it), resolved once in :meth:`SdkAnalysis.finish`, and writes the one
+``from assemblyai.streaming.v3 import ...`` line at the end of the rewrite walk.
+
+The v3 names emitted are the ``Streaming*`` ones: they exist from SDK 0.41 through 1.8.x, while
+1.x's ``RealTime*`` names do not exist before 1.0 (``sdk-and-clients.md`` §0, §5.13).
+"""
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from migrator.rules.base import Rule
+from migrator.syntax import dotted_name
+
+V3_MODULE = "assemblyai.streaming.v3"
+API_HOST = "streaming.assemblyai.com"
+#: v2 was English-only; current v3 docs give the API no default model.
+SPEECH_MODEL = "universal-streaming-english"
+#: Streaming* names (0.41), force_endpoint (0.43.1), and a disconnect(terminate=True) that waits
+#: for the last Turn and Termination (0.64.16): ``sdk-and-clients.md`` §5.16.
+MINIMUM_SDK = "0.64.16"
+LINE_LENGTH = 88
+
+#: v2 names and the v3 names that replace them.
+V2_NAMES = {
+    "RealtimeTranscriber": "StreamingClient",
+    "RealtimeTranscript": "TurnEvent",
+    "RealtimePartialTranscript": "TurnEvent",
+    "RealtimeFinalTranscript": "TurnEvent",
+    "RealtimeSessionOpened": "BeginEvent",
+    "RealtimeSessionInformation": "TerminationEvent",
+    "RealtimeError": "StreamingError",
+    "RealtimeWord": "Word",
+    "RealtimeErrorMapping": "StreamingErrorCodes",
+    "RealtimeMessageTypes": "StreamingEvents",
+    "AudioEncoding": "Encoding",
+}
+#: Every name the SDK rules may write; only these are ever imported from the v3 module.
+V3_NAMES = frozenset(
+    set(V2_NAMES.values())
+    | {"StreamingClientOptions", "StreamingParameters", "StreamingSessionParameters", "StreamingEvents"}
+)
+#: v2 names that stop existing without a v3 name of their own (handled by their rules).
+V2_EXTRAS = frozenset({"MicrophoneStream", "stream_file", "extras"})
+V2_MODULES = ("assemblyai", "assemblyai.types", "assemblyai.extras")
+
+#: v2 constructor callbacks -> the v3 event they are registered for.
+CALLBACK_EVENTS = {
+    "on_open": "Begin",
+    "on_data": "Turn",
+    "on_close": "Termination",
+    "on_extra_session_information": "Termination",
+    "on_error": "Error",
+}
+#: v2 event types -> the v3 event whose object replaces them (for annotated parameters).
+EVENT_TYPES = {
+    "RealtimeTranscript": "Turn",
+    "RealtimePartialTranscript": "Turn",
+    "RealtimeFinalTranscript": "Turn",
+    "RealtimeSessionOpened": "Begin",
+    "RealtimeSessionInformation": "Termination",
+    "RealtimeError": "Error",
+}
+#: Fields of v2 event objects that the SDK rules rename or flag.
+EVENT_FIELDS = frozenset(
+    {"text", "session_id", "punctuated", "text_formatted", "confidence", "audio_start", "audio_end", "created", "message_type"}
+)
+_INTERESTING_METHODS = frozenset(
+    {"connect", "close", "stream", "on", "force_end_utterance", "configure_end_utterance_silence_threshold",
+     "create_temporary_token", "session_id", "url"}
+)
+
+_ANALYSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+# --- what is recorded ---------------------------------------------------------------------
+
+@dataclass
+class Function:
+    """A ``def`` or ``lambda`` the callbacks may resolve to."""
+
+    node: object
+    name: Optional[str]
+    #: The class whose body holds the def directly (methods), else None.
+    owner_class: Optional[cst.ClassDef]
+    #: Positional parameter names, in order (``self`` included).
+    positional: list
+    #: Called through an instance: the first positional parameter is ``self``/``cls``.
+    bound: bool
+    variadic: bool
+    #: Every name used or bound inside, nested scopes included (to pick fresh names).
+    names: set = field(default_factory=set)
+    #: Names bound inside (parameters, assignment targets): a local shadows outer bindings.
+    bound_names: set = field(default_factory=set)
+
+
+@dataclass
+class Site:
+    """Where something was found: the node, its statement, and the scopes around it."""
+
+    node: object
+    statement: object
+    scopes: tuple
+    #: The node holding the statement (Module or IndentedBlock) and the statement's order in the file.
+    block: object = None
+    order: int = 0
+
+    @property
+    def function(self):
+        for scope in reversed(self.scopes):
+            if isinstance(scope, cst.FunctionDef):
+                return scope
+        return None
+
+    @property
+    def owner_class(self):
+        for scope in reversed(self.scopes):
+            if isinstance(scope, cst.ClassDef):
+                return scope
+        return None
+
+
+@dataclass
+class Construction:
+    """``X = aai.RealtimeTranscriber(...)`` (version 2) or ``X = StreamingClient(...)`` (3)."""
+
+    site: Site
+    version: int
+    #: Dotted name the client is assigned to (``transcriber``, ``self.transcriber``), if any.
+    target: Optional[str]
+    kwargs: dict
+    #: Why the construction cannot be rewritten, if it cannot.
+    problem: Optional[str] = None
+
+    @property
+    def call(self) -> cst.Call:
+        return self.site.node
+
+
+@dataclass
+class Subclass:
+    """``class X(aai.RealtimeTranscriber)`` and its ``super().__init__(...)`` call, if it has one."""
+
+    node: cst.ClassDef
+    base: cst.Arg
+    init_call: Optional[Site] = None
+    kwargs: dict = field(default_factory=dict)
+    problem: Optional[str] = None
+
+
+@dataclass
+class Slot:
+    """A place where a callback is handed to the SDK."""
+
+    event: str
+    #: v2 ``on_close`` callbacks took no argument at all.
+    takes_event: bool
+    arg: cst.Arg
+    site: Site
+    #: Handed over in v2 form (constructor keyword) rather than with v3 ``client.on(...)``.
+    v2: bool = True
+
+
+@dataclass
+class HandlerPlan:
+    """How one callback becomes a v3 handler ``(client, event)``."""
+
+    slot: Slot
+    function: Optional[Function] = None
+    #: Index in ``function.positional`` where the new parameters go.
+    insert_at: int = 0
+    #: The parameter receiving the event, if the callback had one.
+    event_parameter: Optional[str] = None
+    #: Edit the def (True) or wrap the callback in an adapter lambda at the slot (False).
+    edit: bool = False
+    problem: Optional[str] = None
+
+
+class SdkAnalysis:
+    """The shared picture; see the module docstring."""
+
+    def __init__(self, context) -> None:
+        self.context = context
+        self.facts = context.facts
+        self.owner: Optional[Rule] = None
+        self.rules: list = []
+        self.active = False
+        self.finished = False
+        self._order = 0
+        self._statement_orders: dict = {}
+        # collected
+        self.functions: dict = {}  # id(def or lambda) -> Function
+        self.defs: dict = {}  # (id(container) or None, name) -> Function
+        self.name_references: dict = {}  # name -> count of loads
+        self.attribute_references: dict = {}  # attribute name -> count
+        self.candidate_calls: list = []  # Site of calls that may be SDK constructors/helpers
+        self.method_calls: list = []  # (method, receiver, Site)
+        self.isinstance_calls: list = []  # Site
+        self.super_inits: list = []  # Site
+        self.classes: list = []  # ClassDef
+        self.field_references: list = []  # Site of Attribute nodes on a Name
+        self.calls_with_names: list = []  # (Site, callee node, [(index, name)])
+        self.settings_assignments: list = []  # Site
+        self.annotated: list = []  # (dotted target, annotation, scopes)
+        self.string_annotations: list = []  # SimpleString nodes inside annotations
+        self.has_type_checking_imports = False
+        # resolved
+        self.constructions: list = []
+        self.subclasses: list = []
+        self.plans: dict = {}  # id(slot arg) -> HandlerPlan
+        self.event_parameters: dict = {}  # id(function node) -> {parameter: event}
+        self.receivers: set = set()
+        self.consumed: set = set()  # ids of original nodes a rule replaces together with their parents
+        self.emitted: set = set()
+        self.format_turns: Optional[bool] = None
+        self.changed = False
+
+    # --- sharing ----------------------------------------------------------------------
+    @classmethod
+    def attach(cls, rule: Rule) -> "SdkAnalysis":
+        analysis = _ANALYSES.get(rule.context)
+        if analysis is None:
+            analysis = _ANALYSES[rule.context] = cls(rule.context)
+            analysis.owner = rule
+        analysis.rules.append(rule)
+        return analysis
+
+    def selected(self, code: str) -> bool:
+        return code in self.context.selected
+
+    def emit(self, *names: str) -> None:
+        """A rule wrote these v3 names into the script."""
+        self.emitted.update(names)
+        self.changed = True
+
+    # --- the analysis walk ------------------------------------------------------------
+    def _site(self, node) -> Site:
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        block = None
+        if statement is not None:
+            index = len(self.context.ancestors) - 1
+            while index >= 0 and self.context.ancestors[index] is not statement:
+                index -= 1
+            block = self.context.ancestors[index - 1] if index > 0 else None
+        return Site(node, statement, tuple(self.context.scope_stack), block, self._statement_orders.get(id(statement), 0))
+
+    def collect_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if dotted_name(alias.name).split(".")[0] == "assemblyai":
+                self.active = True
+
+    def collect_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted_name(node.module) if node.module is not None else ""
+        if module.split(".")[0] == "assemblyai":
+            self.active = True
+            if module in V2_MODULES and _in_type_checking(self.context.ancestors):
+                self.has_type_checking_imports = True
+
+    def collect_SimpleStatementLine(self, node) -> None:
+        self._order += 1
+        self._statement_orders[id(node)] = self._order
+
+    def collect_If(self, node) -> None:
+        self._order += 1
+        self._statement_orders[id(node)] = self._order
+
+    def collect_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.active:
+            self.classes.append((node, self._site(node)))
+
+    def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
+        container = self.context.scope_stack[-2] if len(self.context.scope_stack) > 1 else None
+        owner_class = container if isinstance(container, cst.ClassDef) else None
+        params = node.params
+        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
+        static = any(dotted_name(d.decorator).endswith("staticmethod") for d in node.decorators)
+        function = Function(
+            node, node.name.value, owner_class, positional,
+            bound=owner_class is not None and not static and bool(positional),
+            variadic=isinstance(params.star_arg, cst.Param),
+        )
+        function.bound_names.update(positional)
+        if isinstance(params.star_arg, cst.Param):
+            function.bound_names.add(params.star_arg.name.value)
+        function.bound_names.update(param.name.value for param in params.kwonly_params)
+        self.functions[id(node)] = function
+        self.defs[(id(container) if container is not None else None, node.name.value)] = function
+        if self.active:
+            for param in (*params.posonly_params, *params.params):
+                if param.annotation is not None:
+                    self.annotated.append((param.name.value, param.annotation.annotation, tuple(self.context.scope_stack), node))
+
+    def collect_Lambda(self, node: cst.Lambda) -> None:
+        params = node.params
+        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
+        function = Function(node, None, None, positional, bound=False, variadic=isinstance(params.star_arg, cst.Param))
+        function.bound_names.update(positional)
+        self.functions[id(node)] = function
+
+    def collect_Name(self, node: cst.Name) -> None:
+        if not self.active:
+            return
+        value = node.value
+        for scope in self.context.scope_stack:
+            function = self.functions.get(id(scope))
+            if function is not None:
+                function.names.add(value)
+        parent = self.context.parent()
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            return
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName)):
+            return
+        if isinstance(parent, cst.Arg) and parent.keyword is node:
+            return
+        if isinstance(parent, cst.AssignTarget) or (isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node):
+            for scope in reversed(self.context.scope_stack):
+                function = self.functions.get(id(scope))
+                if function is not None:
+                    function.bound_names.add(value)
+                    break
+            return
+        self.name_references[value] = self.name_references.get(value, 0) + 1
+
+    def collect_Attribute(self, node: cst.Attribute) -> None:
+        if not self.active:
+            return
+        attr = node.attr.value
+        self.attribute_references[attr] = self.attribute_references.get(attr, 0) + 1
+        if attr in EVENT_FIELDS and isinstance(node.value, cst.Name):
+            self.field_references.append(self._site(node))
+
+    def collect_Assign(self, node: cst.Assign) -> None:
+        if not self.active:
+            return
+        for target in node.targets:
+            if dotted_name(target.target).endswith("settings.api_key"):
+                self.settings_assignments.append(self._site(node))
+
+    def collect_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self.active:
+            name = dotted_name(node.target)
+            if name:
+                self.annotated.append((name, node.annotation.annotation, tuple(self.context.scope_stack), None))
+
+    def collect_SimpleString(self, node: cst.SimpleString) -> None:
+        if self.active and ("Realtime" in node.value or "AudioEncoding" in node.value):
+            if any(isinstance(ancestor, cst.Annotation) for ancestor in self.context.ancestors):
+                self.string_annotations.append(node)
+
+    def collect_Call(self, node: cst.Call) -> None:
+        if not self.active:
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in _INTERESTING_METHODS:
+                self.method_calls.append((method, dotted_name(func.value), self._site(node)))
+            if method == "__init__" and (
+                (isinstance(func.value, cst.Call) and dotted_name(func.value.func) == "super")
+                or dotted_name(func.value).endswith("RealtimeTranscriber")
+            ):
+                self.super_inits.append(self._site(node))
+            name = method
+        elif isinstance(func, cst.Name):
+            name = func.value
+            if name == "isinstance" and len(node.args) == 2:
+                self.isinstance_calls.append(self._site(node))
+        else:
+            return
+        if name in ("RealtimeTranscriber", "StreamingClient", "RealTimeTranscriber", "MicrophoneStream", "stream_file", "partial") or (
+            isinstance(func, cst.Name) and name in self.facts.imported_names
+        ):
+            self.candidate_calls.append(self._site(node))
+        arguments = [(index, arg.value.value) for index, arg in enumerate(node.args)
+                     if arg.keyword is None and arg.star == "" and isinstance(arg.value, cst.Name)]
+        if self.context.scope_stack:
+            self.calls_with_names.append((self._site(node), func, arguments))
+
+    # --- name resolution --------------------------------------------------------------
+    def v2_name(self, node) -> Optional[str]:
+        """The v2 SDK name an expression refers to: ``aai.X``, ``aai.types.X``, ``X`` imported."""
+        if isinstance(node, cst.Attribute):
+            base = dotted_name(node.value)
+            if not base:
+                return None
+            head, _, rest = base.partition(".")
+            if self.facts.module_aliases.get(head) == "assemblyai" and rest in ("", "types", "extras"):
+                return node.attr.value
+            if not rest and self.facts.imported_names.get(head) in ("assemblyai.types", "assemblyai.extras"):
+                return node.attr.value
+            return None
+        if isinstance(node, cst.Name):
+            imported = self.facts.imported_names.get(node.value)
+            if imported:
+                module, _, name = imported.rpartition(".")
+                if module in V2_MODULES:
+                    return name
+        return None
+
+    def v3_name(self, node) -> Optional[str]:
+        if isinstance(node, cst.Name):
+            imported = self.facts.imported_names.get(node.value, "")
+            module, _, name = imported.rpartition(".")
+            if module == V3_MODULE:
+                return name
+        return None
+
+    def module_alias(self) -> Optional[str]:
+        for local, module in self.facts.module_aliases.items():
+            if module == "assemblyai" and "." not in local:
+                return local
+        return None
+
+    def settings_expression(self) -> str:
+        """Code reading the API key the v2 SDK used implicitly (it also reads ASSEMBLYAI_API_KEY)."""
+        alias = self.module_alias()
+        if alias is not None:
+            return f"{alias}.settings.api_key"
+        for local, imported in self.facts.imported_names.items():
+            if imported == "assemblyai.settings":
+                return f"{local}.api_key"
+        self.context.add_import("assemblyai")
+        return "assemblyai.settings.api_key"
+
+    def resolve(self, value, scopes: tuple):
+        """The Function a callback expression names, with the ``partial`` arguments around it:
+        (function or None, positional arguments bound, keyword names bound)."""
+        if isinstance(value, cst.Lambda):
+            return self.functions.get(id(value)), 0, set()
+        if isinstance(value, cst.Call) and dotted_name(value.func).split(".")[-1] == "partial" and value.args:
+            inner = value.args[0]
+            if inner.keyword is not None or inner.star:
+                return None, 0, set()
+            function, _, _ = self.resolve(inner.value, scopes)
+            positional = sum(1 for arg in value.args[1:] if arg.keyword is None and not arg.star)
+            keywords = {arg.keyword.value for arg in value.args[1:] if arg.keyword is not None}
+            if any(arg.star for arg in value.args[1:]):
+                return None, 0, set()
+            return function, positional, keywords
+        if isinstance(value, cst.Name):
+            return self.lookup(value.value, scopes), 0, set()
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value in ("self", "cls"):
+            owner = next((scope for scope in reversed(scopes) if isinstance(scope, cst.ClassDef)), None)
+            if owner is not None:
+                return self.defs.get((id(owner), value.attr.value)), 0, set()
+        return None, 0, set()
+
+    def lookup(self, name: str, scopes: tuple) -> Optional[Function]:
+        for scope in reversed(scopes):
+            if isinstance(scope, cst.ClassDef):
+                continue
+            function = self.defs.get((id(scope), name))
+            if function is not None:
+                return function
+        return self.defs.get((None, name))
+
+    # --- resolution, once the walk is over ----------------------------------------------
+    def finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if not self.active:
+            return
+        self._find_constructions()
+        self._find_subclasses()
+        self._find_receivers()
+        self._find_format_turns()
+        self._plan_handlers()
+        self._find_event_parameters()
+
+    def _find_constructions(self) -> None:
+        for site in self.candidate_calls:
+            call = site.node
+            version = 2 if self.v2_name(call.func) == "RealtimeTranscriber" else (
+                3 if self.v3_name(call.func) in ("StreamingClient", "RealTimeTranscriber") else 0)
+            if not version:
+                continue
+            target = None
+            statement = site.statement
+            if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+                small = statement.body[0]
+                if isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1:
+                    target = dotted_name(small.targets[0].target) or None
+                elif isinstance(small, cst.AnnAssign) and small.value is call:
+                    target = dotted_name(small.target) or None
+            kwargs = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
+            construction = Construction(site, version, target, kwargs)
+            if version == 2:
+                if any(arg.star for arg in call.args):
+                    construction.problem = "the settings are passed with ** and cannot be read"
+                elif any(arg.keyword is None for arg in call.args):
+                    construction.problem = "RealtimeTranscriber takes keyword arguments only"
+                elif target is None:
+                    construction.problem = "the client is not assigned to a name"
+            self.constructions.append(construction)
+
+    def _find_subclasses(self) -> None:
+        for node, site in self.classes:
+            base = next((arg for arg in node.bases if self.v2_name(arg.value) == "RealtimeTranscriber"), None)
+            if base is None:
+                continue
+            subclass = Subclass(node, base)
+            inits = [s for s in self.super_inits if any(scope is node for scope in s.scopes)
+                     and isinstance(s.function, cst.FunctionDef) and s.function.name.value == "__init__"
+                     and self.functions[id(s.function)].owner_class is node]
+            methods = {statement.name.value for statement in node.body.body if isinstance(statement, cst.FunctionDef)}
+            if len(inits) != 1:
+                subclass.problem = "it has no single super().__init__(...) call in __init__"
+            elif methods & {"connect", "close", "stream"}:
+                subclass.problem = "it defines its own " + ", ".join(sorted(methods & {"connect", "close", "stream"}))
+            else:
+                call = inits[0].node
+                args = call.args[1:] if not isinstance(call.func.value, cst.Call) else call.args
+                if any(arg.star or arg.keyword is None for arg in args):
+                    subclass.problem = "its super().__init__(...) does not pass keyword arguments only"
+                elif not (isinstance(inits[0].statement, cst.SimpleStatementLine) and len(inits[0].statement.body) == 1
+                          and isinstance(inits[0].statement.body[0], cst.Expr)):
+                    subclass.problem = "its super().__init__(...) is not a statement of its own"
+                else:
+                    subclass.init_call = inits[0]
+                    subclass.kwargs = {arg.keyword.value: arg for arg in args}
+            self.subclasses.append(subclass)
+
+    def _find_receivers(self) -> None:
+        for construction in self.constructions:
+            if construction.target:
+                self.receivers.add(construction.target)
+        for site in self.isinstance_calls:
+            cls = site.node.args[1].value
+            if self.v2_name(cls) == "RealtimeTranscriber" or self.v3_name(cls) in ("StreamingClient", "RealTimeTranscriber"):
+                name = dotted_name(site.node.args[0].value)
+                if name:
+                    self.receivers.add(name)
+        for name, annotation, _, _ in self.annotated:
+            for node in _names_in(annotation):
+                if self.v2_name(node) == "RealtimeTranscriber":
+                    self.receivers.add(name)
+
+    def _find_format_turns(self) -> None:
+        """Whether the migrated session asks for formatted turns (then a final is the formatted one)."""
+        if any(c.version == 2 and c.problem is None for c in self.constructions) and self.selected("STT021"):
+            self.format_turns = True
+            return
+        if any(s.problem is None for s in self.subclasses) and self.selected("STT025"):
+            self.format_turns = True
+            return
+        for site in self.candidate_calls + [s for _, _, s in self.method_calls]:
+            for arg in site.node.args:
+                value = arg.value
+                if isinstance(value, cst.Call) and self.v3_name(value.func) in ("StreamingParameters", "RealTimeParameters"):
+                    setting = next((a for a in value.args if a.keyword is not None and a.keyword.value == "format_turns"), None)
+                    self.format_turns = setting is not None and isinstance(setting.value, cst.Name) and setting.value.value == "True"
+                    return
+
+    def slots(self) -> list:
+        found = []
+        for construction in self.constructions:
+            if construction.version == 2 and construction.problem is None:
+                found += self._v2_slots(construction.kwargs, construction.site)
+        for subclass in self.subclasses:
+            if subclass.init_call is not None:
+                found += self._v2_slots(subclass.kwargs, subclass.init_call)
+        for method, _, site in self.method_calls:
+            if method != "on" or len(site.node.args) != 2:
+                continue
+            event_arg, handler = site.node.args
+            event = dotted_name(event_arg.value).rpartition(".")
+            if event[1] and self.v3_name(cst.Name(event[0])) in ("StreamingEvents", "RealTimeEvents") and event[2] in ("Begin", "Turn", "Termination", "Error"):
+                found.append(Slot(event[2], True, handler, site, v2=False))
+        return found
+
+    @staticmethod
+    def _v2_slots(kwargs: dict, site: Site) -> list:
+        return [Slot(CALLBACK_EVENTS[keyword], keyword != "on_close", arg, site)
+                for keyword, arg in kwargs.items() if keyword in CALLBACK_EVENTS]
+
+    def _plan_handlers(self) -> None:
+        slots = self.slots()
+        uses: dict = {}  # id(function node) -> slots naming it
+        for slot in slots:
+            function, positional, keywords = self.resolve(slot.arg.value, slot.site.scopes)
+            plan = HandlerPlan(slot, function)
+            self.plans[id(slot.arg)] = plan
+            if function is None:
+                continue
+            uses.setdefault(id(function.node), []).append(plan)
+            base = (1 if function.bound else 0) + positional
+            free = [name for name in function.positional[base:] if name not in keywords]
+            if not slot.v2 and (function.variadic or len(free) >= 2 or (len(free) == 1 and slot.event == "Termination" and False)):
+                self.plans.pop(id(slot.arg))  # already a v3 handler
+                uses[id(function.node)].remove(plan)
+                continue
+            if not slot.v2 and len(free) >= (2 if slot.takes_event else 2):
+                continue
+            if function.variadic:
+                plan.problem = f"{function.name or 'the handler'} takes *args: v3 calls it with (client, event)"
+                continue
+            if slot.takes_event:
+                if not free:
+                    plan.problem = "the handler takes no event argument"
+                    continue
+                if function.positional.index(free[0]) != base:
+                    plan.problem = "the partial() leaves the event to a parameter that is not next in line"
+                    continue
+                plan.event_parameter = free[0]
+            elif free and not slot.v2:
+                plan.event_parameter = free[0]
+            plan.insert_at = base
+        for plans in uses.values():
+            function = plans[0].function
+            events = {plan.slot.event for plan in plans}
+            if isinstance(function.node, cst.Lambda):
+                editable = len(plans) == 1
+            elif function.bound:
+                editable = self.attribute_references.get(function.name, 0) <= sum(
+                    1 for p in plans if isinstance(p.slot.arg.value, cst.Attribute) or _partial_of_attribute(p.slot.arg.value))
+            else:
+                editable = self.name_references.get(function.name, 0) <= len(plans)
+            shapes = {(plan.insert_at, plan.event_parameter, plan.slot.takes_event) for plan in plans}
+            for plan in plans:
+                plan.edit = editable and len(events) == 1 and len(shapes) == 1 and plan.problem is None
+
+    def _find_event_parameters(self) -> None:
+        for plan in self.plans.values():
+            if plan.function is not None and plan.event_parameter and plan.problem is None:
+                self._mark(plan.function.node, plan.event_parameter, plan.slot.event)
+        for name, annotation, scopes, function_node in self.annotated:
+            if function_node is None:
+                continue
+            event = None
+            for node in _names_in(annotation):
+                event = EVENT_TYPES.get(self.v2_name(node) or "") or event
+            if event is not None:
+                self._mark(function_node, name, event)
+        for site in self.isinstance_calls:
+            subject, cls = site.node.args[0].value, site.node.args[1].value
+            if self.v2_name(cls) in EVENT_TYPES and isinstance(subject, cst.Name):
+                scope = next((s for s in reversed(site.scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
+                if scope is not None and subject.value in self.functions[id(scope)].positional:
+                    self._mark(scope, subject.value, EVENT_TYPES[self.v2_name(cls)])
+        for _ in range(4):  # events handed on to helpers, a few calls deep
+            changed = False
+            for site, callee, arguments in self.calls_with_names:
+                scope = next((s for s in reversed(site.scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
+                marked = self.event_parameters.get(id(scope), {}) if scope is not None else {}
+                hits = [(index, marked[name]) for index, name in arguments if name in marked]
+                if not hits:
+                    continue
+                function, _, _ = self.resolve(callee, site.scopes)
+                if function is None or function.variadic:
+                    continue
+                shift = 1 if function.bound else 0
+                for index, event in hits:
+                    if index + shift < len(function.positional):
+                        changed |= self._mark(function.node, function.positional[index + shift], event)
+            if not changed:
+                break
+
+    def _mark(self, function_node, parameter: str, event: str) -> bool:
+        marked = self.event_parameters.setdefault(id(function_node), {})
+        if parameter in marked:
+            return False
+        marked[parameter] = event
+        return True
+
+    def event_of(self, site: Site, name: str) -> Optional[str]:
+        """The v3 event a name holds at ``site``, when it is a callback's event parameter."""
+        for scope in reversed(site.scopes):
+            if not isinstance(scope, (cst.FunctionDef, cst.Lambda)):
+                continue
+            marked = self.event_parameters.get(id(scope), {})
+            if name in marked:
+                return marked[name]
+            if name in self.functions[id(scope)].bound_names:
+                return None
+        return None
+
+    def reachable_from_turns(self) -> set:
+        """ids of the functions that run (directly or through calls) inside a Turn handler."""
+        graph: dict = {}
+        for site, callee, _ in self.calls_with_names:
+            scope = next((s for s in reversed(site.scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
+            if scope is None:
+                continue
+            function, _, _ = self.resolve(callee, site.scopes)
+            if function is not None:
+                graph.setdefault(id(scope), set()).add(id(function.node))
+        seen = {id(plan.function.node) for plan in self.plans.values() if plan.function is not None and plan.slot.event == "Turn"}
+        todo = list(seen)
+        while todo:
+            for following in graph.get(todo.pop(), ()):
+                if following not in seen:
+                    seen.add(following)
+                    todo.append(following)
+        return seen
+
+    def fresh_name(self, function: Optional[Function], *candidates: str) -> str:
+        used = function.names | function.bound_names if function is not None else set()
+        for candidate in candidates:
+            if candidate not in used:
+                return candidate
+        index = 2
+        while f"{candidates[0]}{index}" in used:
+            index += 1
+        return f"{candidates[0]}{index}"
+
+    # --- the import fix-up, once per file at the end of the rewrite walk ----------------
+    def fix_imports(self, module: cst.Module) -> cst.Module:
+        if not self.changed:
+            return module
+        scan = _FinalNames()
+        module.visit(scan)
+        needed = sorted(name for name in self.emitted if name in scan.used)
+        annotation_only = sorted(name for name in self.emitted if name in scan.in_strings and name not in scan.used)
+        body = list(module.body)
+        anchor = None
+        existing_v3 = None
+        result = []
+        for statement in body:
+            kept = self._clean_imports(statement, scan)
+            if kept is not statement and anchor is None:
+                anchor = (len(result), statement.leading_lines if kept is None else None)
+            elif anchor is None and _imports_from(statement, "assemblyai"):
+                anchor = (len(result) + 1, None)
+            if kept is None:
+                continue
+            if existing_v3 is None and _imports_from(kept, V3_MODULE, exact=True):
+                existing_v3 = len(result)
+            result.append(kept)
+        if annotation_only and self.has_type_checking_imports:
+            result = [self._type_checking_imports(statement, annotation_only) for statement in result]
+        else:
+            needed = sorted(set(needed) | set(annotation_only))
+        if existing_v3 is not None:
+            statement = result[existing_v3]
+            present = {dotted_name(alias.name) for alias in statement.body[0].names}
+            missing = [name for name in needed if name not in present]
+            if missing:
+                result[existing_v3] = _import_statement(sorted(present | set(missing)), statement.leading_lines)
+        elif needed:
+            at, leading = anchor if anchor is not None else (_after_imports(result), None)
+            statement = _import_statement(needed, leading if leading is not None else ())
+            result.insert(at, statement)
+        return module.with_changes(body=result)
+
+    def _clean_imports(self, statement, scan: "_FinalNames"):
+        """Drop the v2 streaming names (and the ``aai`` alias) the migrated script no longer uses."""
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return statement
+        small = statement.body[0]
+        if isinstance(small, cst.ImportFrom) and small.module is not None and dotted_name(small.module) in V2_MODULES:
+            if isinstance(small.names, cst.ImportStar):
+                return statement
+            kept = [alias for alias in small.names if not (
+                dotted_name(alias.name) in (set(V2_NAMES) | V2_EXTRAS)
+                and (dotted_name(alias.asname.name) if alias.asname else dotted_name(alias.name)) not in scan.used
+            )]
+            if len(kept) == len(small.names):
+                return statement
+            if not kept:
+                return None
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            names = small.names if small.lpar is None else small.names
+            return statement.with_changes(body=[small.with_changes(names=kept)])
+        if isinstance(small, cst.Import) and len(small.names) == 1:
+            alias = small.names[0]
+            local = dotted_name(alias.asname.name) if alias.asname else dotted_name(alias.name).split(".")[0]
+            if dotted_name(alias.name) == "assemblyai" and local not in scan.used:
+                return None
+        return statement
+
+    def _type_checking_imports(self, statement, names: list):
+        if not (isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING")):
+            return statement
+        block = statement.body
+        body = [s for s in block.body if not (isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 and isinstance(s.body[0], cst.Pass))]
+        return statement.with_changes(body=block.with_changes(body=[*body, _import_statement(names, ())]))
+
+
+class _FinalNames(cst.CSTVisitor):
+    """Names the migrated script uses (outside imports), and identifiers in its string annotations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used: set = set()
+        self.in_strings: set = set()
+        self._annotation = 0
+
+    def visit_Import(self, node) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.used.add(node.value)
+
+    def visit_Annotation(self, node) -> None:
+        self._annotation += 1
+
+    def leave_Annotation(self, node) -> None:
+        self._annotation -= 1
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if self._annotation:
+            self.in_strings.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node.value))
+
+
+# --- small helpers ----------------------------------------------------------------------
+
+def _names_in(node):
+    """Name and Attribute nodes inside an annotation (string annotations excluded)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.Name, cst.Attribute)):
+            yield current
+            if isinstance(current, cst.Attribute):
+                continue
+        stack.extend(current.children)
+
+
+def _partial_of_attribute(value) -> bool:
+    return isinstance(value, cst.Call) and bool(value.args) and isinstance(value.args[0].value, cst.Attribute)
+
+
+def _in_type_checking(ancestors: list) -> bool:
+    return any(isinstance(node, cst.If) and dotted_name(node.test).endswith("TYPE_CHECKING") for node in ancestors)
+
+
+def _imports_from(statement, module: str, exact: bool = False) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.ImportFrom) and small.module is not None:
+            name = dotted_name(small.module)
+            if name == module or (not exact and name.startswith(module + ".")):
+                return True
+        if isinstance(small, cst.Import) and not exact:
+            if any(dotted_name(alias.name).split(".")[0] == module for alias in small.names):
+                return True
+    return False
+
+
+def _after_imports(body: list) -> int:
+    last = None
+    for index, statement in enumerate(body):
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            break
+        if isinstance(statement, cst.SimpleStatementLine) and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body):
+            last = index
+    if last is not None:
+        return last + 1
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
+        return 1
+    return 0
+
+
+def _import_statement(names: list, leading_lines) -> cst.SimpleStatementLine:
+    line = f"from {V3_MODULE} import {', '.join(names)}"
+    if len(line) > LINE_LENGTH:
+        line = f"from {V3_MODULE} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
+    return cst.parse_statement(line + "\n").with_changes(leading_lines=leading_lines)
+
+
+def code(node) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def indentation(context) -> int:
+    """Columns of indentation at the statement being rewritten (4 per block, as scripts write)."""
+    return 4 * sum(1 for node in context.ancestors if isinstance(node, cst.IndentedBlock))
+
+
+def wrapped_call(prefix: str, inner: str, arguments: list, indent: int) -> str:
+    """``prefix(inner(arguments))`` on one line when it fits, else wrapped as black would."""
+    flat = f"{inner}({', '.join(arguments)})"
+    if indent + len(prefix) + len(flat) + 2 <= LINE_LENGTH:
+        return f"{prefix}({flat})"
+    if indent + 4 + len(flat) <= LINE_LENGTH:
+        return f"{prefix}(\n    {flat}\n)"
+    exploded = "".join(f"        {argument},\n" for argument in arguments)
+    return f"{prefix}(\n    {inner}(\n{exploded}    )\n)"
+
+
+class SdkRule(Rule):
+    """Base of the SDK rules: they share one :class:`SdkAnalysis`, fed by the first of them."""
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.sdk = SdkAnalysis.attach(self)
+
+    def _feed(name):  # noqa: N805 - builds the forwarding hooks below
+        def hook(self, node):
+            if self.sdk.owner is self:
+                getattr(self.sdk, name)(node)
+        hook.__name__ = name
+        return hook
+
+    collect_Import = _feed("collect_Import")
+    collect_ImportFrom = _feed("collect_ImportFrom")
+    collect_SimpleStatementLine = _feed("collect_SimpleStatementLine")
+    collect_If = _feed("collect_If")
+    collect_ClassDef = _feed("collect_ClassDef")
+    collect_FunctionDef = _feed("collect_FunctionDef")
+    collect_Lambda = _feed("collect_Lambda")
+    collect_Name = _feed("collect_Name")
+    collect_Attribute = _feed("collect_Attribute")
+    collect_Assign = _feed("collect_Assign")
+    collect_AnnAssign = _feed("collect_AnnAssign")
+    collect_SimpleString = _feed("collect_SimpleString")
+    collect_Call = _feed("collect_Call")
+    del _feed
+
+    def finish_analysis(self) -> None:
+        self.sdk.finish()
+        if self.sdk.active:
+            self.plan()
+
+    def plan(self) -> None:
+        """Decide, from the shared analysis, what this rule rewrites."""
+
+    def rewrite_Module(self, original, updated):
+        if self.sdk.owner is self:
+            updated = self.sdk.fix_imports(updated)
+        return self.finish_module(updated)
+
+    def finish_module(self, module: cst.Module) -> cst.Module:
+        return module
