@@ -201,12 +201,19 @@ class ModuleWriter:
         start = len(self.lines)
         while len(self.lines) - start < budget:
             self.statement(indent, names, depth)
+            if self.rng.random() < 0.12:
+                self.emit(0, "")
 
     def statement(self, indent: int, names: List[str], depth: int) -> None:
         rng = self.rng
         r = rng.random()
         nested = depth < 3
-        if r < 0.30 or not nested:
+        if r < 0.06:
+            self.emit(indent, f"# {self.text(4, 12)}")
+            if rng.random() < 0.3:
+                self.emit(indent, f"# {self.text(4, 12)}")
+            self.statement(indent, names, depth)  # a comment is never a block's only line
+        elif r < 0.32 or not nested:
             target = self.name()
             self.emit(indent, f"{target} = {self.expression(names)}")
             names.append(target)
@@ -214,9 +221,6 @@ class ModuleWriter:
             self.emit(indent, f"{rng.choice(names)}.{self.function_name()}({self.expression(names)})")
         elif r < 0.44:
             self.emit(indent, f'logger.{rng.choice(("debug", "info", "warning"))}("{self.text(2, 5)} %s", {rng.choice(names)})')
-        elif r < 0.46:
-            self.emit(indent, f"# {self.text(4, 12)}")
-            self.statement(indent, names, depth)  # a comment is never a block's only line
         elif r < 0.60:
             self.emit(indent, f"if {self.condition(names)}:")
             self.block(indent + 1, names, rng.randint(1, 4), depth + 1)
@@ -284,9 +288,17 @@ class ModuleWriter:
         self.emit(indent, f"{prefix} {self.function_name()}({signature}) -> {rng.choice(TYPES + ('None',))}:")
         if rng.random() < 0.6:
             self.emit(indent + 1, f'"""{self.text(4, 12)}.')
-            if rng.random() < 0.4:
+            if rng.random() < 0.6:
                 self.emit(0, "")
                 self.emit(indent + 1, f"{self.text(6, 14)}.")
+            if params and rng.random() < 0.5:
+                self.emit(0, "")
+                self.emit(indent + 1, "Args:")
+                for param in params:
+                    self.emit(indent + 2, f"{param}: {self.text(3, 9)}.")
+                self.emit(0, "")
+                self.emit(indent + 1, "Returns:")
+                self.emit(indent + 2, f"{self.text(3, 9)}.")
             self.emit(indent + 1, '"""')
         names = params + (["self"] if method else []) + ["options"]
         self.block(indent + 1, names, rng.randint(3, 28), 1)

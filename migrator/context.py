@@ -40,6 +40,9 @@ class ScriptFacts:
     constants: dict = field(default_factory=dict)
     #: True once the script is known to talk to AssemblyAI streaming (URL or message names).
     is_streaming_client: bool = False
+    #: True when the code itself still speaks v2 (endpoint, message names or keys); rules
+    #: that restructure a session act only then, so working v3 code is left alone.
+    speaks_v2: bool = False
     #: Whether the migrated connection asks for ``format_turns``; None when it cannot be told.
     format_turns: Optional[bool] = None
     #: The session sample rate when it is a literal somewhere (URL, constant).

@@ -11,6 +11,10 @@ from migrator.protocol import MESSAGE_TYPES
 from migrator.syntax import dotted_name, in_text_output, subtree_ids
 
 _STREAMING_WORDS = ("assemblyai.com", "RealtimeTranscriber")
+#: String values that only v2 code uses (message types, keys of v2 messages).
+_V2_STRINGS = frozenset(MESSAGE_TYPES) | {
+    "message_type", "audio_data", "terminate_session", "force_end_utterance", "end_utterance_silence_threshold",
+}
 
 
 class FactCollector:
@@ -39,6 +43,8 @@ class FactCollector:
         if endpoint is None:
             return
         self.facts.is_streaming_client = True
+        if endpoint.version == 2:
+            self.facts.speaks_v2 = True
         rate = endpoint.param("sample_rate")
         if rate is not None:
             value = literal_value(rate.value, self.facts.constants)
@@ -97,10 +103,16 @@ class FactCollector:
         text = node.value
         if "terminate_session" in text or '"Terminate"' in text or text.strip("'\"") == "Terminate":
             self.facts.sends_terminate = True
+        if text[1:-1] in _V2_STRINGS or "terminate_session" in text or "RealtimeTranscriber" in text:
+            self.facts.speaks_v2 = True
         if self.facts.is_streaming_client:
             return
         if any(word in text for word in _STREAMING_WORDS) or text[1:-1] in MESSAGE_TYPES:
             self.facts.is_streaming_client = True
+
+    def collect_Name(self, node: cst.Name) -> None:
+        if node.value.startswith("Realtime") and node.value in ("RealtimeTranscriber", "RealtimeFinalTranscript", "RealtimePartialTranscript", "RealtimeTranscript"):
+            self.facts.speaks_v2 = True
 
     def collect_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         if not self.facts.is_streaming_client and "assemblyai.com" in node.value:

@@ -56,6 +56,19 @@ V3_NAMES = frozenset(
 V2_EXTRAS = frozenset({"MicrophoneStream", "stream_file", "extras"})
 V2_MODULES = ("assemblyai", "assemblyai.types", "assemblyai.extras")
 
+KNOWN_ARGUMENTS = frozenset({
+    "sample_rate", "encoding", "word_boost", "end_utterance_silence_threshold", "disable_partial_transcripts",
+    "token", "client", "on_open", "on_data", "on_close", "on_error", "on_extra_session_information",
+})
+WORD_BOOST_NOTE = (
+    "word_boost became keyterms_prompt, a different feature (at most 100 terms of up to 50 characters, "
+    "billed extra): review the list"
+)
+SILENCE_THRESHOLD_NOTE = (
+    "end_utterance_silence_threshold became max_turn_silence: v3 ends a turn after this much silence at the "
+    "latest, but its model may end it sooner (end_of_turn_confidence_threshold=1 gives silence-only turns)"
+)
+
 #: v2 constructor callbacks -> the v3 event they are registered for.
 CALLBACK_EVENTS = {
     "on_open": "Begin",
@@ -216,6 +229,9 @@ class SdkAnalysis:
         self.annotated: list = []  # (dotted target, annotation, scopes)
         self.string_annotations: list = []  # SimpleString nodes inside annotations
         self.has_type_checking_imports = False
+        self.first_import = None  # the first assemblyai import statement outside functions
+        self.v2_imports: list = []  # Site of ImportFrom nodes naming v2 streaming names
+        self.v2_attributes: list = []  # Site of ``x.RealtimeY`` attributes
         # resolved
         self.constructions: list = []
         self.subclasses: list = []
@@ -256,17 +272,25 @@ class SdkAnalysis:
             block = self.context.ancestors[index - 1] if index > 0 else None
         return Site(node, statement, tuple(self.context.scope_stack), block, self._statement_orders.get(id(statement), 0))
 
+    def _assemblyai_import(self) -> None:
+        self.active = True
+        if self.first_import is None and not any(isinstance(s, cst.FunctionDef) for s in self.context.scope_stack):
+            self.first_import = self.context.statement_stack[-1]
+
     def collect_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            if dotted_name(alias.name).split(".")[0] == "assemblyai":
-                self.active = True
+        if any(dotted_name(alias.name).split(".")[0] == "assemblyai" for alias in node.names):
+            self._assemblyai_import()
 
     def collect_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = dotted_name(node.module) if node.module is not None else ""
-        if module.split(".")[0] == "assemblyai":
-            self.active = True
-            if module in V2_MODULES and _in_type_checking(self.context.ancestors):
-                self.has_type_checking_imports = True
+        if module.split(".")[0] != "assemblyai":
+            return
+        self._assemblyai_import()
+        if module in V2_MODULES and not isinstance(node.names, cst.ImportStar):
+            if any(dotted_name(alias.name) in V2_NAMES or dotted_name(alias.name) in V2_EXTRAS for alias in node.names):
+                self.v2_imports.append(self._site(node))
+                if _in_type_checking(self.context.ancestors):
+                    self.has_type_checking_imports = True
 
     def collect_SimpleStatementLine(self, node) -> None:
         self._order += 1
@@ -340,6 +364,8 @@ class SdkAnalysis:
         self.attribute_references[attr] = self.attribute_references.get(attr, 0) + 1
         if attr in EVENT_FIELDS and isinstance(node.value, cst.Name):
             self.field_references.append(self._site(node))
+        elif attr in V2_NAMES or attr in V2_EXTRAS:
+            self.v2_attributes.append(self._site(node))
 
     def collect_Assign(self, node: cst.Assign) -> None:
         if not self.active:
@@ -434,6 +460,70 @@ class SdkAnalysis:
         self.context.add_import("assemblyai")
         return "assemblyai.settings.api_key"
 
+    # --- what v2 constructor arguments become -----------------------------------------
+    def options_arguments(self, kwargs: dict) -> list:
+        """``StreamingClientOptions(...)`` arguments: the credential (v3 does not read
+        ``aai.settings``) and the host the client combines into ``wss://{host}/v3/ws``."""
+        self.emit("StreamingClientOptions")
+        token = kwargs.get("token")
+        credential = f"token={code(token.value)}" if token is not None else f"api_key={self.settings_expression()}"
+        return [credential, f'api_host="{API_HOST}"']
+
+    def parameters_arguments(self, kwargs: dict) -> list:
+        """``StreamingParameters(...)`` arguments for a v2 constructor's session settings."""
+        self.emit("StreamingParameters")
+        arguments = []
+        rate = kwargs.get("sample_rate")
+        if rate is not None:
+            arguments.append(f"sample_rate={code(rate.value)}")
+        encoding = kwargs.get("encoding")
+        if encoding is not None:
+            arguments.append(f"encoding={self.encoding_code(encoding.value)}")
+        arguments += ["format_turns=True", f'speech_model="{SPEECH_MODEL}"']
+        boost = kwargs.get("word_boost")
+        if boost is not None:
+            arguments.append(f"keyterms_prompt={code(boost.value)}")
+        threshold = kwargs.get("end_utterance_silence_threshold")
+        if threshold is not None:
+            arguments.append(f"max_turn_silence={code(threshold.value)}")
+        return arguments
+
+    @staticmethod
+    def setting_notes(kwargs: dict) -> list:
+        """What the user must review about a v2 constructor's settings."""
+        notes = []
+        if "sample_rate" not in kwargs:
+            notes.append("v3 needs sample_rate in StreamingParameters (v2 required it too)")
+        if "word_boost" in kwargs:
+            notes.append(WORD_BOOST_NOTE)
+        if "end_utterance_silence_threshold" in kwargs:
+            notes.append(SILENCE_THRESHOLD_NOTE)
+        if "disable_partial_transcripts" in kwargs:
+            notes.append("disable_partial_transcripts is gone: v3 always sends partial turns, so the Turn handler must skip them")
+        if "client" in kwargs:
+            notes.append("v3 has no shared aai.Client: the API key now goes in StreamingClientOptions")
+        if "on_close" in kwargs:
+            notes.append("on_close now runs on Termination; v2 also called it after an error, v3 then sends no Termination")
+        unknown = sorted(set(kwargs) - KNOWN_ARGUMENTS)
+        if unknown:
+            notes.append(f"RealtimeTranscriber never took {', '.join(unknown)}; dropped")
+        return notes
+
+    @staticmethod
+    def parameter_names(kwargs: dict) -> set:
+        """Names the moved session settings read (they must still mean the same at connect())."""
+        found = set()
+        for keyword in ("sample_rate", "encoding", "word_boost", "end_utterance_silence_threshold"):
+            if keyword in kwargs:
+                found |= _loaded_names(kwargs[keyword].value)
+        return found
+
+    def encoding_code(self, value) -> str:
+        if isinstance(value, cst.Attribute) and self.v2_name(value.value) == "AudioEncoding":
+            self.emit("Encoding")
+            return f"Encoding.{value.attr.value}"
+        return code(value)
+
     def resolve(self, value, scopes: tuple):
         """The Function a callback expression names, with the ``partial`` arguments around it:
         (function or None, positional arguments bound, keyword names bound)."""
@@ -479,6 +569,10 @@ class SdkAnalysis:
         self._find_format_turns()
         self._plan_handlers()
         self._find_event_parameters()
+
+    def uses_v2(self) -> bool:
+        """The script still uses some part of the v2 SDK."""
+        return bool(self.v2_imports) or any(self.v2_name(site.node) for site in self.v2_attributes)
 
     def _find_constructions(self) -> None:
         for site in self.candidate_calls:
@@ -587,50 +681,43 @@ class SdkAnalysis:
                 for keyword, arg in kwargs.items() if keyword in CALLBACK_EVENTS]
 
     def _plan_handlers(self) -> None:
-        slots = self.slots()
-        uses: dict = {}  # id(function node) -> slots naming it
-        for slot in slots:
+        uses: dict = {}  # id(function node) -> the plans naming it
+        for slot in self.slots():
             function, positional, keywords = self.resolve(slot.arg.value, slot.site.scopes)
             plan = HandlerPlan(slot, function)
-            self.plans[id(slot.arg)] = plan
             if function is None:
+                if slot.v2:
+                    self.plans[id(slot.arg)] = plan
                 continue
-            uses.setdefault(id(function.node), []).append(plan)
             base = (1 if function.bound else 0) + positional
             free = [name for name in function.positional[base:] if name not in keywords]
-            if not slot.v2 and (function.variadic or len(free) >= 2 or (len(free) == 1 and slot.event == "Termination" and False)):
-                self.plans.pop(id(slot.arg))  # already a v3 handler
-                uses[id(function.node)].remove(plan)
-                continue
-            if not slot.v2 and len(free) >= (2 if slot.takes_event else 2):
-                continue
-            if function.variadic:
-                plan.problem = f"{function.name or 'the handler'} takes *args: v3 calls it with (client, event)"
-                continue
-            if slot.takes_event:
-                if not free:
-                    plan.problem = "the handler takes no event argument"
+            if not slot.v2:
+                # Registered with client.on(): only a callback still shaped for v2 needs work.
+                if function.variadic or len(free) >= 2:
                     continue
-                if function.positional.index(free[0]) != base:
-                    plan.problem = "the partial() leaves the event to a parameter that is not next in line"
-                    continue
-                plan.event_parameter = free[0]
-            elif free and not slot.v2:
-                plan.event_parameter = free[0]
+                slot.takes_event = len(free) == 1
+            self.plans[id(slot.arg)] = plan
+            uses.setdefault(id(function.node), []).append(plan)
             plan.insert_at = base
+            if function.variadic:
+                plan.problem = f"{function.name or 'the callback'} takes *args; v3 calls it with (client, event)"
+            elif slot.takes_event:
+                if not free or function.positional.index(free[0]) != base:
+                    plan.problem = "cannot tell which parameter receives the event"
+                else:
+                    plan.event_parameter = free[0]
         for plans in uses.values():
             function = plans[0].function
-            events = {plan.slot.event for plan in plans}
             if isinstance(function.node, cst.Lambda):
                 editable = len(plans) == 1
             elif function.bound:
-                editable = self.attribute_references.get(function.name, 0) <= sum(
-                    1 for p in plans if isinstance(p.slot.arg.value, cst.Attribute) or _partial_of_attribute(p.slot.arg.value))
+                by_attribute = sum(1 for plan in plans if isinstance(_callback_target(plan.slot.arg.value), cst.Attribute))
+                editable = self.attribute_references.get(function.name, 0) <= by_attribute
             else:
                 editable = self.name_references.get(function.name, 0) <= len(plans)
-            shapes = {(plan.insert_at, plan.event_parameter, plan.slot.takes_event) for plan in plans}
+            shapes = {(plan.slot.event, plan.insert_at, plan.event_parameter, plan.slot.takes_event) for plan in plans}
             for plan in plans:
-                plan.edit = editable and len(events) == 1 and len(shapes) == 1 and plan.problem is None
+                plan.edit = editable and len(shapes) == 1 and plan.problem is None
 
     def _find_event_parameters(self) -> None:
         for plan in self.plans.values():
@@ -718,45 +805,42 @@ class SdkAnalysis:
 
     # --- the import fix-up, once per file at the end of the rewrite walk ----------------
     def fix_imports(self, module: cst.Module) -> cst.Module:
+        """Import the v3 names the script now uses, once, where its v2 imports were; drop the v2
+        names (and an ``aai`` alias) it no longer uses."""
         if not self.changed:
             return module
         scan = _FinalNames()
         module.visit(scan)
-        needed = sorted(name for name in self.emitted if name in scan.used)
-        annotation_only = sorted(name for name in self.emitted if name in scan.in_strings and name not in scan.used)
-        body = list(module.body)
-        anchor = None
-        existing_v3 = None
-        result = []
-        for statement in body:
+        needed = {name for name in self.emitted if name in scan.used}
+        annotation_only = {name for name in self.emitted if name in scan.in_strings and name not in scan.used}
+        if not self.has_type_checking_imports:
+            needed |= annotation_only
+            annotation_only = set()
+        result, anchor, leading, existing = [], None, (), None
+        for statement in module.body:
             kept = self._clean_imports(statement, scan)
-            if kept is not statement and anchor is None:
-                anchor = (len(result), statement.leading_lines if kept is None else None)
+            if isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING"):
+                kept = self._clean_type_checking(statement, scan, annotation_only)
             elif anchor is None and _imports_from(statement, "assemblyai"):
-                anchor = (len(result) + 1, None)
+                anchor = len(result) + (0 if kept is None else 1)
+                leading = statement.leading_lines if kept is None else ()
             if kept is None:
                 continue
-            if existing_v3 is None and _imports_from(kept, V3_MODULE, exact=True):
-                existing_v3 = len(result)
+            if existing is None and _imports_from(kept, V3_MODULE, exact=True):
+                existing = len(result)
             result.append(kept)
-        if annotation_only and self.has_type_checking_imports:
-            result = [self._type_checking_imports(statement, annotation_only) for statement in result]
-        else:
-            needed = sorted(set(needed) | set(annotation_only))
-        if existing_v3 is not None:
-            statement = result[existing_v3]
+        if existing is not None:
+            statement = result[existing]
             present = {dotted_name(alias.name) for alias in statement.body[0].names}
-            missing = [name for name in needed if name not in present]
-            if missing:
-                result[existing_v3] = _import_statement(sorted(present | set(missing)), statement.leading_lines)
+            if not needed <= present:
+                result[existing] = _import_statement(sorted(present | needed), statement.leading_lines)
         elif needed:
-            at, leading = anchor if anchor is not None else (_after_imports(result), None)
-            statement = _import_statement(needed, leading if leading is not None else ())
-            result.insert(at, statement)
+            at = anchor if anchor is not None else _after_imports(result)
+            result.insert(at, _import_statement(sorted(needed), leading))
         return module.with_changes(body=result)
 
     def _clean_imports(self, statement, scan: "_FinalNames"):
-        """Drop the v2 streaming names (and the ``aai`` alias) the migrated script no longer uses."""
+        """The statement without the v2 streaming names the script no longer uses (None: nothing left)."""
         if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
             return statement
         small = statement.body[0]
@@ -772,7 +856,6 @@ class SdkAnalysis:
             if not kept:
                 return None
             kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            names = small.names if small.lpar is None else small.names
             return statement.with_changes(body=[small.with_changes(names=kept)])
         if isinstance(small, cst.Import) and len(small.names) == 1:
             alias = small.names[0]
@@ -781,12 +864,17 @@ class SdkAnalysis:
                 return None
         return statement
 
-    def _type_checking_imports(self, statement, names: list):
-        if not (isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING")):
-            return statement
+    def _clean_type_checking(self, statement: cst.If, scan: "_FinalNames", names: set):
+        """``if TYPE_CHECKING:`` imports: v2 names out, the v3 names only string annotations use in."""
         block = statement.body
-        body = [s for s in block.body if not (isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 and isinstance(s.body[0], cst.Pass))]
-        return statement.with_changes(body=block.with_changes(body=[*body, _import_statement(names, ())]))
+        if not isinstance(block, cst.IndentedBlock):
+            return statement
+        body = [kept for kept in (self._clean_imports(inner, scan) for inner in block.body) if kept is not None]
+        if names:
+            body.append(_import_statement(sorted(names), ()))
+        if body == list(block.body):
+            return statement
+        return statement.with_changes(body=block.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])]))
 
 
 class _FinalNames(cst.CSTVisitor):
@@ -836,8 +924,24 @@ def _names_in(node):
         stack.extend(current.children)
 
 
-def _partial_of_attribute(value) -> bool:
-    return isinstance(value, cst.Call) and bool(value.args) and isinstance(value.args[0].value, cst.Attribute)
+def _loaded_names(node) -> set:
+    found, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        else:
+            stack.extend(current.children)
+    return found
+
+
+def _callback_target(value):
+    """The function a callback expression names, looking through ``partial(...)``."""
+    if isinstance(value, cst.Call) and value.args:
+        return value.args[0].value
+    return value
 
 
 def _in_type_checking(ancestors: list) -> bool:
@@ -886,6 +990,14 @@ def code(node) -> str:
 def indentation(context) -> int:
     """Columns of indentation at the statement being rewritten (4 per block, as scripts write)."""
     return 4 * sum(1 for node in context.ancestors if isinstance(node, cst.IndentedBlock))
+
+
+def call_statement(prefix: str, arguments: list, indent: int) -> str:
+    """``prefix(arguments)`` on one line when it fits, else one argument per line."""
+    flat = f"{prefix}({', '.join(arguments)})"
+    if indent + len(flat) <= LINE_LENGTH:
+        return flat
+    return f"{prefix}(\n" + "".join(f"    {argument},\n" for argument in arguments) + ")"
 
 
 def wrapped_call(prefix: str, inner: str, arguments: list, indent: int) -> str:

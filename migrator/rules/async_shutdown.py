@@ -133,7 +133,7 @@ class AsyncShutdown(Rule):
                 self.runs[id(node)] = "break" if inside_loop else "pass"
 
     def finish_analysis(self) -> None:
-        if self.facts.sends_terminate or not self.gathers:
+        if self.facts.sends_terminate or not self.gathers or not self.facts.speaks_v2:
             self.gathers.clear()
             self.runs.clear()
 

@@ -236,6 +236,10 @@ class BinaryAudio(Rule):
 
     def finish_analysis(self) -> None:
         """Decide chunk sizes once the whole file (and the sample rate) is known."""
+        if not self.facts.speaks_v2:
+            # Chunks that v3 accepts in a v3 script are the author's choice.
+            self.reads.clear()
+            return
         constants = self.facts.constants
         for literal, opener in self.literal_reads:
             rate = self._rate(opener)

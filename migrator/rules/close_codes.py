@@ -103,7 +103,7 @@ class CloseCodes(Rule):
         self.tries[id(node)] = (prefix, exit_statement)
 
     def finish_analysis(self) -> None:
-        if not self.facts.is_streaming_client:
+        if not self.facts.speaks_v2:
             self.codes.clear()
             self.tries.clear()
             return

@@ -30,6 +30,7 @@ class SessionShutdown(Rule):
     example_before = '''
         import websocket
 
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
         ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
         ws.run_forever()
     '''
@@ -39,6 +40,7 @@ class SessionShutdown(Rule):
         import time
         import threading
 
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
         ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
         ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
         ws_thread.start()
@@ -59,6 +61,8 @@ class SessionShutdown(Rule):
         self.before_close: dict = {}  # id(close statement) -> (app, terminate already sent)
 
     def finish_analysis(self) -> None:
+        if not self.facts.speaks_v2:
+            return
         session = self.facts.session
         for app in session.apps:
             if app.target is None:

@@ -31,6 +31,7 @@ class StopEvent(Rule):
         import pyaudio
         import websocket
 
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
         p = pyaudio.PyAudio()
         stream = p.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True, frames_per_buffer=800)
 
@@ -59,6 +60,7 @@ class StopEvent(Rule):
         import pyaudio
         import websocket
 
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
         p = pyaudio.PyAudio()
         stream = p.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True, frames_per_buffer=800)
 
@@ -99,7 +101,7 @@ class StopEvent(Rule):
 
     def finish_analysis(self) -> None:
         session = self.facts.session
-        if not session.apps or not session.audio_loops:
+        if not self.facts.speaks_v2 or not session.apps or not session.audio_loops:
             return
         for loop, owner in session.audio_loops.values():
             init = session.methods.get((id(owner), "__init__")) if owner is not None else None

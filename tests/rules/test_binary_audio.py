@@ -46,7 +46,7 @@ def test_reused_json_variable_is_not_collapsed():
 
 def test_literal_chunk_size_becomes_50_ms_at_the_sample_rate():
     result = migrate_source(
-        "import pyaudio\nFRAMES = 3200\nRATE = 16000\np = pyaudio.PyAudio()\n"
+        "import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\nFRAMES = 3200\nRATE = 16000\np = pyaudio.PyAudio()\n"
         "s = p.open(format=pyaudio.paInt16, channels=1, rate=RATE, input=True, frames_per_buffer=FRAMES)\n",
         select=["STT004"],
     )
@@ -54,12 +54,12 @@ def test_literal_chunk_size_becomes_50_ms_at_the_sample_rate():
 
 
 def test_chunk_at_8_khz_is_400_frames():
-    result = migrate_source("import pyaudio\np = pyaudio.PyAudio()\ns = p.open(rate=8000, input=True, frames_per_buffer=1600)\n", select=["STT004"])
+    result = migrate_source("import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=8000, input=True, frames_per_buffer=1600)\n", select=["STT004"])
     assert "frames_per_buffer=400" in result.code
 
 
 def test_computed_chunk_outside_the_v3_range_gets_a_note():
-    result = migrate_source("import pyaudio\nRATE = 16000\np = pyaudio.PyAudio()\ns = p.open(rate=RATE, input=True, frames_per_buffer=int(RATE * 0.02))\n", select=["STT004"])
+    result = migrate_source("import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\nRATE = 16000\np = pyaudio.PyAudio()\ns = p.open(rate=RATE, input=True, frames_per_buffer=int(RATE * 0.02))\n", select=["STT004"])
     assert "int(RATE * 0.02)" in result.code
     assert "20 ms" in result.notes[0].message
 
@@ -69,7 +69,7 @@ def test_computed_chunk_inside_the_range_is_left_alone():
 
 
 def test_microphone_reads_tolerate_overflow():
-    result = migrate_source("import pyaudio\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=800)\ndata = s.read(800)\n", select=["STT004"])
+    result = migrate_source("import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=800)\ndata = s.read(800)\n", select=["STT004"])
     assert "data = s.read(800, exception_on_overflow=False)" in result.code
 
 
@@ -79,3 +79,7 @@ def test_leaves_existing_binary_sends_alone():
 
 def test_leaves_other_json_alone():
     check_noop('import json\ndef send(ws):\n    ws.send(json.dumps({"audio": 1}))\n', select=["STT004"])
+
+
+def test_leaves_chunk_sizes_in_v3_code_alone():
+    check_noop("import pyaudio\nV3 = 'wss://streaming.assemblyai.com/v3/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=1600)\ndata = s.read(1600)\n", select=["STT004"])

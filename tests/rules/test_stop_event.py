@@ -2,7 +2,7 @@ from migrator import migrate_source
 from tests.migration_checks import check_noop
 
 APP = (
-    "import threading\nimport websocket\nimport pyaudio\np = pyaudio.PyAudio()\n"
+    "import threading\nimport websocket\nimport pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\n"
     "stream = p.open(rate=16000, input=True, frames_per_buffer=800)\n"
 )
 
@@ -53,3 +53,7 @@ def test_leaves_unrelated_while_true_alone():
 
 def test_leaves_loops_already_on_an_event_alone():
     check_noop(APP + "stop = threading.Event()\ndef on_open(ws):\n    while not stop.is_set():\n        ws.send(stream.read(800), websocket.ABNF.OPCODE_BINARY)\nws = websocket.WebSocketApp('u', header={}, on_open=on_open)\n", select=["STT005"])
+
+
+def test_leaves_v3_scripts_alone():
+    check_noop(APP.replace("api.assemblyai.com/v2/realtime/ws", "streaming.assemblyai.com/v3/ws") + "def on_open(ws):\n    while True:\n        ws.send(stream.read(800), websocket.ABNF.OPCODE_BINARY)\nws = websocket.WebSocketApp('u', header={}, on_open=on_open)\n", select=["STT005"])

@@ -1,0 +1,201 @@
+"""STT021: ``aai.RealtimeTranscriber(...)`` becomes a v3 ``StreamingClient``; ``connect()`` gets the settings.
+
+v2 took everything in one keyword-only constructor. v3 splits it three ways
+(``sdk-and-clients.md`` §4.2): credentials and host go to ``StreamingClientOptions``, each
+callback is registered with ``client.on(StreamingEvents.X, handler)``, and the session
+settings go to ``client.connect(StreamingParameters(...))`` where v2 called ``connect()``.
+Keyword order does not matter. Every migrated session asks for ``format_turns=True`` (v2
+finals were punctuated and cased) and ``speech_model="universal-streaming-english"`` (v2 was
+English-only, and the v3 API has no default model).
+
+The v3 client never reads ``aai.settings.api_key``, so it is passed explicitly. A key set
+after the constructor call, before ``connect()``, in the same block, is honoured by creating
+the client where ``connect()`` is; anywhere else it gets a note. ``encoding=aai.AudioEncoding.X``
+becomes ``Encoding.X``. What v3 cannot express the same way gets a ``# migrate-stt(STT021)``
+note: ``word_boost`` (now ``keyterms_prompt``), ``end_utterance_silence_threshold`` (now
+``max_turn_silence``), ``disable_partial_transcripts``, ``on_close`` (no close event in v3;
+it runs on Termination), and a new session started for every turn.
+"""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from migrator.sdk_analysis import CALLBACK_EVENTS, SdkRule, call_statement, code, indentation, wrapped_call
+
+#: The order ``client.on(...)`` registrations are written in: the order the events arrive.
+REGISTRATION_ORDER = ("on_open", "on_data", "on_close", "on_extra_session_information", "on_error")
+TURN_RESTART_NOTE = (
+    "this starts a new session for every turn: each v3 session is billed while open, and disconnect() "
+    "called from a handler cannot wait for the last turn; keep one StreamingClient open and act on end_of_turn"
+)
+
+
+class SdkClient(SdkRule):
+    code = "STT021"
+    name = "sdk-client"
+    summary = "aai.RealtimeTranscriber(...) -> StreamingClient(StreamingClientOptions(...)) + client.on(...); connect(StreamingParameters(...))"
+    markers = (b"RealtimeTranscriber",)
+    example_before = '''
+        import assemblyai as aai
+
+        transcriber = aai.RealtimeTranscriber(on_data=on_data, on_error=on_error, sample_rate=16_000)
+        transcriber.connect()
+    '''
+    example_after = '''
+        import assemblyai as aai
+        from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions, StreamingEvents, StreamingParameters
+
+        transcriber = StreamingClient(
+            StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")
+        )
+        transcriber.on(StreamingEvents.Turn, on_data)
+        transcriber.on(StreamingEvents.Error, on_error)
+        transcriber.connect(
+            StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")
+        )
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.constructions: dict = {}  # id(statement) -> Construction
+        self.connects: dict = {}  # id(connect call) -> (Construction, name of stashed parameters or None)
+        self.stashed: dict = {}  # id(Construction) -> name its parameters are kept under
+        self.moves: dict = {}  # id(connect statement) -> Construction created there instead
+        self.moved: set = set()  # id(Construction) created at its connect() instead
+        self.generated: dict = {}  # id(Construction) -> (statements, leading lines) waiting for their connect()
+
+    def plan(self) -> None:
+        sdk = self.sdk
+        by_target: dict = {}
+        for construction in sdk.constructions:
+            if construction.version != 2:
+                continue
+            if construction.problem is not None:
+                self.note(construction.call, f"not migrated: {construction.problem}", statement=construction.site.statement)
+                continue
+            by_target.setdefault(construction.target, []).append(construction)
+            self.constructions[id(construction.site.statement)] = construction
+        connected = set()
+        for method, receiver, site in sdk.method_calls:
+            if method != "connect" or receiver not in by_target:
+                continue
+            construction = self._construction_for(by_target[receiver], site)
+            if construction is None:
+                self.note(site.node, "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()")
+                continue
+            connected.add(id(construction))
+            if site.node.args:
+                self.note(site.node, "v3 connect() takes the session settings; its handshake timeout is StreamingClientOptions(connect_timeout=...)", statement=site.statement)
+            stash = None
+            if construction.site.function is not site.function and construction.site.function is not None:
+                local = sdk.functions[id(construction.site.function)].bound_names
+                if sdk.parameter_names(construction.kwargs) & local:
+                    stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
+            self.connects[id(site.node)] = (construction, stash)
+        reachable = sdk.reachable_from_turns()
+        for construction in self.constructions.values():
+            statement = construction.site.statement
+            if id(construction) not in connected:
+                self.stashed[id(construction)] = f"{construction.target}_parameters"
+                self.note(construction.call, f"pass {construction.target}_parameters to {construction.target}.connect(): v3 takes the session settings there", statement=statement)
+            move = self._move_for(construction)
+            if move is not None:
+                self.moves[id(move.statement)] = construction
+                self.moved.add(id(construction))
+                statement = move.statement
+            elif self._key_set_later(construction):
+                self.note(construction.call, "the v3 client takes the API key when it is created: set aai.settings.api_key before this", statement=statement)
+            for message in sdk.setting_notes(construction.kwargs):
+                self.note(construction.call, message, statement=statement)
+            if construction.site.function is not None and id(construction.site.function) in reachable:
+                self.note(construction.call, TURN_RESTART_NOTE, statement=statement)
+
+    @staticmethod
+    def _construction_for(candidates: list, site):
+        same = [c for c in candidates if c.site.function is site.function and c.site.order < site.order]
+        if same:
+            return same[-1]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _key_set_later(self, construction) -> bool:
+        settings = self.sdk.settings_assignments
+        return bool(settings) and all(s.order > construction.site.order for s in settings)
+
+    def _move_for(self, construction):
+        """The connect() the client is created at, when the API key is set between the two."""
+        if not self._key_set_later(construction):
+            return None
+        block = construction.site.block
+        later_keys = [s.order for s in self.sdk.settings_assignments if s.block is block]
+        for call, (owner, _) in self.connects.items():
+            if owner is not construction:
+                continue
+            site = next(s for m, _, s in self.sdk.method_calls if id(s.node) == call)
+            if site.block is not block or not any(construction.site.order < key < site.order for key in later_keys):
+                continue
+            statement = site.statement
+            if not (len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr) and statement.body[0].value is site.node):
+                continue
+            body = list(block.body)
+            start, end = body.index(construction.site.statement), body.index(statement)
+            pattern = re.compile(rf"(?<![\w.]){re.escape(construction.target)}\b")
+            between = [s for s in body[start + 1:end] if not any(s is k.statement for k in self.sdk.settings_assignments)]
+            if any(pattern.search(code(s)) for s in between):
+                continue
+            return site
+        return None
+
+    # --- rewrite --------------------------------------------------------------------------
+    def rewrite_Call(self, original: cst.Call, updated):
+        planned = self.connects.get(id(original))
+        if planned is None:
+            return updated
+        construction, stash = planned
+        self.applied()
+        receiver = code(updated.func.value)
+        if stash is not None:
+            return cst.parse_expression(f"{receiver}.connect({stash})")
+        arguments = self.sdk.parameters_arguments(construction.kwargs)
+        return cst.parse_expression(wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context)))
+
+    def rewrite_SimpleStatementLine(self, original, updated):
+        construction = self.constructions.get(id(original))
+        if construction is not None:
+            self.applied()
+            statements = self._client_statements(construction, updated)
+            if id(construction) in self.moved:
+                self.generated[id(construction)] = (statements, updated.leading_lines)
+                return cst.RemoveFromParent()
+            first = statements[0].with_changes(leading_lines=updated.leading_lines)
+            return cst.FlattenSentinel([first, *statements[1:]])
+        construction = self.moves.get(id(original))
+        if construction is not None and id(construction) in self.generated:
+            statements, leading = self.generated.pop(id(construction))
+            first = statements[0].with_changes(leading_lines=[*leading, *updated.leading_lines])
+            return cst.FlattenSentinel([first, *statements[1:], updated.with_changes(leading_lines=())])
+        return updated
+
+    def _client_statements(self, construction, updated) -> list:
+        sdk = self.sdk
+        small = updated.body[0]
+        call = small.value
+        kwargs = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
+        if isinstance(small, cst.AnnAssign):
+            target = code(small.target)
+            prefix = f"{target}: {code(small.annotation.annotation)} = StreamingClient"
+        else:
+            target = code(small.targets[0].target)
+            prefix = f"{target} = StreamingClient"
+        indent = indentation(self.context)
+        sdk.emit("StreamingClient")
+        lines = [wrapped_call(prefix, "StreamingClientOptions", sdk.options_arguments(construction.kwargs), indent)]
+        for keyword in REGISTRATION_ORDER:
+            if keyword in kwargs:
+                sdk.emit("StreamingEvents")
+                lines.append(f"{target}.on(StreamingEvents.{CALLBACK_EVENTS[keyword]}, {code(kwargs[keyword].value)})")
+        stash = self.stashed.get(id(construction))
+        if stash is not None:
+            lines.append(call_statement(f"{stash} = StreamingParameters", sdk.parameters_arguments(construction.kwargs), indent))
+        return list(cst.parse_module("\n".join(lines) + "\n").body)

@@ -1,0 +1,149 @@
+"""STT020: v2 SDK names become the v3 ``Streaming*`` names, imported from ``assemblyai.streaming.v3``.
+
+``aai.RealtimeTranscriber`` is ``StreamingClient`` in v3, the event types are ``BeginEvent``,
+``TurnEvent`` (partial and final alike), ``TerminationEvent`` and ``StreamingError``, and
+``aai.AudioEncoding`` is ``Encoding`` (``sdk-and-clients.md`` §4.1). The names are rewritten
+wherever the script writes them: ``aai.X`` and ``aai.types.X``, names imported with ``from
+assemblyai import ...`` or ``from assemblyai.types import ...`` (also under another name, inside
+functions, or under ``if TYPE_CHECKING:``), string annotations, and ``isinstance`` guards.
+
+The ``Streaming*`` names are emitted, never 1.x's ``RealTime*`` ones: they exist from SDK 0.41
+through 1.8 (the v2 ``RealtimeTranscriber`` itself was deleted in 0.64.3, so a name-alike
+rewrite would be wrong). All v3 names go into one ``from assemblyai.streaming.v3 import ...``
+where the v2 imports were; names only string annotations use stay under ``TYPE_CHECKING``.
+A note above the imports states the SDK version the migrated script needs.
+"""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from migrator.sdk_analysis import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
+from migrator.syntax import dotted_name
+
+_NOTES = {
+    "RealtimeErrorMapping": "v3 close codes differ from v2's 4xxx (1008, 3005-3009); StreamingErrorCodes lists the v3 ones",
+    "RealtimeMessageTypes": "v3 events are StreamingEvents.Begin/Turn/Termination/Error; partials and finals are both Turn",
+}
+VERSION_NOTE = (
+    f"the migrated code needs assemblyai>={MINIMUM_SDK} (StreamingClient, force_endpoint, "
+    "and a disconnect(terminate=True) that waits for the last turn)"
+)
+
+
+class SdkNames(SdkRule):
+    code = "STT020"
+    name = "sdk-names"
+    summary = "aai.Realtime*/AudioEncoding -> StreamingClient/TurnEvent/BeginEvent/... from assemblyai.streaming.v3"
+    markers = (b"Realtime", b"AudioEncoding")
+    example_before = '''
+        import assemblyai as aai
+
+
+        def on_data(transcript: aai.RealtimeTranscript):
+            print(transcript)
+
+
+        def stop(transcriber):
+            if isinstance(transcriber, aai.RealtimeTranscriber):
+                print("stopping")
+    '''
+    example_after = '''
+        # migrate-stt(STT020): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, and a disconnect(terminate=True) that waits for the last turn)
+        from assemblyai.streaming.v3 import StreamingClient, TurnEvent
+
+
+        def on_data(transcript: TurnEvent):
+            print(transcript)
+
+
+        def stop(transcriber):
+            if isinstance(transcriber, StreamingClient):
+                print("stopping")
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.imported: dict = {}
+        self.annotations: set = set()
+
+    def plan(self) -> None:
+        facts = self.facts
+        #: Local names bound to v2 names by ``from assemblyai[.types] import ...``.
+        self.imported = {}
+        for local, imported in facts.imported_names.items():
+            module, _, name = imported.rpartition(".")
+            if module in V2_MODULES and name in V2_NAMES:
+                self.imported[local] = name
+        self.annotations = {id(node) for node in self.sdk.string_annotations}
+        if self.sdk.uses_v2():
+            statement = self.sdk.first_import or (self.sdk.v2_imports[0].statement if self.sdk.v2_imports else None)
+            if statement is not None:
+                self.note(statement, VERSION_NOTE, statement=statement)
+
+    # --- rewrite --------------------------------------------------------------------------
+    def _renamed(self, name: str, original) -> cst.Name:
+        new = V2_NAMES[name]
+        self.sdk.emit(new)
+        self.applied()
+        if name in _NOTES:
+            self.note(original, _NOTES[name])
+        return cst.Name(new)
+
+    def rewrite_Attribute(self, original: cst.Attribute, updated):
+        name = original.attr.value
+        if name not in V2_NAMES or not self.sdk.active or self.sdk.v2_name(original) != name:
+            return updated
+        return self._renamed(name, original).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    def rewrite_Name(self, original: cst.Name, updated):
+        if updated.value not in self.imported:
+            return updated
+        parent = self.context.ancestors[-2]
+        if (
+            (isinstance(parent, cst.Attribute) and parent.attr is original)
+            or isinstance(parent, (cst.ImportAlias, cst.AsName, cst.Param, cst.FunctionDef, cst.ClassDef))
+            or (isinstance(parent, cst.Arg) and parent.keyword is original)
+        ):
+            return updated
+        return self._renamed(self.imported[updated.value], original).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    def rewrite_SimpleString(self, original: cst.SimpleString, updated):
+        if id(original) not in self.annotations:
+            return updated
+        alias = self.sdk.module_alias()
+        prefix = rf"(?:\b{re.escape(alias)}\.(?:types\.)?)" if alias else None
+
+        def replace(match: "re.Match") -> str:
+            name = match.group("name")
+            if match.group("prefix") or name in self.imported:
+                v2 = self.imported.get(name, name)
+                new = V2_NAMES[v2]
+                self.sdk.emit(new)
+                return new
+            return match.group(0)
+
+        names = "|".join(sorted(set(V2_NAMES) | set(self.imported), key=len, reverse=True))
+        pattern = rf"(?P<prefix>{prefix})?\b(?P<name>{names})\b" if prefix else rf"(?P<prefix>(?!))?\b(?P<name>{names})\b"
+        value = re.sub(pattern, replace, updated.value)
+        if value == updated.value:
+            return updated
+        self.applied()
+        return updated.with_changes(value=value)
+
+    def rewrite_ImportFrom(self, original: cst.ImportFrom, updated):
+        """v2 names imported inside functions go; their v3 names are imported at the top."""
+        if original.module is None or dotted_name(original.module) not in V2_MODULES or isinstance(updated.names, cst.ImportStar):
+            return updated
+        if not any(isinstance(scope, cst.FunctionDef) for scope in self.context.scope_stack):
+            return updated  # module-level imports are tidied once the whole script is known
+        kept = [alias for alias in updated.names if dotted_name(alias.name) not in V2_NAMES]
+        if len(kept) == len(updated.names):
+            return updated
+        self.applied()
+        self.sdk.changed = True
+        if not kept:
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=kept)
