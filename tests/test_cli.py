@@ -194,19 +194,19 @@ def test_unknown_rule_code_is_a_usage_error(project):
 
 
 def test_json_format_lists_rules_and_notes(project):
-    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code == 4008\n")
+    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code != 4031\n")
     result = cli("--check", "--format", "json", "n.py", "plain.py", cwd=project)
     report = json.loads(result.stdout)
     assert report["summary"] == {"scanned": 2, "changed": 1, "unchanged": 1, "failed": 0, "rules_applied": {"STT001": 1}, "notes": 1}
     (entry,) = report["files"]
     assert entry["path"] == "n.py" and entry["rules_applied"] == ["STT001"]
-    assert entry["notes"][0]["line"] == 3 and entry["notes"][0]["code"] == "STT008"
+    assert entry["notes"][0]["line"] == 3 and entry["notes"][0]["code"] == "STT009"
 
 
 def test_notes_are_printed_at_their_line(project):
-    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code == 4008\n")
+    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code != 4031\n")
     result = cli("n.py", cwd=project)
-    assert b"n.py:3:20: STT008 4008 is a v2 close code" in result.stderr
+    assert b"n.py:3:20: STT009 4031 is a v2 close code" in result.stderr
 
 
 def test_list_rules_explain_version():
