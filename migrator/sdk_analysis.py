@@ -31,7 +31,10 @@ SPEECH_MODEL = "universal-streaming-english"
 #: Streaming* names (0.41), force_endpoint (0.43.1), and a disconnect(terminate=True) that waits
 #: for the last Turn and Termination (0.64.16): ``sdk-and-clients.md`` §5.16.
 MINIMUM_SDK = "0.64.16"
+#: Generated calls stay on one line up to this width, and are wrapped with one nested call per
+#: line up to the longer one (the width the project's own code keeps to).
 LINE_LENGTH = 88
+LONG_LINE = 120
 
 #: v2 names and the v3 names that replace them.
 V2_NAMES = {
@@ -978,7 +981,7 @@ def _after_imports(body: list) -> int:
 
 def _import_statement(names: list, leading_lines) -> cst.SimpleStatementLine:
     line = f"from {V3_MODULE} import {', '.join(names)}"
-    if len(line) > LINE_LENGTH:
+    if len(line) > LONG_LINE:
         line = f"from {V3_MODULE} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
     return cst.parse_statement(line + "\n").with_changes(leading_lines=leading_lines)
 
@@ -1005,7 +1008,7 @@ def wrapped_call(prefix: str, inner: str, arguments: list, indent: int) -> str:
     flat = f"{inner}({', '.join(arguments)})"
     if indent + len(prefix) + len(flat) + 2 <= LINE_LENGTH:
         return f"{prefix}({flat})"
-    if indent + 4 + len(flat) <= LINE_LENGTH:
+    if indent + 4 + len(flat) <= LONG_LINE:
         return f"{prefix}(\n    {flat}\n)"
     exploded = "".join(f"        {argument},\n" for argument in arguments)
     return f"{prefix}(\n    {inner}(\n{exploded}    )\n)"
