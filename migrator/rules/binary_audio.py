@@ -141,10 +141,19 @@ class BinaryAudio(Rule):
         parent, grandparent = self.context.parent(1), self.context.parent(2)
         if isinstance(parent, cst.Arg) and isinstance(grandparent, cst.Call) and isinstance(grandparent.func, cst.Attribute) and grandparent.func.attr.value in _SEND_METHODS:
             self.sends[id(grandparent)] = self._raw(value, self._block_context())
+            self._note_relayed(grandparent, self.sends[id(grandparent)])
         elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             self._plan_chain(parent.targets[0].target.value, value)
         else:
             self.note(node, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
+
+    def _note_relayed(self, send, raw, statement=None) -> None:
+        """Audio relayed from a browser or Twilio arrives in frames of 20-40 ms, and v3
+        closes the session (3007) on messages under 50 ms: that buffering cannot be inferred."""
+        code = cst.Module([]).code_for_node(raw)
+        if any(word in code for word in ("receive", "bytes_data", "payload", "b64decode", "media")):
+            self.note(send, "v3 closes the session (3007) unless each audio message holds 50-1000 ms: "
+                      "buffer relayed frames (browsers and Twilio send 20-40 ms) before sending", statement=statement)
 
     def _block_context(self):
         statement = self.context.statement_stack[-1]
@@ -174,6 +183,7 @@ class BinaryAudio(Rule):
                         return source
                     break
         # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
+        self.context.add_import("base64")
         return cst.parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(value)})")
 
     def _plan_chain(self, json_name: str, value) -> None:
@@ -190,6 +200,7 @@ class BinaryAudio(Rule):
                 if others == 0:
                     self.removed.add(id(body[index]))
                     self.sends[id(send)] = raw
+                    self._note_relayed(send, raw, statement)
                     return
                 break
         self.note(value, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
