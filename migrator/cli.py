@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from enum import Enum
 from typing import List, Optional
 
 import typer
+from rich.console import Console
 
 from migrator import __version__
 from migrator.diffing import colourise, display_path
@@ -95,7 +97,8 @@ def migrate(
         raise typer.Exit(EXIT_ERROR)
 
     files = [str(path) for path in discover(paths, tuple(exclude or ()))]
-    outcomes = run(files, options, jobs=jobs)
+    with _progress(len(files), enabled=not as_json) as advance:
+        outcomes = run(files, options, jobs=jobs, progress=advance)
     reports = {}
     if verify:
         from migrator.verification import verify_all
@@ -109,6 +112,26 @@ def migrate(
     if any(not report.passed for report in reports.values()):
         raise typer.Exit(EXIT_VERIFY_FAILED)
     raise typer.Exit(EXIT_WORK_FOUND if check and changed else EXIT_OK)
+
+
+#: Runs over fewer files than this finish before a progress bar would be worth drawing.
+PROGRESS_THRESHOLD = 200
+
+
+@contextmanager
+def _progress(total: int, enabled: bool):
+    """A transient rich progress bar on a terminal for large runs; nothing when piped."""
+    if not (enabled and total >= PROGRESS_THRESHOLD and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("migrate-stt"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True, highlight=False), transient=True,
+    ) as bar:
+        task = bar.add_task("files", total=total)
+        yield lambda outcome: bar.advance(task)
 
 
 def _run_stdin(options: Options, check: bool, as_json: bool) -> int:

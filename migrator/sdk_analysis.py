@@ -518,7 +518,7 @@ class SdkAnalysis:
         found = set()
         for keyword in ("sample_rate", "encoding", "word_boost", "end_utterance_silence_threshold"):
             if keyword in kwargs:
-                found |= _loaded_names(kwargs[keyword].value)
+                found |= loaded_names(kwargs[keyword].value)
         return found
 
     def encoding_code(self, value) -> str:
@@ -927,7 +927,7 @@ def _names_in(node):
         stack.extend(current.children)
 
 
-def _loaded_names(node) -> set:
+def loaded_names(node) -> set:
     found, stack = set(), [node]
     while stack:
         current = stack.pop()

@@ -208,6 +208,7 @@ class WavFileSource(AudioSource):
         self._audio_seconds = 0.0
         self._finished = False
         self.duration_seconds = 0.0
+        self.source_format = ""
 
     def open(self) -> None:
         try:

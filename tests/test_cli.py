@@ -234,3 +234,13 @@ def test_broken_symlink_is_reported(project):
     result = cli("dangling.py", "client.py", cwd=project)
     assert result.returncode == 2
     assert b"error: dangling.py: no such file" in result.stderr
+
+
+def test_large_runs_stay_plain_when_piped(tmp_path):
+    for index in range(250):
+        (tmp_path / f"m{index}.py").write_text(f"x = {index}\n")
+    (tmp_path / "client.py").write_text(V2_LINE)
+    result = cli("--check", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert b"\x1b[" not in result.stderr and b"\x1b[" not in result.stdout
+    assert b"251 file(s) scanned: 1 would change, 250 unchanged" in result.stderr

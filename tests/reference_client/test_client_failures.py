@@ -159,3 +159,14 @@ def test_token_is_never_printed(emulator, make_wav, run_client):
     run = run_client("--wav", str(make_wav(1.0)), "--url", emu.base_url + "/v3/nowhere", "--token", "tok-SECRET-123")
     assert run.returncode == int(ExitCode.CONNECT_FAILED)
     assert "tok-SECRET-123" not in run.stdout + run.stderr
+
+
+def test_json_mode_reports_the_failure_as_the_last_object_too(emulator, make_wav, run_client, secret_key):
+    import json
+
+    emu = emulator(api_key="the-right-key")
+    run = run_client(*stream_args(emu.v3_url, make_wav(1.0), secret_key, "--json"))
+    assert_failed(run, ExitCode.UNAUTHORIZED, "close code 1008", secret=secret_key)
+    end = json.loads(run.stdout.splitlines()[-1])
+    assert (end["event"], end["exit_code"], end["exit_name"]) == ("end", 20, "UNAUTHORIZED")
+    assert "Invalid API key" in end["message"]

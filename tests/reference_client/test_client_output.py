@@ -105,3 +105,11 @@ def test_renderer_choice_follows_the_terminal_and_the_json_flag():
     assert isinstance(make_renderer(FakeTTY(), io.StringIO(), as_json=False), TerminalRenderer)
     assert isinstance(make_renderer(io.StringIO(), io.StringIO(), as_json=False), FinalsRenderer)
     assert isinstance(make_renderer(FakeTTY(), io.StringIO(), as_json=True), JsonRenderer)
+
+
+def test_server_warnings_are_shown_on_stderr():
+    from reference_client.events import ServerWarning
+
+    out, err = io.StringIO(), io.StringIO()
+    FinalsRenderer(out, err)(ServerWarning(4001, "Audio is silent", {}))
+    assert out.getvalue() == "" and err.getvalue() == "server warning 4001: Audio is silent\n"

@@ -218,3 +218,31 @@ def test_no_threads_are_left_alive_after_a_failed_session(emulator, make_wav, se
     expected = ExitCode.NO_TERMINATION if kind == "silent" else ExitCode.CONNECTION_LOST
     assert result.exit_code == expected and elapsed < 2.5
     assert _new_threads(before) == []
+
+
+def test_force_endpoint_and_update_configuration_reach_the_server(emulator, make_wav, secret_key):
+    from reference_client import PartialTranscript
+
+    emu = emulator(phrases=("one two three four five six seven eight",))
+    config = SessionConfig(api_key=secret_key, url=emu.v3_url)
+    source = WavFileSource(str(make_wav(0.6)))
+    source.open()
+    sent = []
+
+    def on_event(event):
+        if isinstance(event, PartialTranscript) and not sent:
+            sent.append(True)
+            session.update_configuration(max_turn_silence=500)
+            session.force_endpoint()
+
+    session = StreamingSession(config, on_event)
+    result = session.run(source)
+    record = emu.wait_for_sessions(1)[0]
+    assert result.ok
+    assert record.control_messages == [
+        {"type": "UpdateConfiguration", "max_turn_silence": 500},
+        {"type": "ForceEndpoint"},
+        {"type": "Terminate"},
+    ]
+    assert record.settings["max_turn_silence"] == 500
+    assert len(result.finals) == 2  # the forced end of turn, then the rest at Terminate

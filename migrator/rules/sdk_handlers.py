@@ -1,0 +1,230 @@
+"""STT022: v2 callbacks become v3 handlers ``(client, event)`` that read the v3 event fields.
+
+v3 calls every handler with two arguments, the client and the event
+(``sdk-and-clients.md`` §5.1); v2 passed the event alone, and ``on_close`` nothing. A
+callback defined in the script gets the new leading parameter: module functions, closures,
+lambdas, methods passed as ``self.on_data`` (after ``self``), and ``functools.partial(f, ...)``
+(before the parameter the event fills). A callback the script also calls itself, or one
+defined elsewhere, is registered through an adapter ``lambda client, event: f(event)`` instead.
+
+Inside the callbacks, and in helpers the event is handed to, the v2 fields become v3 fields:
+``.text`` -> ``.transcript``, ``.session_id`` -> ``.id``, ``punctuated``/``text_formatted`` ->
+``turn_is_formatted``. v3 has no final message type: ``isinstance(t, RealtimeFinalTranscript)``
+becomes ``t.end_of_turn and t.turn_is_formatted``, which is true once per turn when
+``format_turns`` is on (STT021 turns it on; the service may send each turn's end twice,
+unformatted then formatted), and ``RealtimePartialTranscript`` becomes its negation.
+``disable_partial_transcripts=True`` has no v3 switch, so the Turn handler skips partials
+itself. Message-level ``confidence``, ``audio_start``, ``audio_end`` and ``created`` have no v3
+counterpart: they get a note.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.sdk_analysis import SdkRule, loaded_names, code
+from migrator.syntax import dotted_name
+
+#: v2 event fields with a v3 name, per v3 event.
+RENAMED_FIELDS = {
+    "Turn": {"text": "transcript", "punctuated": "turn_is_formatted", "text_formatted": "turn_is_formatted"},
+    "Begin": {"session_id": "id"},
+}
+#: v2 Turn fields with no v3 counterpart.
+MISSING_FIELDS = {
+    "confidence": "v3 has no turn-level confidence (end_of_turn_confidence means something else); average words[].confidence if you need one",
+    "audio_start": "v3 turns have no audio_start; use words[0].start",
+    "audio_end": "v3 turns have no audio_end; use words[-1].end",
+    "created": "v3 events carry no timestamp; stamp them on receipt",
+    "message_type": "v3 turns have no message_type: partials and finals are both Turn events, and end_of_turn marks a final",
+}
+_EVENT_TYPES = {"Turn": "TurnEvent (.transcript, .end_of_turn)", "Begin": "BeginEvent (.id)"}
+_FORMAT_TURNS_NOTE = (
+    "a final is end_of_turn; if this session sets format_turns, also require turn_is_formatted or each turn arrives twice"
+)
+#: Parents in which ``a and b`` / ``not a`` must be parenthesised.
+_TIGHTER = (cst.UnaryOperation, cst.Comparison, cst.BinaryOperation, cst.Attribute, cst.Subscript, cst.Await)
+
+
+class SdkHandlers(SdkRule):
+    code = "STT022"
+    name = "sdk-handlers"
+    summary = "callbacks take (client, event); .text/.session_id -> .transcript/.id; RealtimeFinalTranscript -> end_of_turn"
+    markers = (b"Realtime", b"StreamingEvents")
+    example_before = '''
+        import assemblyai as aai
+
+
+        def on_open(session_opened):
+            print("Session ID:", session_opened.session_id)
+
+
+        def on_data(transcript):
+            print(transcript.text)
+
+
+        transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda error: print(error), sample_rate=16_000)
+    '''
+    example_after = '''
+        import assemblyai as aai
+
+
+        def on_open(client, session_opened):
+            print("Session ID:", session_opened.id)
+
+
+        def on_data(client, transcript):
+            print(transcript.transcript)
+
+
+        transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda client, error: print(error), sample_rate=16_000)
+    '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.parameters: dict = {}  # id(def or lambda) -> (index, new parameter names)
+        self.guards: dict = {}  # id(def) -> event parameter whose partial turns are skipped
+        self.adapters: dict = {}  # id(callback Arg) -> (HandlerPlan, skip partials)
+        self.renames: dict = {}  # id(Attribute) -> new field name
+        self.finals: dict = {}  # id(isinstance call) -> (subject, is the final test)
+
+    def plan(self) -> None:
+        sdk = self.sdk
+        for plan in sdk.plans.values():
+            slot = plan.slot
+            skip_partials = slot.event == "Turn" and _disables_partials(slot.site.node)
+            if plan.problem is not None:
+                self.note(slot.arg, f"{plan.problem}; adapt it by hand", statement=slot.site.statement)
+                continue
+            function = plan.function
+            if function is None or not plan.edit:
+                self.adapters[id(slot.arg)] = (plan, skip_partials)
+                if function is None and slot.event in _EVENT_TYPES:
+                    self.note(slot.arg, f"{code(slot.arg.value)} is defined elsewhere: it now receives a v3 {_EVENT_TYPES[slot.event]}", statement=slot.site.statement)
+                continue
+            if id(function.node) not in self.parameters:
+                names = [sdk.fresh_name(function, "client", "streaming_client")]
+                if not slot.takes_event:
+                    names.append(sdk.fresh_name(function, "event", "termination"))
+                self.parameters[id(function.node)] = (plan.insert_at, names)
+            if skip_partials:
+                if isinstance(function.node, cst.FunctionDef):
+                    self.guards[id(function.node)] = plan.event_parameter
+                else:
+                    self.note(slot.arg, "v3 sends partial turns too: return early unless end_of_turn", statement=slot.site.statement)
+        for site in sdk.field_references:
+            attribute = site.node
+            event = sdk.event_of(site, attribute.value.value)
+            field = attribute.attr.value
+            if event is None:
+                continue
+            renamed = RENAMED_FIELDS.get(event, {}).get(field)
+            if renamed is not None:
+                self.renames[id(attribute)] = renamed
+            elif event == "Turn" and field in MISSING_FIELDS:
+                self.note(attribute, f"{field}: {MISSING_FIELDS[field]}", statement=site.statement)
+        for site in sdk.isinstance_calls:
+            subject, cls = site.node.args[0].value, site.node.args[1].value
+            kind = sdk.v2_name(cls)
+            if kind not in ("RealtimeFinalTranscript", "RealtimePartialTranscript"):
+                continue
+            if not dotted_name(subject):
+                self.note(site.node, "v3 has no final transcript type: test end_of_turn (and turn_is_formatted with format_turns)", statement=site.statement)
+                continue
+            if sdk.format_turns is None:
+                self.note(site.node, _FORMAT_TURNS_NOTE, statement=site.statement)
+            self.finals[id(site.node)] = (dotted_name(subject), kind == "RealtimeFinalTranscript")
+
+    def _final_test(self, subject: str) -> str:
+        if self.sdk.format_turns:
+            return f"{subject}.end_of_turn and {subject}.turn_is_formatted"
+        return f"{subject}.end_of_turn"
+
+    def _partial_test(self, subject: str) -> str:
+        if self.sdk.format_turns:
+            return f"not ({self._final_test(subject)})"
+        return f"not {subject}.end_of_turn"
+
+    # --- rewrite --------------------------------------------------------------------------
+    def rewrite_Attribute(self, original: cst.Attribute, updated):
+        renamed = self.renames.get(id(original))
+        if renamed is None:
+            return updated
+        self.applied()
+        return updated.with_changes(attr=cst.Name(renamed))
+
+    def rewrite_Call(self, original: cst.Call, updated):
+        planned = self.finals.get(id(original))
+        if planned is None:
+            return updated
+        subject, final = planned
+        self.applied()
+        test = self._final_test(subject) if final else self._partial_test(subject)
+        parent = self.context.ancestors[-2]
+        tighter = isinstance(parent, _TIGHTER) or (isinstance(parent, cst.Call) and parent.func is original)
+        if tighter or updated.lpar:
+            test = f"({test})"
+        return cst.parse_expression(test)
+
+    def _parameters(self, original, updated):
+        planned = self.parameters.get(id(original))
+        if planned is None:
+            return updated
+        self.applied()
+        index, names = planned
+        return updated.with_changes(params=_with_parameters(updated.params, index, names))
+
+    rewrite_Lambda = _parameters
+
+    def rewrite_FunctionDef(self, original: cst.FunctionDef, updated):
+        updated = self._parameters(original, updated)
+        event = self.guards.get(id(original))
+        if event is None or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        self.applied()
+        guard = cst.parse_statement(f"if {self._partial_test(event)}:\n    return  # v3 has no disable_partial_transcripts\n")
+        body = list(updated.body.body)
+        at = 1 if body and _is_docstring(body[0]) else 0
+        body.insert(at, guard)
+        return updated.with_changes(body=updated.body.with_changes(body=body))
+
+    def rewrite_Arg(self, original: cst.Arg, updated):
+        planned = self.adapters.get(id(original))
+        if planned is None:
+            return updated
+        plan, skip_partials = planned
+        self.applied()
+        used = loaded_names(updated.value)
+        client = next(name for name in ("client", "_client", "streaming_client") if name not in used)
+        event = next(name for name in ("event", "_event", "streaming_event") if name not in used)
+        callback = code(updated.value)
+        if isinstance(updated.value, (cst.Lambda, cst.IfExp, cst.BooleanOperation, cst.BinaryOperation)):
+            callback = f"({callback})"
+        call = f"{callback}({event})" if plan.slot.takes_event else f"{callback}()"
+        if skip_partials:
+            call = f"{call} if {self._final_test(event)} else None"
+        return updated.with_changes(value=cst.parse_expression(f"lambda {client}, {event}: {call}"))
+
+
+def _with_parameters(params: cst.Parameters, index: int, names: list) -> cst.Parameters:
+    new = [cst.Param(cst.Name(name)) for name in names]
+    posonly, regular = list(params.posonly_params), list(params.params)
+    if index < len(posonly):
+        posonly[index:index] = new
+    else:
+        regular[index - len(posonly):index - len(posonly)] = new
+    return params.with_changes(posonly_params=posonly, params=regular)
+
+
+def _disables_partials(call) -> bool:
+    for arg in getattr(call, "args", ()):
+        if arg.keyword is not None and arg.keyword.value == "disable_partial_transcripts":
+            return not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
+    return False
+
+
+def _is_docstring(statement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
