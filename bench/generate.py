@@ -505,7 +505,7 @@ def generate(root: Path, *, scale: float, parts: int, seed: int = 7, fixtures: P
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if {k: manifest.get(k) for k in wanted} == wanted:
-            return manifest
+            return dict(manifest, reused=True)
     if root.exists():
         import shutil
 

@@ -465,12 +465,18 @@ class SdkAnalysis:
 
     # --- what v2 constructor arguments become -----------------------------------------
     def options_arguments(self, kwargs: dict) -> list:
-        """``StreamingClientOptions(...)`` arguments: the credential (v3 does not read
-        ``aai.settings``) and the host the client combines into ``wss://{host}/v3/ws``."""
+        """``StreamingClientOptions(...)`` arguments: the credentials (v3 does not read
+        ``aai.settings``) and the host the client combines into ``wss://{host}/v3/ws``. A token
+        that may be None falls back to the API key, as it did in v2."""
         self.emit("StreamingClientOptions")
         token = kwargs.get("token")
-        credential = f"token={code(token.value)}" if token is not None else f"api_key={self.settings_expression()}"
-        return [credential, f'api_host="{API_HOST}"']
+        if token is None:
+            credentials = [f"api_key={self.settings_expression()}"]
+        elif isinstance(token.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            credentials = [f"token={code(token.value)}"]
+        else:
+            credentials = [f"api_key={self.settings_expression()}", f"token={code(token.value)}"]
+        return [*credentials, f'api_host="{API_HOST}"']
 
     def parameters_arguments(self, kwargs: dict) -> list:
         """``StreamingParameters(...)`` arguments for a v2 constructor's session settings."""
@@ -730,6 +736,9 @@ class SdkAnalysis:
             if function_node is None:
                 continue
             event = None
+            if isinstance(annotation, cst.SimpleString):
+                for word in re.findall(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", annotation.value):
+                    event = EVENT_TYPES.get(self.v2_name(_dotted_node(word)) or "") or event
             for node in _names_in(annotation):
                 event = EVENT_TYPES.get(self.v2_name(node) or "") or event
             if event is not None:
@@ -819,26 +828,35 @@ class SdkAnalysis:
         if not self.has_type_checking_imports:
             needed |= annotation_only
             annotation_only = set()
-        result, anchor, leading, existing = [], None, (), None
+        inserting = bool(needed) and not any(_imports_from(statement, V3_MODULE, exact=True) for statement in module.body)
+        result, anchor, carried = [], None, []
         for statement in module.body:
-            kept = self._clean_imports(statement, scan)
             if isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING"):
                 kept = self._clean_type_checking(statement, scan, annotation_only)
-            elif anchor is None and _imports_from(statement, "assemblyai"):
-                anchor = len(result) + (0 if kept is None else 1)
-                leading = statement.leading_lines if kept is None else ()
+            else:
+                kept = self._clean_imports(statement, scan)
+                if anchor is None and _imports_from(statement, "assemblyai"):
+                    anchor = len(result) + (0 if kept is None else 1)
+                    if kept is None and inserting:
+                        # The v3 import takes the place (and the comments) of the v2 one.
+                        carried, anchor = [], (anchor, statement.leading_lines)
+                        continue
             if kept is None:
+                carried += statement.leading_lines  # blank lines and notes stay where they were
                 continue
-            if existing is None and _imports_from(kept, V3_MODULE, exact=True):
-                existing = len(result)
+            if carried:
+                kept = kept.with_changes(leading_lines=[*carried, *kept.leading_lines])
+                carried = []
             result.append(kept)
-        if existing is not None:
-            statement = result[existing]
-            present = {dotted_name(alias.name) for alias in statement.body[0].names}
-            if not needed <= present:
-                result[existing] = _import_statement(sorted(present | needed), statement.leading_lines)
-        elif needed:
-            at = anchor if anchor is not None else _after_imports(result)
+        if not inserting:
+            for index, statement in enumerate(result):
+                if _imports_from(statement, V3_MODULE, exact=True):
+                    present = {dotted_name(alias.name) for alias in statement.body[0].names}
+                    if not needed <= present:
+                        result[index] = _import_statement(sorted(present | needed), statement.leading_lines)
+                    break
+        else:
+            at, leading = anchor if isinstance(anchor, tuple) else (anchor if anchor is not None else after_imports(result), ())
             result.insert(at, _import_statement(sorted(needed), leading))
         return module.with_changes(body=result)
 
@@ -927,6 +945,14 @@ def _names_in(node):
         stack.extend(current.children)
 
 
+def _dotted_node(text: str):
+    parts = text.split(".")
+    node = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(node, cst.Name(part))
+    return node
+
+
 def loaded_names(node) -> set:
     found, stack = set(), [node]
     while stack:
@@ -965,17 +991,22 @@ def _imports_from(statement, module: str, exact: bool = False) -> bool:
     return False
 
 
-def _after_imports(body: list) -> int:
+def after_imports(body: list) -> int:
+    """Index after the imports at the top of a module (``if TYPE_CHECKING:`` blocks count)."""
     last = None
     for index, statement in enumerate(body):
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             break
         if isinstance(statement, cst.SimpleStatementLine) and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body):
             last = index
+        elif isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING"):
+            last = index
     if last is not None:
         return last + 1
-    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
-        return 1
+    first = body[0] if body else None
+    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
+        if isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            return 1  # after the module docstring
     return 0
 
 
@@ -996,10 +1027,13 @@ def indentation(context) -> int:
 
 
 def call_statement(prefix: str, arguments: list, indent: int) -> str:
-    """``prefix(arguments)`` on one line when it fits, else one argument per line."""
-    flat = f"{prefix}({', '.join(arguments)})"
-    if indent + len(flat) <= LINE_LENGTH:
-        return flat
+    """``prefix(arguments)``: on one line when it fits, else the arguments on one indented line,
+    else one per line."""
+    inner = ", ".join(arguments)
+    if indent + len(prefix) + len(inner) + 2 <= LINE_LENGTH:
+        return f"{prefix}({inner})"
+    if indent + 4 + len(inner) <= LONG_LINE:
+        return f"{prefix}(\n    {inner}\n)"
     return f"{prefix}(\n" + "".join(f"    {argument},\n" for argument in arguments) + ")"
 
 

@@ -53,6 +53,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 @dataclass
 class Check:
+    """One named verdict; ``detail`` says what was seen, for a person to act on."""
+
     name: str
     passed: bool
     detail: str = ""
@@ -148,7 +150,9 @@ def verify_script(
             phrases, word_ms=word_ms, gap_ms=gap_ms, lead_in_ms=lead_in_ms, format_turns_mode=format_turns_mode
         ) as emulator:
             child_env = {**extra_env, **(env or {})}
-            return run_script(target, emulator, audio=audio, timeout=timeout, env=child_env, python=python), emulator.script
+            return run_script(
+                target, emulator, audio=audio, timeout=timeout, env=child_env, python=python
+            ), emulator.script
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         migrated = pool.submit(run, path, {})
@@ -163,7 +167,7 @@ def verify_script(
 
     session = main_session(run_v3.sessions, "v3")
     expected = expected_finals(script, session)
-    printed = printed_finals(run_v3.stdout, expected)
+    printed = find_finals(run_v3.stdout, expected)
     checks = [
         check_connected_v3(run_v3.sessions),
         check_binary_audio_only(run_v3.sessions),
@@ -229,10 +233,6 @@ def find_finals(output: str, finals: Iterable[str]) -> List[str]:
                 line = line[:start] + "\0" * len(final) + line[start + len(final) :]
                 start = line.find(final, start + len(final))
     return [final for _, _, final in sorted(found)]
-
-
-def printed_finals(output: str, finals: Iterable[str]) -> List[str]:
-    return find_finals(output, finals)
 
 
 def _ms_list(values: Iterable[float], limit: int = 5) -> str:

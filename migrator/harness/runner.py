@@ -99,6 +99,8 @@ def run_script(
     """Run ``path`` with ``python`` against ``emulator`` and return what happened.
 
     ``audio``: WAV served by the stand-in microphone (default: the bundled 5 s fixture).
+    ``sessions`` in the result are those the emulator recorded while the script ran, so run one
+    script at a time per emulator.
     ``env``: extra environment for the child (wins over the harness's own variables).
     ``cwd``: working directory (default: the script's directory, so sibling imports work).
     """

@@ -1,6 +1,7 @@
 """The v3 endpoint on real sockets: handshake, audio rules, control messages, Turn patterns."""
 
 import json
+import re
 import time
 
 import pytest
@@ -201,11 +202,11 @@ def test_audio_faster_than_real_time_closes_3007(make_emulator):
         send_audio(ws, 1000, frame_ms=100)
         messages, code, reason = receive_all(ws)
     assert code == 3007
-    assert reason.startswith("Audio Transmission Rate Exceeded: Received 0.4 sec. audio in 0.0 sec")
+    assert re.fullmatch(r"Audio Transmission Rate Exceeded: Received \d\.\d sec\. audio in 0\.\d sec", reason)
 
 
 def test_real_time_audio_is_accepted(make_emulator):
-    emulator = make_emulator(rate_tolerance_ms=100)
+    emulator = make_emulator(rate_tolerance_ms=300)
     with open_v3(emulator) as ws:
         begin(ws)
         send_audio(ws, 400, frame_ms=100, pace=1.0)
@@ -370,10 +371,10 @@ def test_inactivity_timeout_ends_the_session(make_emulator):
 
 
 def test_keep_alive_holds_off_the_inactivity_timeout(make_emulator):
-    emulator = make_emulator(timer_scale=0.05)
+    emulator = make_emulator(timer_scale=0.1)  # 5 s -> 0.5 s
     with open_v3(emulator, "sample_rate=16000&inactivity_timeout=5") as ws:
         begin(ws)
-        for _ in range(6):
+        for _ in range(9):  # 0.9 s in all, never 0.5 s without a KeepAlive
             time.sleep(0.1)
             ws.send(json.dumps({"type": "KeepAlive"}))
         _, code, reason = terminate(ws)
