@@ -77,14 +77,37 @@ def is_text_output_call(call: cst.Call) -> bool:
     return False
 
 
+def sole_expression(statement):
+    """The expression a one-expression statement line consists of (``f(x)``, ``await y``,
+    a bare string), else None."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr):
+        return statement.body[0].value
+    return None
+
+
+def sole_value(statement):
+    """The value of a one-statement line that is an expression or a single assignment."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, (cst.Expr, cst.Assign)):
+            return small.value
+    return None
+
+
+def innermost_exit(ancestors: list):
+    """"loop" or "function" for what encloses the node on top of ``ancestors`` first (so a
+    generated handler knows whether to ``continue``/``break`` or ``return``), else None."""
+    for ancestor in reversed(ancestors[:-1]):
+        if isinstance(ancestor, (cst.For, cst.While)):
+            return "loop"
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return "function"
+    return None
+
+
 def is_docstring_like(statement, node) -> bool:
     """A bare string statement (docstring or commented-out code in a string)."""
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and statement.body[0].value is node
-    )
+    return sole_expression(statement) is node
 
 
 def in_text_output(ancestors: list) -> bool:

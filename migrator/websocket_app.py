@@ -9,7 +9,7 @@ from typing import Optional
 import libcst as cst
 
 from migrator.context import MigrationContext
-from migrator.syntax import call_name, dotted_name, keyword
+from migrator.syntax import call_name, dotted_name, keyword, sole_expression
 
 CALLBACKS = ("on_open", "on_message", "on_error", "on_close")
 
@@ -148,9 +148,4 @@ class SessionCollector:
 
 
 def _is_call_statement(statement, call) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and statement.body[0].value is call
-    )
+    return sole_expression(statement) is call

@@ -17,17 +17,14 @@ import libcst as cst
 
 from migrator.rules.base import Rule
 from migrator.rules.websockets_headers import qualified_call_name
-from migrator.syntax import call_name, dotted_name
+from migrator.syntax import call_name, dotted_name, sole_expression, sole_value
 
 TERMINATE_TIMEOUT = 5
 
 
 def _awaited_gather(statement):
     """The ``asyncio.gather(...)`` call a statement awaits (``await gather`` or ``x = await gather``)."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return None
-    small = statement.body[0]
-    value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+    value = sole_value(statement)
     if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) and call_name(value.expression).endswith("gather"):
         return value.expression
     return None
@@ -126,8 +123,8 @@ class AsyncShutdown(Rule):
             owner = self.context.current_class
             self.gathers[id(node)] = (socket, gather, id(function) if function is not None else 0, id(owner) if owner is not None else None)
             return
-        if len(node.body) == 1 and isinstance(node.body[0], cst.Expr):
-            value = node.body[0].value
+        value = sole_expression(node)
+        if value is not None:
             if isinstance(value, cst.Call) and call_name(value) in ("asyncio.run", "run") and self.context.current_function is None:
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 self.runs[id(node)] = "break" if inside_loop else "pass"

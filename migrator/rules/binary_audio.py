@@ -22,7 +22,7 @@ from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
 from migrator.endpoint_url import literal_value
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, keyword, string_value
+from migrator.syntax import call_name, dotted_name, keyword, sole_expression, string_value
 
 _SEND_METHODS = ("send", "send_str", "send_text", "send_json")
 
@@ -62,10 +62,7 @@ def _unwrap_str(node):
 
 def _send_call(statement):
     """The ``X.send(arg)`` call (awaited or not) a statement consists of, else None."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return None
-    small = statement.body[0]
-    value = small.value if isinstance(small, cst.Expr) else None
+    value = sole_expression(statement)
     if isinstance(value, cst.Await):
         value = value.expression
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _SEND_METHODS:

@@ -17,7 +17,7 @@ import libcst as cst
 
 from migrator.protocol import V2_CLOSE_CODES
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, innermost_exit
 
 _CATCH_ALL = ("Exception", "BaseException")
 
@@ -92,14 +92,7 @@ class CloseCodes(Rule):
         if closed_error is None or any(name.endswith(("ConnectionClosedOK", "ConnectionClosed")) for name in names):
             return
         prefix = closed_error[: -len("ConnectionClosedError")]
-        exit_statement = "pass"
-        for ancestor in reversed(self.context.ancestors[:-1]):
-            if isinstance(ancestor, (cst.For, cst.While)):
-                exit_statement = "break"
-                break
-            if isinstance(ancestor, cst.FunctionDef):
-                exit_statement = "return"
-                break
+        exit_statement = {"loop": "break", "function": "return"}.get(innermost_exit(self.context.ancestors), "pass")
         self.tries[id(node)] = (prefix, exit_statement)
 
     def finish_analysis(self) -> None:

@@ -20,7 +20,7 @@ import libcst as cst
 from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
 from migrator.protocol import MESSAGE_TYPES
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name, string_literal, string_quote, string_value
+from migrator.syntax import dotted_name, innermost_exit, sole_expression, string_literal, string_quote, string_value
 
 _TRANSCRIPT_TYPES = ("PartialTranscript", "FinalTranscript")
 
@@ -79,16 +79,12 @@ class MessageFields(Rule):
             self._remember_loads(node)
 
     def _remember_loads(self, node: cst.Assign) -> None:
-        exit_statement = None
         for ancestor in reversed(self.context.ancestors[:-1]):
             if isinstance(ancestor, cst.Try):
                 return  # the user already handles errors around it
-            if isinstance(ancestor, (cst.For, cst.While)):
-                exit_statement = "continue"
+            if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef)):
                 break
-            if isinstance(ancestor, cst.FunctionDef):
-                exit_statement = "return"
-                break
+        exit_statement = {"loop": "continue", "function": "return"}.get(innermost_exit(self.context.ancestors))
         if exit_statement is None:
             return
         statement = self.context.statement_stack[-1]
@@ -223,7 +219,7 @@ class MessageFields(Rule):
         """A statement that does something with every message's text (the tutorial's
         ``print(json.loads(r)["text"])``) runs only for transcript updates in v3."""
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
-        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
+        if sole_expression(statement) is None:
             return
         name = message.value if isinstance(message, cst.Name) else None
         for ancestor in reversed(self.context.ancestors[:-1]):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, keyword
+from migrator.syntax import call_name, dotted_name, keyword, sole_expression
 
 _EVENT = "stop_event"
 _THREAD = "audio_thread"
@@ -132,9 +132,7 @@ class StopEvent(Rule):
     def _find_thread_start(self, function: cst.FunctionDef, thread: str) -> None:
         """``threading.Thread(target=f).start()`` directly in the on_open body."""
         for statement in function.body.body:
-            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
-                continue
-            call = statement.body[0].value
+            call = sole_expression(statement)
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "start":
                 creator = call.func.value
                 if isinstance(creator, cst.Call) and call_name(creator).endswith("Thread") and keyword(creator, "target") is not None:
