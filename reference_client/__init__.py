@@ -17,7 +17,7 @@ from .audio import AudioSource, AudioSourceError, MicrophoneSource, WavFileSourc
 from .endpoint import StreamingParameters, endpoint_url
 from .events import FinalTranscript, PartialTranscript, ServerWarning, SessionBegan, SessionTerminated
 from .exit_codes import ExitCode
-from .session import SessionConfig, SessionResult, StreamingSession
+from .session import SessionConfig, SessionEvent, SessionResult, StreamingSession
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,7 @@ __all__ = [
     "ServerWarning",
     "SessionBegan",
     "SessionConfig",
+    "SessionEvent",
     "SessionResult",
     "SessionTerminated",
     "StreamingParameters",

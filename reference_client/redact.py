@@ -7,6 +7,7 @@ URL or request details, so every message passes through a :class:`Redactor` firs
 
 from __future__ import annotations
 
+import logging
 from typing import Iterable, Optional, Tuple
 from urllib.parse import quote, quote_plus
 
@@ -31,3 +32,22 @@ class Redactor:
         for form in self._forms:
             text = text.replace(form, MASK)
         return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in records of a logger (websocket-client logs exception texts).
+
+    Installed on the ``websocket`` logger while a session runs, so an application that
+    turns on logging still never writes a credential to its log.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self._redact = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import queue
 import socket
 import ssl
@@ -45,7 +46,7 @@ from .events import FinalTranscript, PartialTranscript, ServerWarning, SessionBe
 from .exit_codes import ExitCode, describe_close, describe_error_frame, one_line
 from .latency import LatencyTracker
 from .pcm import FRAME_MS, SILENCE_BYTE, FrameChunker, encode_mulaw, frame_size
-from .redact import Redactor
+from .redact import RedactingFilter, Redactor
 from .turns import TurnAssembler
 
 SessionEvent = Union[SessionBegan, PartialTranscript, FinalTranscript, SessionTerminated, ServerWarning]
@@ -178,6 +179,8 @@ class StreamingSession:
         if self._used:
             raise RuntimeError("a StreamingSession runs once; create a new one")
         self._used = True
+        log_filter = RedactingFilter(self._redact)
+        logging.getLogger("websocket").addFilter(log_filter)
         try:
             try:
                 self._connect()
@@ -195,6 +198,7 @@ class StreamingSession:
             self.stop_event.set()
             source.close()
             self._join_threads()
+            logging.getLogger("websocket").removeFilter(log_filter)
         return self._result()
 
     def stop(self) -> None:

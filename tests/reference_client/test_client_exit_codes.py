@@ -82,3 +82,13 @@ def test_redactor_masks_raw_and_url_encoded_secrets():
 
 def test_redactor_leaves_words_alone_for_implausibly_short_secrets():
     assert Redactor(["k"])("Broken pipe") == "Broken pipe"
+
+
+def test_log_filter_masks_secrets_in_websocket_client_records():
+    import logging
+
+    from reference_client.redact import RedactingFilter
+
+    record = logging.LogRecord("websocket", logging.ERROR, __file__, 1, "sent %s to %s", ("abcd1234", "host"), None)
+    RedactingFilter(Redactor(["abcd1234"])).filter(record)
+    assert record.getMessage() == "sent *** to host"

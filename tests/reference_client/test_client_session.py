@@ -246,3 +246,25 @@ def test_force_endpoint_and_update_configuration_reach_the_server(emulator, make
     ]
     assert record.settings["max_turn_silence"] == 500
     assert len(result.finals) == 2  # the forced end of turn, then the rest at Terminate
+
+
+def test_websocket_client_logs_are_redacted_during_a_session(emulator, make_wav, caplog):
+    import logging
+
+    emu = emulator()
+    token = emu.issue_token()
+    config = SessionConfig(token=token, url=emu.v3_url)
+    source = WavFileSource(str(make_wav(0.2)))
+    source.open()
+    websocket_log = logging.getLogger("websocket")
+
+    def log_like_websocket_client(event):  # as its error paths do: exception text with the URL
+        if isinstance(event, SessionBegan):
+            websocket_log.error("Handshake to %s failed", config.endpoint())
+
+    with caplog.at_level(logging.ERROR, logger="websocket"):
+        result = StreamingSession(config, log_like_websocket_client).run(source)
+    assert result.ok
+    logged = [record.getMessage() for record in caplog.records if "Handshake to" in record.getMessage()]
+    assert len(logged) == 1 and token not in logged[0] and "token=***" in logged[0]
+    assert websocket_log.filters == []  # removed again after the run
