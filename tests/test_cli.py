@@ -244,3 +244,18 @@ def test_large_runs_stay_plain_when_piped(tmp_path):
     assert result.returncode == 1
     assert b"\x1b[" not in result.stderr and b"\x1b[" not in result.stdout
     assert b"251 file(s) scanned: 1 would change, 250 unchanged" in result.stderr
+
+
+def test_diff_of_a_crlf_file_applies(tmp_path):
+    source = (FIXTURES / "formatting_quirks" / "input.py").read_bytes()
+    assert b"\r\n" in source
+    for directory in ("patched", "in_place"):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / "q.py").write_bytes(source)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "patched", check=True)
+    diff = cli("--diff", "q.py", cwd=tmp_path / "patched").stdout
+    (tmp_path / "patched" / "q.patch").write_bytes(diff)
+    subprocess.run(["git", "apply", "q.patch"], cwd=tmp_path / "patched", check=True)
+    cli("q.py", cwd=tmp_path / "in_place")
+    assert (tmp_path / "patched" / "q.py").read_bytes() == (tmp_path / "in_place" / "q.py").read_bytes()
+    assert (tmp_path / "in_place" / "q.py").read_bytes() == (FIXTURES / "formatting_quirks" / "expected.py").read_bytes()
