@@ -93,6 +93,7 @@ class AsyncShutdown(Rule):
         self.coroutines: dict = {}  # (id(enclosing scope), name) -> FunctionDef
         self.gathers: dict = {}  # id(statement) -> (socket name, gather call, scope id)
         self.runs: dict = {}  # id(statement) -> "pass" | "break"
+        self.early_closes: list = []  # (await close(), statement) right after a Terminate send
 
     # --- analysis -------------------------------------------------------------------------
     def collect_With(self, node: cst.With) -> None:
@@ -116,6 +117,7 @@ class AsyncShutdown(Rule):
         self.coroutines[(parent, node.name.value)] = node
 
     def collect_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._close_right_after_terminate(node)
         socket = next((name for name in reversed(self.sockets) if name), None)
         gather = _awaited_gather(node)
         if gather is not None and socket is not None:
@@ -129,7 +131,24 @@ class AsyncShutdown(Rule):
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 self.runs[id(node)] = "break" if inside_loop else "pass"
 
+    def _close_right_after_terminate(self, node: cst.SimpleStatementLine) -> None:
+        """``await ws.send(terminate); await ws.close()`` loses the last turn in v3."""
+        value = sole_expression(node)
+        if not (isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) and call_name(value.expression).endswith(".close")):
+            return
+        block = self.context.ancestors[-2] if len(self.context.ancestors) > 1 else None
+        body = list(getattr(block, "body", ()))
+        if node not in body or body.index(node) == 0:
+            return
+        previous = cst.Module([]).code_for_node(body[body.index(node) - 1])
+        if "terminate_session" in previous or '"Terminate"' in previous:
+            self.early_closes.append((value, node))
+
     def finish_analysis(self) -> None:
+        if self.facts.speaks_v2:
+            for value, statement in self.early_closes:
+                self.note(value, "v3 sends the last turn and Termination after Terminate: keep reading until "
+                          "Termination (e.g. await the reader task, bounded) before closing", statement=statement)
         if self.facts.sends_terminate or not self.gathers or not self.facts.speaks_v2:
             self.gathers.clear()
             self.runs.clear()

@@ -196,6 +196,17 @@ class MessageFields(Rule):
         ):
             self.pending_notes.append((node, "v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination"))
             return
+        message = self.scopes.type_source(self.context, left, self.facts)
+        if set(names) == set(_TRANSCRIPT_TYPES) and isinstance(message, cst.Name) and isinstance(node.comparisons[0].operator, cst.In):
+            # "any transcript": every partial and each turn's end once, as v2 sent them.
+            self._note_head(left, message)
+            condition = cst.parse_expression(self._update_condition(message.value, string_quote(right.elements[0].value)))
+            parent = self.context.parent()
+            if not (isinstance(parent, (cst.If, cst.While)) and parent.test is node):
+                condition = _parenthesized(condition)
+            self._replace(node, lambda updated: condition)
+            return
+
         def plan(updated: cst.Comparison):
             comparator = updated.comparisons[0].comparator
             seen, elements = set(), []

@@ -105,9 +105,14 @@ def test_termination_branch_goes_before_else():
     assert result.code.index('elif m["type"] == "Termination":') < result.code.index("    else:")
 
 
-def test_membership_of_both_transcript_types_becomes_turn():
+def test_membership_of_both_transcript_types_means_a_transcript_update():
     result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] in ("PartialTranscript", "FinalTranscript"):\n        pass\n')
-    assert 'if m["type"] in ("Turn",):' in result.code
+    assert 'if m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted")):' in result.code
+
+
+def test_membership_with_begin_maps_each_name():
+    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] in ("SessionBegins", "PartialTranscript", "FinalTranscript"):\n        pass\n')
+    assert 'if m["type"] in ("Begin", "Turn"):' in result.code
 
 
 def test_existing_try_is_not_wrapped_again():

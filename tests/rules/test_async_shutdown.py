@@ -1,0 +1,103 @@
+import textwrap
+
+from migrator import migrate_source
+from tests.migration_checks import check_noop
+
+HEAD = "import asyncio\nimport json\nimport websockets\nURL = 'wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000'\n"
+
+
+def migrate(body: str):
+    return migrate_source(HEAD + textwrap.dedent(body), select=["STT011"])
+
+
+def test_gather_gets_terminate_and_reads_with_the_scripts_receiver():
+    result = migrate("""\
+        async def main():
+            async with websockets.connect(URL) as ws:
+                async def receive():
+                    while True:
+                        print(await ws.recv())
+
+                await asyncio.gather(send(ws), receive())
+        """)
+    assert (
+        "        try:\n            await asyncio.gather(send(ws), receive())\n        finally:\n"
+        "            # v3 bills until the session ends: end it, then read the last turn and Termination\n"
+        "            try:\n"
+        '                await ws.send(json.dumps({"type": "Terminate"}))\n'
+        "                await asyncio.wait_for(receive(), timeout=5)\n"
+        "            except (websockets.exceptions.ConnectionClosed, asyncio.TimeoutError):\n"
+        "                pass\n"
+    ) in result.code
+
+
+def test_receiver_that_stops_on_a_flag_is_replaced_by_a_drain_loop():
+    result = migrate("""\
+        async def main():
+            async with websockets.connect(URL) as ws:
+                async def receive():
+                    while state["run"]:
+                        print(await ws.recv())
+
+                await asyncio.gather(send(ws), receive())
+        """)
+    assert "                while True:\n                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))\n" in result.code
+    assert '                    if message.get("type") == "Termination":\n                        break\n' in result.code
+
+
+def test_receiver_method_of_the_class_is_used():
+    result = migrate("""\
+        class C:
+            async def reader(self):
+                while True:
+                    print(await self.ws.recv())
+
+            async def run(self):
+                async with websockets.connect(URL) as ws:
+                    self.ws = ws
+                    await asyncio.gather(self.writer(), self.reader())
+        """)
+    assert "await asyncio.wait_for(self.reader(), timeout=5)" in result.code
+
+
+def test_aiohttp_socket_uses_send_str_and_receive_json():
+    result = migrate_source(
+        "import asyncio, json, aiohttp\nURL = 'wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1'\n"
+        "async def main(session):\n    async with session.ws_connect(URL) as ws:\n        await asyncio.gather(a(), b())\n",
+        select=["STT011"],
+    )
+    assert 'await ws.send_str(json.dumps({"type": "Terminate"}))' in result.code
+    assert "message = await asyncio.wait_for(ws.receive_json(), timeout=5)" in result.code
+
+
+def test_asyncio_run_ends_quietly_on_ctrl_c_and_breaks_reconnect_loops():
+    result = migrate("""\
+        async def main():
+            async with websockets.connect(URL) as ws:
+                await asyncio.gather(a(ws), b(ws))
+
+        while True:
+            asyncio.run(main())
+        """)
+    assert "while True:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        break\n" in result.code
+
+
+def test_close_right_after_terminate_gets_a_note():
+    result = migrate("""\
+        async def stop(ws):
+            await ws.send(json.dumps({"terminate_session": True}))
+            await ws.close()
+        """)
+    assert [note.code for note in result.notes] == ["STT011"]
+
+
+def test_leaves_scripts_that_already_terminate_alone():
+    check_noop(HEAD + "async def main():\n    async with websockets.connect(URL) as ws:\n        await asyncio.gather(a(ws), b(ws))\n        await ws.send(json.dumps({'terminate_session': True}))\n", select=["STT011"])
+
+
+def test_leaves_v3_scripts_alone():
+    check_noop(HEAD.replace("api.assemblyai.com/v2/realtime/ws", "streaming.assemblyai.com/v3/ws") + "async def main():\n    async with websockets.connect(URL) as ws:\n        await asyncio.gather(a(ws), b(ws))\nasyncio.run(main())\n", select=["STT011"])
+
+
+def test_leaves_gather_outside_a_connection_alone():
+    check_noop(HEAD + "async def main():\n    await asyncio.gather(a(), b())\n", select=["STT011"])
