@@ -21,7 +21,7 @@ import threading
 import time
 import wave
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from measure import CLOCK_TICKS, run_once
 
@@ -68,41 +68,57 @@ def not_ready_reason() -> Optional[str]:
     return None
 
 
-def _cpu_ticks(pid: int) -> Optional[int]:
+def _cpu_ticks(stat_path: str) -> Optional[int]:
     try:
-        with open(f"/proc/{pid}/stat") as stat:
+        with open(stat_path) as stat:
             text = stat.read()
     except OSError:
         return None
     fields = text[text.rindex(")") + 2:].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime, all threads
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _thread_ticks(pid: int) -> Dict[int, int]:
+    ticks = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return ticks
+    for tid in tids:
+        value = _cpu_ticks(f"/proc/{pid}/task/{tid}/stat")
+        if value is not None:
+            ticks[int(tid)] = value
+    return ticks
 
 
 class CpuSampler(threading.Thread):
-    """(wall clock, CPU ticks) of one process every ``interval`` seconds until it is gone."""
+    """CPU ticks of one process, and of each of its threads, every ``interval`` seconds
+    until it is gone: (wall clock, process ticks, {thread id: ticks})."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
-        self.samples: List[Tuple[float, int]] = []
+        self.samples: List[Tuple[float, int, Dict[int, int]]] = []
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            ticks = _cpu_ticks(self.pid)
+            ticks = _cpu_ticks(f"/proc/{self.pid}/stat")
             if ticks is None:
                 return
-            self.samples.append((time.time(), ticks))
+            self.samples.append((time.time(), ticks, _thread_ticks(self.pid)))
             time.sleep(self.interval)
 
-    def cpu_between(self, start: float, end: float) -> Optional[Tuple[float, float]]:
-        """(CPU seconds, wall seconds) over the sampled span closest to [start, end]."""
+    def cpu_between(self, start: float, end: float) -> Optional[Tuple[float, float, List[float]]]:
+        """(CPU seconds, wall seconds, CPU seconds per thread in creation order) over the
+        sampled span closest to [start, end]."""
         inside = [sample for sample in self.samples if start <= sample[0] <= end]
         if len(inside) < 2:
             return None
-        (t0, c0), (t1, c1) = inside[0], inside[-1]
-        return (c1 - c0) / CLOCK_TICKS, t1 - t0
+        (t0, c0, threads0), (t1, c1, threads1) = inside[0], inside[-1]
+        per_thread = [(threads1[tid] - threads0.get(tid, 0)) / CLOCK_TICKS for tid in sorted(threads1)]
+        return (c1 - c0) / CLOCK_TICKS, t1 - t0, per_thread
 
 
 def _percentile(values: List[float], share: float) -> float:
@@ -177,9 +193,11 @@ def measure_client(out_dir: Path, audio_seconds: float, python: str = sys.execut
             result["termination_to_exit_seconds"] = exited_at - (session.started_at + termination[-1].at)
         streaming = sampler.cpu_between(start_abs, terminate_abs)
         if streaming is not None:
-            cpu, span = streaming
+            cpu, span, per_thread = streaming
             result["streaming_cpu_seconds"] = cpu
             result["streaming_span_seconds"] = span
             result["streaming_core_share"] = cpu / span if span > 0 else None
+            #: Threads in creation order (main first); a thread that ended early is missing.
+            result["streaming_cpu_seconds_by_thread"] = per_thread
     result["cpu_per_audio_second_whole_process"] = result["process_cpu_seconds"] / audio_seconds
     return result

@@ -415,9 +415,10 @@ class Planned:
     expect_change: bool = False
 
 
-def plan_part(seed: int, scale: float, part: int, seeds: List[Seed]) -> List[Planned]:
+def plan_part(seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part: Optional[int] = None) -> List[Planned]:
     """Which files part ``part`` holds, and how long each one is (a lognormal spread of sizes
-    around a median of ~150 lines, the shape of most application code)."""
+    around a median of ~150 lines, the shape of most application code). ``v2_per_part``:
+    how many small v2 clients; by default 1% of the files, and at least one of each style."""
     rng = random.Random(f"{seed}:plan:{part}")
     budget = int(LINES_PER_SCALE * scale)
     big = [max(200, int(budget * share)) for share in BIG_MODULE_SHARES]
@@ -428,9 +429,11 @@ def plan_part(seed: int, scale: float, part: int, seeds: List[Seed]) -> List[Pla
         size = min(3000, max(12, int(rng.lognormvariate(5.0, 0.9))))
         sizes.append(size)
         remaining -= size
-    v2_count = max(len(seeds), round(len(sizes) * V2_SHARE))
+    v2_count = v2_per_part if v2_per_part is not None else max(len(seeds), round(len(sizes) * V2_SHARE))
     # v2 clients replace ordinary modules at spread-out positions.
-    v2_positions = set(rng.sample(range(len(sizes)), min(v2_count, len(sizes))))
+    while len(sizes) < v2_count:  # a rewrite-heavy part: more clients than ordinary modules
+        sizes.append(0)
+    v2_positions = set(rng.sample(range(len(sizes)), v2_count))
     planned: List[Planned] = []
     packages = [f"{rng.choice(WORDS)}_{i}" for i in range(max(1, len(sizes) // 120))]
     used = set()
@@ -463,9 +466,9 @@ def plan_part(seed: int, scale: float, part: int, seeds: List[Seed]) -> List[Pla
 
 
 def _write_part(args) -> dict:
-    root, seed, scale, part, fixtures = args
+    root, seed, scale, part, fixtures, v2_per_part = args
     seeds = {s.style: s for s in load_seeds(Path(fixtures))}
-    planned = plan_part(seed, scale, part, list(seeds.values()))
+    planned = plan_part(seed, scale, part, list(seeds.values()), v2_per_part)
     files = []
     total_lines = total_bytes = 0
     for item in planned:
@@ -495,11 +498,14 @@ def _write_part(args) -> dict:
     }
 
 
-def generate(root: Path, *, scale: float, parts: int, seed: int = 7, fixtures: Path = FIXTURES, jobs: int = 2) -> dict:
+def generate(
+    root: Path, *, scale: float, parts: int, seed: int = 7, v2_per_part: Optional[int] = None,
+    fixtures: Path = FIXTURES, jobs: int = 2,
+) -> dict:
     """Write the tree under ``root`` (reused when a manifest with the same parameters is there)."""
     root = Path(root)
     manifest_path = root / "manifest.json"
-    wanted = {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale, "parts": parts}
+    wanted = {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale, "parts": parts, "v2_per_part": v2_per_part}
     seeds_digest = sorted((s.style, len(s.source)) for s in load_seeds(fixtures))
     wanted["seeds"] = [list(item) for item in seeds_digest]
     if manifest_path.exists():
@@ -514,7 +520,7 @@ def generate(root: Path, *, scale: float, parts: int, seed: int = 7, fixtures: P
     # Its own git repository: migrate-stt asks git what is ignored, and the enclosing checkout
     # ignores bench/out/ (a user's CI runs inside a checkout too).
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    work = [(str(root), seed, scale, part, str(fixtures)) for part in range(parts)]
+    work = [(str(root), seed, scale, part, str(fixtures), v2_per_part) for part in range(parts)]
     if jobs > 1 and parts > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             part_info = list(pool.map(_write_part, work))
@@ -531,8 +537,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="million lines per part")
     parser.add_argument("--parts", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--v2-per-part", type=int, help="small v2 clients per part (default: 1%% of the files, at least one per style)")
     args = parser.parse_args(argv)
-    manifest = generate(args.out, scale=args.scale, parts=args.parts, seed=args.seed)
+    manifest = generate(args.out, scale=args.scale, parts=args.parts, seed=args.seed, v2_per_part=args.v2_per_part)
     for part in manifest["parts_info"]:
         print(f"part{part['part']}: {part['files']} files, {part['lines']} lines, {len(part['v2_files'])} v2 clients")
 

@@ -111,6 +111,12 @@ def copy_files(tree: Path, relpaths: List[str], target: Path) -> None:
         shutil.copyfile(tree / relpath, destination)
 
 
+def times(value: Optional[float]) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}x" if value >= 100 else f"{value:.2f}x"
+
+
 def per_kloc(seconds: float, lines: int) -> Optional[float]:
     return seconds / lines * 1e6 if lines else None
 
@@ -150,6 +156,8 @@ def prefilter_share(files: List[Path], exclude: frozenset = frozenset()) -> dict
     count = hits = lines = hit_lines = 0
     started = time.perf_counter()
     for path in files:
+        if str(path) in exclude:
+            continue
         try:
             data = path.read_bytes()
         except OSError:
@@ -157,7 +165,7 @@ def prefilter_share(files: List[Path], exclude: frozenset = frozenset()) -> dict
         count += 1
         n = data.count(b"\n")
         lines += n
-        if str(path) not in exclude and needs_migration_scan(data):
+        if needs_migration_scan(data):
             hits += 1
             hit_lines += n
     return {
@@ -339,14 +347,14 @@ def targets(results: dict) -> List[dict]:
     skip = results["skip_path"]
     largest = skip["rows"][-1]
     r = largest["ratio_wall"]
-    add("skip path vs grep", "--check within 2x of grep (wall)", r, r is not None and r <= 2.0, f"{r:,.0f}x" if r and r >= 10 else f"{r:.2f}x")
+    add("skip path vs grep", "--check within 2x of grep (wall)", r, r is not None and r <= 2.0, times(r))
     rw = results["rewrite_path"]
     r = rw["in_process"]["ratio"]
-    add("rewrite path vs parse+print", "within 1.5x of bare libcst parse+print", r, r is not None and r <= 1.5, f"{r:.2f}x in-process, {rw['ratio_cli_wall']:.2f}x end to end")
+    add("rewrite path vs parse+print", "within 1.5x of bare libcst parse+print", r, r is not None and r <= 1.5, f"{times(r)} in-process, {times(rw['ratio_cli_wall'])} end to end")
     g = skip["cost_growth"]["check_cpu_per_line_at_largest_vs_smallest"]
     add("linear in tree size", "CPU per line at 4x within 20% of 1x", g, abs(g - 1) <= 0.2, f"{g:.2f} (1.00 = linear)")
     s = rw["jobs_speedup"]
-    add("--jobs 2 on rewrite-heavy files", "close to 2x (>= 1.8x)", s, s is not None and s >= 1.8, f"{s:.2f}x")
+    add("--jobs 2 on rewrite-heavy files", "close to 2x (>= 1.8x)", s, s is not None and s >= 1.8, times(s))
     c = results.get("client") or {}
     if "streaming_core_share" in c:
         share = c["streaming_core_share"]
@@ -368,6 +376,14 @@ def _table(rows: List[List[str]], indent: str = "  ") -> str:
         cells = [cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)]
         lines.append(indent + "  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def _short(function: str) -> str:
+    """``libcst/_nodes/base.py:211(visit)`` -> ``base.py:211(visit)``; built-ins by name."""
+    built_in = re.search(r"<built-in method ([\w.]+)>", function)
+    if built_in:
+        return built_in.group(1).split(".")[-1]
+    return function.split("/")[-1]
 
 
 def _noisy(run: dict) -> str:
@@ -396,15 +412,15 @@ def render(results: dict) -> str:
 
     skip = results["skip_path"]
     out.append("\nSkip path: migrate-stt --check TREE vs grep -rlE MARKERS TREE (best of N; * = other load > 0.3 cores)")
-    rows = [["size", "files", "lines", "grep", "check", "ratio", "check CPU", "ms/KLOC", "files/s", "lines/s", "peak RSS", "changed"]]
+    rows = [["size", "files", "lines", "grep", "check", "ratio", "check CPU", "CPU ms/KLOC", "files/s", "lines/s", "peak RSS", "changed", "failed"]]
     base = skip["rows"][0]["parts"]
     for row in skip["rows"]:
         rows.append([
             f"{row['parts'] // base}x", f"{row['files']:,}", f"{row['lines']:,}",
             f"{row['grep']['wall']:.3f} s{_noisy(row['grep'])}", f"{row['check']['wall']:.2f} s{_noisy(row['check'])}",
-            f"{row['ratio_wall']:,.0f}x", f"{row['check']['cpu']:.2f} s", f"{row['check_cpu_ms_per_kloc']:.1f}",
+            times(row["ratio_wall"]), f"{row['check']['cpu']:.2f} s", f"{row['check_cpu_ms_per_kloc']:.1f}",
             f"{row['check_files_per_second']:,.0f}", f"{row['check_lines_per_second']:,.0f}",
-            f"{row['check']['max_rss_mib']:.0f} MiB", f"{row['check_summary'].get('changed', '?')}/{row['check_summary'].get('failed', '?')} failed",
+            f"{row['check']['max_rss_mib']:.0f} MiB", str(row["check_summary"].get("changed", "?")), str(row["check_summary"].get("failed", "?")),
         ])
     out.append(_table(rows))
     g = skip["cost_growth"]
@@ -412,21 +428,21 @@ def render(results: dict) -> str:
 
     rw = results["rewrite_path"]
     out.append(f"\nRewrite path: the {rw['files']} v2 files alone ({rw['lines']:,} lines), in place on a fresh copy")
-    rows = [["", "wall", "CPU", "CPU ms/KLOC", "vs baseline"]]
+    rows = [["", "wall", "CPU", "CPU ms/KLOC", "vs baseline", "peak RSS"]]
     b = rw["baseline_parse_print"]
-    rows.append(["bare parse+print (1 process)", f"{b['wall']:.2f} s{_noisy(b)}", f"{b['cpu']:.2f} s", f"{per_kloc(b['cpu'], rw['lines']):.0f}", "1.00x"])
+    rows.append(["bare parse+print (1 process)", f"{b['wall']:.2f} s{_noisy(b)}", f"{b['cpu']:.2f} s", f"{per_kloc(b['cpu'], rw['lines']):.0f}", "1.00x", f"{b['max_rss_mib']:.0f} MiB"])
     for jobs in (1, 2):
         r = rw[f"migrate_jobs{jobs}"]
-        rows.append([f"migrate-stt --jobs {jobs}", f"{r['wall']:.2f} s{_noisy(r)}", f"{r['cpu']:.2f} s", f"{per_kloc(r['cpu'], rw['lines']):.0f}", f"{r['wall'] / b['wall']:.2f}x"])
+        rows.append([f"migrate-stt --jobs {jobs}", f"{r['wall']:.2f} s{_noisy(r)}", f"{r['cpu']:.2f} s", f"{per_kloc(r['cpu'], rw['lines']):.0f}", times(r["wall"] / b["wall"]), f"{r['max_rss_mib']:.0f} MiB"])
     ip = rw["in_process"]
     rows.append(["in-process parse+print", "", "", f"{ip['parse_print_ms_per_kloc']:.0f}", "1.00x"])
-    rows.append(["in-process migrate_source", "", "", f"{ip['engine_ms_per_kloc']:.0f}", f"{ip['ratio']:.2f}x"])
+    rows.append(["in-process migrate_source", "", "", f"{ip['engine_ms_per_kloc']:.0f}", times(ip["ratio"])])
     fp = results["false_positives"]
     if fp["files"]:
-        rows.append([f"false positives: {fp['files']} ordinary files, in-process", "", "", f"{fp['engine_ms_per_kloc']:.0f}", f"{fp['ratio']:.2f}x"])
+        rows.append([f"false positives: {fp['files']} ordinary files, in-process", "", "", f"{fp['engine_ms_per_kloc']:.0f}", times(fp["ratio"])])
     out.append(_table(rows))
     out.append(
-        f"  --jobs 2 vs --jobs 1: {rw['jobs_speedup']:.2f}x; {rw['migrate_lines_per_second_jobs2']:,.0f} lines/s, "
+        f"  --jobs 2 vs --jobs 1: {times(rw['jobs_speedup'])}; {rw['migrate_lines_per_second_jobs2']:,.0f} lines/s, "
         f"{rw['migrate_files_per_second_jobs2']:.0f} files/s; changed {rw['changed_after_run']} of {rw['files']} "
         f"(expected {rw['expected_changes']}), {rw['not_compiling_after_run']} not compiling"
     )
@@ -436,7 +452,7 @@ def render(results: dict) -> str:
         f"python -c 'import libcst' {st['python_import_libcst']['wall']:.2f} s"
     )
     out.append("  engine hot spots (own time, rewrite set): " + "; ".join(
-        f"{row['function'].split('/')[-1]} {row['tottime_share']:.0%}" for row in rw["engine_profile_top"][:5]
+        f"{_short(row['function'])} {row['tottime_share']:.0%}" for row in rw["engine_profile_top"][:6]
     ))
 
     c = results.get("client") or {}
@@ -476,6 +492,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--growth", default="1,2,4", help="parts of the tree the skip path runs on, to show growth (default 1,2,4)")
     parser.add_argument("--audio-seconds", type=float, help="audio the reference client streams (default 20; --quick: 3)")
     parser.add_argument("--no-client", action="store_true", help="skip the reference-client section")
+    parser.add_argument("--repeats", type=int, help="best of N for each timed command (default 3; --quick: 2)")
+    parser.add_argument("--v2-per-part", type=int, help="small v2 clients in each quarter of the tree (default: 1%% of its files, at least one per style)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=BENCH / "out", help="where the tree, scratch files and results go (default bench/out)")
     args = parser.parse_args(argv)
@@ -516,20 +534,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     work = out / "work"
     work.mkdir(exist_ok=True)
     repeats, budget, min_seconds = (2, 2.0, 0.3) if args.quick else (3, 6.0, 1.5)
+    repeats = args.repeats or repeats
     started = time.perf_counter()
     timestamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
     results: Dict[str, object] = {"schema": 1, "timestamp": timestamp, "host": host_info(), "params": {
         "scale": args.scale, "seed": args.seed, "growth_parts": args.growth, "quick": args.quick,
-        "audio_seconds": args.audio_seconds, "markers": [m.decode() for m in v2_markers()],
+        "audio_seconds": args.audio_seconds, "repeats": repeats, "v2_per_part": args.v2_per_part,
+        "markers": [m.decode() for m in v2_markers()],
     }}
 
     def step(name: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {name}", file=sys.stderr, flush=True)
 
     step("generating the tree")
-    tree_root = out / f"tree-s{args.scale:g}-seed{args.seed}"
+    tree_root = out / (f"tree-s{args.scale:g}-seed{args.seed}" + (f"-v2x{args.v2_per_part}" if args.v2_per_part is not None else ""))
     t0 = time.perf_counter()
-    manifest = generate(tree_root, scale=args.scale / PARTS, parts=PARTS, seed=args.seed)
+    manifest = generate(tree_root, scale=args.scale / PARTS, parts=PARTS, seed=args.seed, v2_per_part=args.v2_per_part)
     generate_seconds = time.perf_counter() - t0
     parts = [tree_root / f"part{i}" for i in range(PARTS)]
     v2_files = [entry for part in manifest["parts_info"] for entry in part["v2_files"]]

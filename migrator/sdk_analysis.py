@@ -72,6 +72,8 @@ SILENCE_THRESHOLD_NOTE = (
     "latest, but its model may end it sooner (end_of_turn_confidence_threshold=1 gives silence-only turns)"
 )
 
+#: Names given to the new first parameter of a handler (the v3 client).
+CLIENT_PARAMETERS = ("client", "streaming_client", "_client")
 #: v2 constructor callbacks -> the v3 event they are registered for.
 CALLBACK_EVENTS = {
     "on_open": "Begin",
@@ -95,8 +97,11 @@ EVENT_FIELDS = frozenset(
 )
 _INTERESTING_METHODS = frozenset(
     {"connect", "close", "stream", "on", "force_end_utterance", "configure_end_utterance_silence_threshold",
-     "create_temporary_token", "session_id", "url"}
+     "create_temporary_token"}
 )
+
+#: Call names worth a second look once imports are known (constructors, helpers, partial()).
+_CANDIDATE_CALLS = frozenset({"RealtimeTranscriber", "StreamingClient", "RealTimeTranscriber", "MicrophoneStream", "stream_file", "partial"})
 
 _ANALYSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -211,7 +216,6 @@ class SdkAnalysis:
         self.context = context
         self.facts = context.facts
         self.owner: Optional[Rule] = None
-        self.rules: list = []
         self.active = False
         self.finished = False
         self._order = 0
@@ -220,28 +224,28 @@ class SdkAnalysis:
         self.functions: dict = {}  # id(def or lambda) -> Function
         self.defs: dict = {}  # (id(container) or None, name) -> Function
         self.name_references: dict = {}  # name -> count of loads
+        self.names_seen: set = set()  # every name in the script, bound or used
         self.attribute_references: dict = {}  # attribute name -> count
         self.candidate_calls: list = []  # Site of calls that may be SDK constructors/helpers
         self.method_calls: list = []  # (method, receiver, Site)
         self.isinstance_calls: list = []  # Site
         self.super_inits: list = []  # Site
-        self.classes: list = []  # ClassDef
+        self.classes: list = []  # (ClassDef, Site)
         self.field_references: list = []  # Site of Attribute nodes on a Name
-        self.calls_with_names: list = []  # (Site, callee node, [(index, name)])
+        self.calls_in_functions: list = []  # (scopes, callee, [(position, name of a Name argument)])
         self.settings_assignments: list = []  # Site
-        self.annotated: list = []  # (dotted target, annotation, scopes)
+        self.annotated: list = []  # (dotted target, annotation, scopes, def whose parameter it is or None)
         self.string_annotations: list = []  # SimpleString nodes inside annotations
+        #: v2 names are imported under ``if TYPE_CHECKING:`` (their v3 names go there too).
         self.has_type_checking_imports = False
         self.first_import = None  # the first assemblyai import statement outside functions
-        self.v2_imports: list = []  # Site of ImportFrom nodes naming v2 streaming names
-        self.v2_attributes: list = []  # Site of ``x.RealtimeY`` attributes
+        self.v2_references: list = []  # ``aai.RealtimeX`` attributes and ``RealtimeX`` names (maybe v2)
         # resolved
         self.constructions: list = []
         self.subclasses: list = []
         self.plans: dict = {}  # id(slot arg) -> HandlerPlan
         self.event_parameters: dict = {}  # id(function node) -> {parameter: event}
         self.receivers: set = set()
-        self.consumed: set = set()  # ids of original nodes a rule replaces together with their parents
         self.emitted: set = set()
         self.format_turns: Optional[bool] = None
         self.changed = False
@@ -253,7 +257,6 @@ class SdkAnalysis:
         if analysis is None:
             analysis = _ANALYSES[rule.context] = cls(rule.context)
             analysis.owner = rule
-        analysis.rules.append(rule)
         return analysis
 
     def selected(self, code: str) -> bool:
@@ -273,7 +276,8 @@ class SdkAnalysis:
             while index >= 0 and self.context.ancestors[index] is not statement:
                 index -= 1
             block = self.context.ancestors[index - 1] if index > 0 else None
-        return Site(node, statement, tuple(self.context.scope_stack), block, self._statement_orders.get(id(statement), 0))
+        order = self._statement_orders.get(id(statement), self._order)
+        return Site(node, statement, tuple(self.context.scope_stack), block, order)
 
     def _assemblyai_import(self) -> None:
         self.active = True
@@ -290,16 +294,10 @@ class SdkAnalysis:
             return
         self._assemblyai_import()
         if module in V2_MODULES and not isinstance(node.names, cst.ImportStar):
-            if any(dotted_name(alias.name) in V2_NAMES or dotted_name(alias.name) in V2_EXTRAS for alias in node.names):
-                self.v2_imports.append(self._site(node))
-                if _in_type_checking(self.context.ancestors):
-                    self.has_type_checking_imports = True
+            if any(dotted_name(alias.name) in V2_NAMES for alias in node.names) and _in_type_checking(self.context.ancestors):
+                self.has_type_checking_imports = True
 
     def collect_SimpleStatementLine(self, node) -> None:
-        self._order += 1
-        self._statement_orders[id(node)] = self._order
-
-    def collect_If(self, node) -> None:
         self._order += 1
         self._statement_orders[id(node)] = self._order
 
@@ -340,6 +338,7 @@ class SdkAnalysis:
         if not self.active:
             return
         value = node.value
+        self.names_seen.add(value)
         for scope in self.context.scope_stack:
             function = self.functions.get(id(scope))
             if function is not None:
@@ -359,6 +358,8 @@ class SdkAnalysis:
                     break
             return
         self.name_references[value] = self.name_references.get(value, 0) + 1
+        if self.facts.imported_names.get(value, "").rpartition(".")[0] in V2_MODULES:
+            self.v2_references.append(self._site(node))
 
     def collect_Attribute(self, node: cst.Attribute) -> None:
         if not self.active:
@@ -367,8 +368,8 @@ class SdkAnalysis:
         self.attribute_references[attr] = self.attribute_references.get(attr, 0) + 1
         if attr in EVENT_FIELDS and isinstance(node.value, cst.Name):
             self.field_references.append(self._site(node))
-        elif attr in V2_NAMES or attr in V2_EXTRAS:
-            self.v2_attributes.append(self._site(node))
+        elif attr in V2_NAMES:
+            self.v2_references.append(self._site(node))
 
     def collect_Assign(self, node: cst.Assign) -> None:
         if not self.active:
@@ -408,14 +409,12 @@ class SdkAnalysis:
                 self.isinstance_calls.append(self._site(node))
         else:
             return
-        if name in ("RealtimeTranscriber", "StreamingClient", "RealTimeTranscriber", "MicrophoneStream", "stream_file", "partial") or (
-            isinstance(func, cst.Name) and name in self.facts.imported_names
-        ):
+        if name in _CANDIDATE_CALLS or (isinstance(func, cst.Name) and name in self.facts.imported_names):
             self.candidate_calls.append(self._site(node))
-        arguments = [(index, arg.value.value) for index, arg in enumerate(node.args)
-                     if arg.keyword is None and arg.star == "" and isinstance(arg.value, cst.Name)]
         if self.context.scope_stack:
-            self.calls_with_names.append((self._site(node), func, arguments))
+            arguments = [(index, arg.value.value) for index, arg in enumerate(node.args)
+                         if arg.keyword is None and not arg.star and isinstance(arg.value, cst.Name)]
+            self.calls_in_functions.append((tuple(self.context.scope_stack), func, arguments))
 
     # --- name resolution --------------------------------------------------------------
     def v2_name(self, node) -> Optional[str]:
@@ -508,7 +507,7 @@ class SdkAnalysis:
         if "end_utterance_silence_threshold" in kwargs:
             notes.append(SILENCE_THRESHOLD_NOTE)
         if "disable_partial_transcripts" in kwargs:
-            notes.append("disable_partial_transcripts is gone: v3 always sends partial turns, so the Turn handler must skip them")
+            notes.append("disable_partial_transcripts is gone: v3 always sends partial turns, so the Turn handler skips them itself")
         if "client" in kwargs:
             notes.append("v3 has no shared aai.Client: the API key now goes in StreamingClientOptions")
         if "on_close" in kwargs:
@@ -579,9 +578,21 @@ class SdkAnalysis:
         self._plan_handlers()
         self._find_event_parameters()
 
-    def uses_v2(self) -> bool:
-        """The script still uses some part of the v2 SDK."""
-        return bool(self.v2_imports) or any(self.v2_name(site.node) for site in self.v2_attributes)
+    def unmigrated(self) -> set:
+        """ids of ``RealtimeTranscriber`` references the rules leave as they are (with a note): a
+        constructor or subclass of a shape they cannot rewrite stays visibly v2."""
+        found = {id(c.call.func) for c in self.constructions if c.version == 2 and c.problem is not None}
+        if not self.selected("STT021"):
+            found |= {id(c.call.func) for c in self.constructions if c.version == 2}
+        for subclass in self.subclasses:
+            if subclass.problem is not None or subclass.init_call is None or not self.selected("STT025"):
+                found.add(id(subclass.base.value))
+        return found
+
+    def v2_names_to_rename(self) -> list:
+        """References to v2 names (``aai.RealtimeX``, imported ``RealtimeX``) that become v3 names."""
+        kept = self.unmigrated()
+        return [site for site in self.v2_references if self.v2_name(site.node) in V2_NAMES and id(site.node) not in kept]
 
     def _find_constructions(self) -> None:
         for site in self.candidate_calls:
@@ -636,20 +647,32 @@ class SdkAnalysis:
                     subclass.kwargs = {arg.keyword.value: arg for arg in args}
             self.subclasses.append(subclass)
 
+    @staticmethod
+    def receiver_key(name: str, scopes: tuple) -> tuple:
+        """What identifies a variable holding a client: ``self.x`` means the same thing only
+        within one class."""
+        if name.split(".")[0] in ("self", "cls"):
+            owner = next((scope for scope in reversed(scopes) if isinstance(scope, cst.ClassDef)), None)
+            return name, id(owner)
+        return name, None
+
+    def is_receiver(self, name: str, site: Site) -> bool:
+        return bool(name) and self.receiver_key(name, site.scopes) in self.receivers
+
     def _find_receivers(self) -> None:
         for construction in self.constructions:
-            if construction.target:
-                self.receivers.add(construction.target)
+            if construction.target and construction.problem is None:
+                self.receivers.add(self.receiver_key(construction.target, construction.site.scopes))
         for site in self.isinstance_calls:
             cls = site.node.args[1].value
             if self.v2_name(cls) == "RealtimeTranscriber" or self.v3_name(cls) in ("StreamingClient", "RealTimeTranscriber"):
                 name = dotted_name(site.node.args[0].value)
                 if name:
-                    self.receivers.add(name)
-        for name, annotation, _, _ in self.annotated:
+                    self.receivers.add(self.receiver_key(name, site.scopes))
+        for name, annotation, scopes, _ in self.annotated:
             for node in _names_in(annotation):
                 if self.v2_name(node) == "RealtimeTranscriber":
-                    self.receivers.add(name)
+                    self.receivers.add(self.receiver_key(name, scopes))
 
     def _find_format_turns(self) -> None:
         """Whether the migrated session asks for formatted turns (then a final is the formatted one)."""
@@ -705,6 +728,8 @@ class SdkAnalysis:
                 if function.variadic or len(free) >= 2:
                     continue
                 slot.takes_event = len(free) == 1
+            elif free and free[0] in CLIENT_PARAMETERS and len(free) >= 2:
+                continue  # adapted already (the constructor itself is left to STT021)
             self.plans[id(slot.arg)] = plan
             uses.setdefault(id(function.node), []).append(plan)
             plan.insert_at = base
@@ -751,13 +776,13 @@ class SdkAnalysis:
                     self._mark(scope, subject.value, EVENT_TYPES[self.v2_name(cls)])
         for _ in range(4):  # events handed on to helpers, a few calls deep
             changed = False
-            for site, callee, arguments in self.calls_with_names:
-                scope = next((s for s in reversed(site.scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
+            for scopes, callee, arguments in self.calls_in_functions:
+                scope = next((s for s in reversed(scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
                 marked = self.event_parameters.get(id(scope), {}) if scope is not None else {}
                 hits = [(index, marked[name]) for index, name in arguments if name in marked]
                 if not hits:
                     continue
-                function, _, _ = self.resolve(callee, site.scopes)
+                function, _, _ = self.resolve(callee, scopes)
                 if function is None or function.variadic:
                     continue
                 shift = 1 if function.bound else 0
@@ -789,11 +814,11 @@ class SdkAnalysis:
     def reachable_from_turns(self) -> set:
         """ids of the functions that run (directly or through calls) inside a Turn handler."""
         graph: dict = {}
-        for site, callee, _ in self.calls_with_names:
-            scope = next((s for s in reversed(site.scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
+        for scopes, callee, _ in self.calls_in_functions:
+            scope = next((s for s in reversed(scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
             if scope is None:
                 continue
-            function, _, _ = self.resolve(callee, site.scopes)
+            function, _, _ = self.resolve(callee, scopes)
             if function is not None:
                 graph.setdefault(id(scope), set()).add(id(function.node))
         seen = {id(plan.function.node) for plan in self.plans.values() if plan.function is not None and plan.slot.event == "Turn"}
@@ -818,13 +843,19 @@ class SdkAnalysis:
     # --- the import fix-up, once per file at the end of the rewrite walk ----------------
     def fix_imports(self, module: cst.Module) -> cst.Module:
         """Import the v3 names the script now uses, once, where its v2 imports were; drop the v2
-        names (and an ``aai`` alias) it no longer uses."""
+        names (and an ``aai`` alias) it no longer uses.
+
+        Which names are left is read off the migrated module with one read-only walk, only for
+        files an SDK rule changed: rules replace whole subtrees (a constructor statement, an
+        ``isinstance`` test) that may hold other rules' renames, so counting as they go would
+        need every rule to know about every other one."""
         if not self.changed:
             return module
         scan = _FinalNames()
         module.visit(scan)
-        needed = {name for name in self.emitted if name in scan.used}
-        annotation_only = {name for name in self.emitted if name in scan.in_strings and name not in scan.used}
+        emitted = self.emitted & V3_NAMES
+        needed = {name for name in emitted if name in scan.used}
+        annotation_only = {name for name in emitted if name in scan.in_strings and name not in scan.used}
         if not self.has_type_checking_imports:
             needed |= annotation_only
             annotation_only = set()
@@ -890,12 +921,20 @@ class SdkAnalysis:
         block = statement.body
         if not isinstance(block, cst.IndentedBlock):
             return statement
-        body = [kept for kept in (self._clean_imports(inner, scan) for inner in block.body) if kept is not None]
-        if names:
-            body.append(_import_statement(sorted(names), ()))
+        body, carried = [], []
+        for inner in block.body:
+            kept = self._clean_imports(inner, scan)
+            if kept is None:
+                carried += inner.leading_lines
+                continue
+            body.append(kept.with_changes(leading_lines=[*carried, *kept.leading_lines]) if carried else kept)
+            carried = []
+        if names or carried or not body:
+            last = _import_statement(sorted(names), ()) if names else cst.SimpleStatementLine([cst.Pass()])
+            body.append(last.with_changes(leading_lines=carried))
         if body == list(block.body):
             return statement
-        return statement.with_changes(body=block.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])]))
+        return statement.with_changes(body=block.with_changes(body=body))
 
 
 class _FinalNames(cst.CSTVisitor):
@@ -1055,7 +1094,7 @@ class SdkRule(Rule):
         super().__init__(context)
         self.sdk = SdkAnalysis.attach(self)
 
-    def _feed(name):  # noqa: N805 - builds the forwarding hooks below
+    def _feed(name):
         def hook(self, node):
             if self.sdk.owner is self:
                 getattr(self.sdk, name)(node)
@@ -1065,7 +1104,6 @@ class SdkRule(Rule):
     collect_Import = _feed("collect_Import")
     collect_ImportFrom = _feed("collect_ImportFrom")
     collect_SimpleStatementLine = _feed("collect_SimpleStatementLine")
-    collect_If = _feed("collect_If")
     collect_ClassDef = _feed("collect_ClassDef")
     collect_FunctionDef = _feed("collect_FunctionDef")
     collect_Lambda = _feed("collect_Lambda")

@@ -11,7 +11,9 @@ import pytest
 from migrator.verify import verify_script
 from tests.test_fixtures import CASES, case_id, load
 
-RUNNABLE = [case for case in CASES if load(case).get("runnable")]
+# SDK fixtures are proven in test_sdk_runs.py: their v2 originals need an older SDK
+# (RealtimeTranscriber is gone from the one installed here), so they compare against it there.
+RUNNABLE = [case for case in CASES if load(case).get("runnable") and case.parent.name != "sdk"]
 
 
 def _verify(case: Path):

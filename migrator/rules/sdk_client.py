@@ -22,7 +22,14 @@ import re
 
 import libcst as cst
 
-from migrator.sdk_analysis import CALLBACK_EVENTS, SdkRule, call_statement, code, indentation, wrapped_call
+from migrator.sdk_analysis import (
+    CALLBACK_EVENTS,
+    SdkRule,
+    call_statement,
+    code,
+    indentation,
+    wrapped_call,
+)
 
 #: The order ``client.on(...)`` registrations are written in: the order the events arrive.
 REGISTRATION_ORDER = ("on_open", "on_data", "on_close", "on_extra_session_information", "on_error")
@@ -64,7 +71,9 @@ class SdkClient(SdkRule):
         self.stashed: dict = {}  # id(Construction) -> name its parameters are kept under
         self.moves: dict = {}  # id(connect statement) -> Construction created there instead
         self.moved: set = set()  # id(Construction) created at its connect() instead
-        self.generated: dict = {}  # id(Construction) -> (statements, leading lines) waiting for their connect()
+        self.generated: dict = {}  # id(Construction) -> statements waiting for their connect()
+        self.blank_lines_to: dict = {}  # id(statement after a moved construction) -> id(Construction)
+        self.leading: dict = {}  # id(Construction) -> the lines above it, left where it was
 
     def plan(self) -> None:
         sdk = self.sdk
@@ -75,13 +84,14 @@ class SdkClient(SdkRule):
             if construction.problem is not None:
                 self.note(construction.call, f"not migrated: {construction.problem}", statement=construction.site.statement)
                 continue
-            by_target.setdefault(construction.target, []).append(construction)
+            by_target.setdefault(sdk.receiver_key(construction.target, construction.site.scopes), []).append(construction)
             self.constructions[id(construction.site.statement)] = construction
         connected = set()
         for method, receiver, site in sdk.method_calls:
-            if method != "connect" or receiver not in by_target:
+            key = sdk.receiver_key(receiver, site.scopes)
+            if method != "connect" or key not in by_target:
                 continue
-            construction = self._construction_for(by_target[receiver], site)
+            construction = self._construction_for(by_target[key], site)
             if construction is None:
                 self.note(site.node, "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()")
                 continue
@@ -90,7 +100,9 @@ class SdkClient(SdkRule):
                 self.note(site.node, "v3 connect() takes the session settings; its handshake timeout is StreamingClientOptions(connect_timeout=...)", statement=site.statement)
             stash = None
             if construction.site.function is not site.function and construction.site.function is not None:
-                local = sdk.functions[id(construction.site.function)].bound_names
+                local = set(sdk.functions[id(construction.site.function)].bound_names)
+                if construction.site.owner_class is not None and construction.site.owner_class is site.owner_class:
+                    local -= {"self", "cls"}  # the same instance in both methods
                 if sdk.parameter_names(construction.kwargs) & local:
                     stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
             self.connects[id(site.node)] = (construction, stash)
@@ -104,6 +116,9 @@ class SdkClient(SdkRule):
             if move is not None:
                 self.moves[id(move.statement)] = construction
                 self.moved.add(id(construction))
+                body = list(construction.site.block.body)
+                following = body[body.index(construction.site.statement) + 1]
+                self.blank_lines_to[id(following)] = id(construction)
                 statement = move.statement
             elif self._key_set_later(construction):
                 self.note(construction.call, "the v3 client takes the API key when it is created: set aai.settings.api_key before this", statement=statement)
@@ -125,9 +140,9 @@ class SdkClient(SdkRule):
 
     def _move_for(self, construction):
         """The connect() the client is created at, when the API key is set between the two."""
-        if not self._key_set_later(construction):
-            return None
         block = construction.site.block
+        if not self._key_set_later(construction) or not isinstance(block, (cst.Module, cst.IndentedBlock)):
+            return None
         later_keys = [s.order for s in self.sdk.settings_assignments if s.block is block]
         for call, (owner, _) in self.connects.items():
             if owner is not construction:
@@ -166,14 +181,18 @@ class SdkClient(SdkRule):
             self.applied()
             statements = self._client_statements(construction, updated)
             if id(construction) in self.moved:
-                self.generated[id(construction)] = (statements, updated.leading_lines)
+                self.generated[id(construction)] = statements
+                self.leading[id(construction)] = updated.leading_lines
                 return cst.RemoveFromParent()
             first = statements[0].with_changes(leading_lines=updated.leading_lines)
             return cst.FlattenSentinel([first, *statements[1:]])
+        moved_from = self.blank_lines_to.get(id(original))
+        if moved_from is not None and moved_from in self.leading:
+            updated = updated.with_changes(leading_lines=[*self.leading.pop(moved_from), *updated.leading_lines])
         construction = self.moves.get(id(original))
         if construction is not None and id(construction) in self.generated:
-            statements, leading = self.generated.pop(id(construction))
-            first = statements[0].with_changes(leading_lines=[*leading, *updated.leading_lines])
+            statements = self.generated.pop(id(construction))
+            first = statements[0].with_changes(leading_lines=updated.leading_lines)
             return cst.FlattenSentinel([first, *statements[1:], updated.with_changes(leading_lines=())])
         return updated
 

@@ -19,9 +19,11 @@ counterpart: they get a note.
 """
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 
-from migrator.sdk_analysis import SdkRule, loaded_names, code
+from migrator.sdk_analysis import SdkRule, code, loaded_names
 from migrator.syntax import dotted_name
 
 #: v2 event fields with a v3 name, per v3 event.
@@ -98,7 +100,7 @@ class SdkHandlers(SdkRule):
             function = plan.function
             if function is None or not plan.edit:
                 self.adapters[id(slot.arg)] = (plan, skip_partials)
-                if function is None and slot.event in _EVENT_TYPES:
+                if function is None and slot.event in _EVENT_TYPES and not _is_builtin(slot.arg.value):
                     self.note(slot.arg, f"{code(slot.arg.value)} is defined elsewhere: it now receives a v3 {_EVENT_TYPES[slot.event]}", statement=slot.site.statement)
                 continue
             if id(function.node) not in self.parameters:
@@ -106,11 +108,8 @@ class SdkHandlers(SdkRule):
                 if not slot.takes_event:
                     names.append(sdk.fresh_name(function, "event", "termination"))
                 self.parameters[id(function.node)] = (plan.insert_at, names)
-            if skip_partials:
-                if isinstance(function.node, cst.FunctionDef):
-                    self.guards[id(function.node)] = plan.event_parameter
-                else:
-                    self.note(slot.arg, "v3 sends partial turns too: return early unless end_of_turn", statement=slot.site.statement)
+            if skip_partials and plan.event_parameter:
+                self.guards[id(function.node)] = plan.event_parameter
         for site in sdk.field_references:
             attribute = site.node
             event = sdk.event_of(site, attribute.value.value)
@@ -161,7 +160,7 @@ class SdkHandlers(SdkRule):
         test = self._final_test(subject) if final else self._partial_test(subject)
         parent = self.context.ancestors[-2]
         tighter = isinstance(parent, _TIGHTER) or (isinstance(parent, cst.Call) and parent.func is original)
-        if tighter or updated.lpar:
+        if (tighter and (" and " in test or test.startswith("not "))) or updated.lpar:
             test = f"({test})"
         return cst.parse_expression(test)
 
@@ -173,7 +172,15 @@ class SdkHandlers(SdkRule):
         index, names = planned
         return updated.with_changes(params=_with_parameters(updated.params, index, names))
 
-    rewrite_Lambda = _parameters
+    def rewrite_Lambda(self, original: cst.Lambda, updated):
+        updated = self._parameters(original, updated)
+        event = self.guards.get(id(original))
+        if event is None:
+            return updated
+        body = code(updated.body)
+        if isinstance(updated.body, (cst.Lambda, cst.IfExp)):
+            body = f"({body})"
+        return updated.with_changes(body=cst.parse_expression(f"{body} if {self._final_test(event)} else None"))
 
     def rewrite_FunctionDef(self, original: cst.FunctionDef, updated):
         updated = self._parameters(original, updated)
@@ -213,6 +220,10 @@ def _with_parameters(params: cst.Parameters, index: int, names: list) -> cst.Par
     else:
         regular[index - len(posonly):index - len(posonly)] = new
     return params.with_changes(posonly_params=posonly, params=regular)
+
+
+def _is_builtin(value) -> bool:
+    return isinstance(value, cst.Name) and value.value in vars(builtins)
 
 
 def _disables_partials(call) -> bool:

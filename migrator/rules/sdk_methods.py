@@ -53,11 +53,11 @@ class SdkMethods(SdkRule):
 
     def plan(self) -> None:
         sdk = self.sdk
-        telephony = {c.target for c in sdk.constructions
+        telephony = {sdk.receiver_key(c.target, c.site.scopes) for c in sdk.constructions
                      if c.version == 2 and "encoding" in c.kwargs and _attribute(c.kwargs["encoding"].value) == "pcm_mulaw"}
         for method, receiver, site in sdk.method_calls:
             call = site.node
-            if method == "close" and receiver in sdk.receivers:
+            if method == "close" and sdk.is_receiver(receiver, site):
                 self.calls[id(call)] = "close"
             elif method == "force_end_utterance" and not call.args:
                 self.calls[id(call)] = "force_endpoint"
@@ -66,7 +66,7 @@ class SdkMethods(SdkRule):
                 self.note(call, SILENCE_THRESHOLD_NOTE.replace("end_utterance_silence_threshold became", "the threshold is now"), statement=site.statement)
             elif method == "create_temporary_token" and sdk.v2_name(call.func.value) == "RealtimeTranscriber":
                 self._plan_token(call, site)
-            elif method == "stream" and receiver in telephony:
+            elif method == "stream" and sdk.receiver_key(receiver, site.scopes) in telephony:
                 self.note(call, SHORT_FRAMES_NOTE, statement=site.statement)
 
     def _plan_token(self, call: cst.Call, site) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.sdk_analysis import SdkRule, V2_MODULES, after_imports
+from migrator.sdk_analysis import V2_MODULES, SdkRule, after_imports
 from migrator.syntax import dotted_name
 
 V2_DEFAULT_RATE = "44_100"
@@ -95,7 +95,7 @@ class SdkMicrophone(SdkRule):
 
     def plan(self) -> None:
         sdk = self.sdk
-        used = set(sdk.name_references) | {key[1] for key in sdk.defs}
+        used = sdk.names_seen
         self.generator = next((name for name in GENERATOR_NAMES if name not in used), GENERATOR_NAMES[-1])
         for site in sdk.candidate_calls:
             call = site.node
@@ -109,9 +109,9 @@ class SdkMicrophone(SdkRule):
             self.device |= any(arg.keyword is not None and arg.keyword.value == "device_index" for arg in call.args) or len(
                 [arg for arg in call.args if arg.keyword is None]) > 1
             self.calls[id(call)] = rate is None
-            if rate is None or not (isinstance(rate.value, cst.Integer) and rate.value.value.replace("_", "") == "16000"):
-                if rate is None or isinstance(rate.value, cst.Integer):
-                    self.note(call, RATE_NOTE, statement=site.statement)
+            literal = rate is not None and isinstance(rate.value, cst.Integer)
+            if rate is None or (literal and rate.value.value.replace("_", "") != "16000"):
+                self.note(call, RATE_NOTE, statement=site.statement)
 
     def rewrite_Call(self, original: cst.Call, updated):
         add_rate = self.calls.get(id(original))

@@ -67,6 +67,7 @@ class SdkNames(SdkRule):
         super().__init__(context)
         self.imported: dict = {}
         self.annotations: set = set()
+        self.kept: set = set()  # v2 constructors and base classes left for the user, with a note
 
     def plan(self) -> None:
         facts = self.facts
@@ -76,9 +77,12 @@ class SdkNames(SdkRule):
             module, _, name = imported.rpartition(".")
             if module in V2_MODULES and name in V2_NAMES:
                 self.imported[local] = name
-        self.annotations = {id(node) for node in self.sdk.string_annotations}
-        if self.sdk.uses_v2():
-            statement = self.sdk.first_import or (self.sdk.v2_imports[0].statement if self.sdk.v2_imports else None)
+        self.annotations = {id(node) for node in self.sdk.string_annotations
+                            if self._renamed_annotation(node.value, emit=False) != node.value}
+        self.kept = self.sdk.unmigrated()
+        renamed = self.sdk.v2_names_to_rename()
+        if renamed or self.annotations:
+            statement = self.sdk.first_import or (renamed[0].statement if renamed else None)
             if statement is not None:
                 self.note(statement, VERSION_NOTE, statement=statement)
 
@@ -93,12 +97,12 @@ class SdkNames(SdkRule):
 
     def rewrite_Attribute(self, original: cst.Attribute, updated):
         name = original.attr.value
-        if name not in V2_NAMES or not self.sdk.active or self.sdk.v2_name(original) != name:
+        if name not in V2_NAMES or not self.sdk.active or self.sdk.v2_name(original) != name or id(original) in self.kept:
             return updated
         return self._renamed(name, original).with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
     def rewrite_Name(self, original: cst.Name, updated):
-        if updated.value not in self.imported:
+        if updated.value not in self.imported or id(original) in self.kept:
             return updated
         parent = self.context.ancestors[-2]
         if (
@@ -109,24 +113,27 @@ class SdkNames(SdkRule):
             return updated
         return self._renamed(self.imported[updated.value], original).with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
-    def rewrite_SimpleString(self, original: cst.SimpleString, updated):
-        if id(original) not in self.annotations:
-            return updated
+    def _renamed_annotation(self, text: str, emit: bool) -> str:
+        """A string annotation with its v2 names (``RealtimeX`` imported, or ``aai.RealtimeX``) renamed."""
         alias = self.sdk.module_alias()
-        prefix = rf"(?:\b{re.escape(alias)}\.(?:types\.)?)" if alias else None
+        prefix = rf"\b{re.escape(alias)}\.(?:types\.)?" if alias else "(?!)"
+        names = "|".join(sorted(set(V2_NAMES) | set(self.imported), key=len, reverse=True))
 
         def replace(match: "re.Match") -> str:
             name = match.group("name")
-            if match.group("prefix") or name in self.imported:
-                v2 = self.imported.get(name, name)
-                new = V2_NAMES[v2]
+            if not match.group("prefix") and name not in self.imported:
+                return match.group(0)
+            new = V2_NAMES[self.imported.get(name, name)]
+            if emit:
                 self.sdk.emit(new)
-                return new
-            return match.group(0)
+            return new
 
-        names = "|".join(sorted(set(V2_NAMES) | set(self.imported), key=len, reverse=True))
-        pattern = rf"(?P<prefix>{prefix})?\b(?P<name>{names})\b" if prefix else rf"(?P<prefix>(?!))?\b(?P<name>{names})\b"
-        value = re.sub(pattern, replace, updated.value)
+        return re.sub(rf"(?P<prefix>{prefix})?\b(?P<name>{names})\b", replace, text)
+
+    def rewrite_SimpleString(self, original: cst.SimpleString, updated):
+        if id(original) not in self.annotations:
+            return updated
+        value = self._renamed_annotation(updated.value, emit=True)
         if value == updated.value:
             return updated
         self.applied()

@@ -25,8 +25,15 @@ import textwrap
 
 import libcst as cst
 
-from migrator.sdk_analysis import CALLBACK_EVENTS, SdkRule, call_statement, code, indentation, wrapped_call
 from migrator.rules.sdk_client import REGISTRATION_ORDER
+from migrator.sdk_analysis import (
+    CALLBACK_EVENTS,
+    SdkRule,
+    call_statement,
+    code,
+    indentation,
+    wrapped_call,
+)
 
 
 def _methods(pcm16: bool) -> str:
