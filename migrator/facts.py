@@ -21,7 +21,8 @@ class FactCollector:
     """Fills :class:`~migrator.context.ScriptFacts`; runs first in the analysis walk."""
 
     code = ""
-    #: What marks a file as v2 streaming code whichever rules are selected.
+    #: What marks a file as v2 streaming code whichever rules are selected; rules that act
+    #: only on such code (``speaks_v2``) need not repeat these in their own markers.
     markers = (
         b"/v2/realtime", b"SessionBegins", b"PartialTranscript", b"FinalTranscript",
         b"SessionTerminated", b"RealtimeTranscriber", b"terminate_session", b"audio_data",

@@ -34,7 +34,7 @@ class AsyncShutdown(Rule):
     code = "STT011"
     name = "async-shutdown"
     summary = "asyncio gather/asyncio.run -> Terminate, read until Termination, quiet Ctrl-C"
-    markers = (b"asyncio",)
+    markers = (b"/v2/realtime", b"terminate_session")  # acts only on v2 code: see FactCollector.markers
     example_before = '''
         import asyncio
         import json

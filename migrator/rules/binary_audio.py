@@ -78,7 +78,7 @@ class BinaryAudio(Rule):
     code = "STT004"
     name = "binary-audio"
     summary = "base64 JSON audio_data -> binary frames; chunk size -> 50 ms"
-    markers = (b"audio_data", b"frames_per_buffer")
+    markers = (b"audio_data",)  # chunk sizes change only in v2 code, which FactCollector.markers find
     example_before = '''
         import base64
         import json

@@ -32,7 +32,7 @@ class ControlMessages(Rule):
     code = "STT006"
     name = "control-messages"
     summary = "terminate_session / force_end_utterance / end_utterance_silence_threshold -> Terminate / ForceEndpoint / UpdateConfiguration"
-    markers = (b"terminate_session", b"force_end_utterance", b"end_utterance_silence_threshold", b"Terminate")
+    markers = (b"terminate_session", b"force_end_utterance", b"end_utterance_silence_threshold")
     example_before = '''
         ws.send(json.dumps({"terminate_session": True}))
     '''

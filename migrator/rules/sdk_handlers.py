@@ -51,7 +51,7 @@ class SdkHandlers(SdkRule):
     code = "STT022"
     name = "sdk-handlers"
     summary = "callbacks take (client, event); .text/.session_id -> .transcript/.id; RealtimeFinalTranscript -> end_of_turn"
-    markers = (b"Realtime", b"StreamingEvents")
+    markers = (b"assemblyai",)
     example_before = '''
         import assemblyai as aai
 

@@ -36,7 +36,7 @@ class SdkNames(SdkRule):
     code = "STT020"
     name = "sdk-names"
     summary = "aai.Realtime*/AudioEncoding -> StreamingClient/TurnEvent/BeginEvent/... from assemblyai.streaming.v3"
-    markers = (b"Realtime", b"AudioEncoding")
+    markers = (b"assemblyai",)
     example_before = '''
         import assemblyai as aai
 

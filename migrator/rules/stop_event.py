@@ -24,7 +24,7 @@ class StopEvent(Rule):
     code = "STT005"
     name = "stop-event"
     summary = "while True audio loop -> while not stop_event.is_set(); set in on_error/on_close"
-    markers = (b"WebSocketApp", b"while True")
+    markers = (b"WebSocketApp",)
     example_before = '''
         import threading
 

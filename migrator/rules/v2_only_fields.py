@@ -20,7 +20,7 @@ class V2OnlyFields(Rule):
     code = "STT008"
     name = "v2-only-fields"
     summary = "notes on message confidence/audio_start/audio_end/punctuated/created (no v3 equivalent)"
-    markers = (b"confidence", b"audio_start", b"audio_end", b"punctuated", b"text_formatted", b"created")
+    markers = (b"audio_start", b"audio_end", b"punctuated", b"text_formatted")  # and any v2 streaming file
     example_before = '''
         import json
 
