@@ -79,6 +79,11 @@ def leftmost_text(node, constants: dict) -> str:
 
 
 def mentions_endpoint(node, constants: dict) -> bool:
+    first = node
+    while isinstance(first, (cst.BinaryOperation, cst.ConcatenatedString)):
+        first = first.left
+    if isinstance(first, cst.SimpleString) and "assemblyai.com" not in first.value:
+        return False  # the common case, decided without evaluating the literal
     text = leftmost_text(node, constants)
     return text.startswith(V2_ENDPOINT) or text.startswith(V3_ENDPOINT)
 

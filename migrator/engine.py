@@ -135,6 +135,13 @@ class _AnalysisWalk(cst.CSTVisitor):
             hook(original_node)
         _leave(self.context, original_node)
 
+    # No rule uses per-attribute hooks; libcst's defaults look them up on every field.
+    def on_visit_attribute(self, node, attribute) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node, attribute) -> None:
+        pass
+
 
 class _RewriteWalk(cst.CSTTransformer):
     def __init__(self, context: MigrationContext, rules: list) -> None:
@@ -152,25 +159,45 @@ class _RewriteWalk(cst.CSTTransformer):
             result = hook(original_node, result)
             if not isinstance(result, type(original_node)):
                 break  # replaced by another kind of node, flattened or removed
-        if isinstance(original_node, _STATEMENT_TYPES):
+        if _kind(type(original_node))[0] and self.context.pending_notes:
             result = _attach_notes(self.context, original_node, result)
         _leave(self.context, original_node)
         return result
 
+    def on_visit_attribute(self, node, attribute) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node, attribute) -> None:
+        pass
+
+
+#: node type -> (is a statement, opens a scope); libcst's base classes are ABCs, and an
+#: isinstance check against them on every node of every walk was the engine's top cost.
+_KINDS: dict = {}
+
+
+def _kind(node_type: type) -> tuple:
+    kind = _KINDS.get(node_type)
+    if kind is None:
+        kind = _KINDS[node_type] = (issubclass(node_type, _STATEMENT_TYPES), issubclass(node_type, _SCOPE_TYPES))
+    return kind
+
 
 def _enter(context: MigrationContext, node: cst.CSTNode) -> None:
     context.ancestors.append(node)
-    if isinstance(node, _STATEMENT_TYPES):
+    statement, scope = _kind(type(node))
+    if statement:
         context.statement_stack.append(node)
-    if isinstance(node, _SCOPE_TYPES):
+    if scope:
         context.scope_stack.append(node)
 
 
 def _leave(context: MigrationContext, node: cst.CSTNode) -> None:
     context.ancestors.pop()
-    if isinstance(node, _STATEMENT_TYPES):
+    statement, scope = _kind(type(node))
+    if statement:
         context.statement_stack.pop()
-    if isinstance(node, _SCOPE_TYPES):
+    if scope:
         context.scope_stack.pop()
 
 
