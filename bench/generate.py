@@ -30,12 +30,15 @@ from pathlib import Path
 from typing import List, Optional
 
 #: Bump when the generated content changes, so cached trees are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 LINES_PER_SCALE = 1_000_000
 V2_SHARE = 0.01
 #: Big ordinary modules per part, as shares of the part's lines.
 BIG_MODULE_SHARES = (0.01, 0.02, 0.04)
 BIG_V2_SHARE = 0.01
+#: v2 clients are named ``stt_<case>.py`` (no ordinary module starts with ``stt_``), so a run
+#: can leave them out with ``--exclude 'stt_*'`` and time the skip path alone.
+V2_GLOB = "stt_*.py"
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -453,7 +456,7 @@ def plan_part(seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part
         if index in v2_positions:
             chosen = seeds[v2_index % len(seeds)]
             v2_index += 1
-            planned.append(Planned(place(f"{chosen.style.split('/')[-1]}_client"), "v2", 0, chosen.style, chosen.expect_change))
+            planned.append(Planned(place(f"stt_{chosen.style.split('/')[-1]}"), "v2", 0, chosen.style, chosen.expect_change))
         else:
             planned.append(Planned(place(f"{rng.choice(WORDS)}_{rng.choice(WORDS)}"), "ordinary", size))
     for size in big:
@@ -461,7 +464,7 @@ def plan_part(seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part
     chosen = seeds[part % len(seeds)]
     while not chosen.expect_change:
         chosen = seeds[(seeds.index(chosen) + 1) % len(seeds)]
-    planned.append(Planned(place(f"{chosen.style.split('/')[-1]}_big_client"), "big_v2", big_v2, chosen.style, True))
+    planned.append(Planned(place(f"stt_{chosen.style.split('/')[-1]}_big"), "big_v2", big_v2, chosen.style, True))
     return planned
 
 
