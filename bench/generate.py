@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -516,8 +517,6 @@ def generate(
         if {k: manifest.get(k) for k in wanted} == wanted:
             return dict(manifest, reused=True)
     if root.exists():
-        import shutil
-
         shutil.rmtree(root)
     root.mkdir(parents=True)
     # Its own git repository: migrate-stt asks git what is ignored, and the enclosing checkout

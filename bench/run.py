@@ -35,7 +35,7 @@ import libcst  # noqa: E402
 
 import client  # noqa: E402
 from generate import V2_GLOB, generate  # noqa: E402
-from measure import Run, best_of, best_time, run_once  # noqa: E402
+from measure import best_of, best_time, run_once  # noqa: E402
 from migrator.engine import MigrationError, migrate_source, needs_migration_scan  # noqa: E402
 from migrator.files import discover  # noqa: E402
 from migrator.rules import all_rules  # noqa: E402

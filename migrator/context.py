@@ -84,6 +84,8 @@ class MigrationContext:
         self.scope_stack: list = []
         #: Every node from the module down to the one being visited (both walks).
         self.ancestors: list = []
+        #: Analyses that a family of rules shares for this file (e.g. the SDK rules'), by key.
+        self.shared: dict = {}
 
     # --- changes requested by rules -------------------------------------------------------
     def mark_applied(self, code: str) -> None:

@@ -15,7 +15,6 @@ The v3 names emitted are the ``Streaming*`` ones: they exist from SDK 0.41 throu
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -102,9 +101,6 @@ _INTERESTING_METHODS = frozenset(
 
 #: Call names worth a second look once imports are known (constructors, helpers, partial()).
 _CANDIDATE_CALLS = frozenset({"RealtimeTranscriber", "StreamingClient", "RealTimeTranscriber", "MicrophoneStream", "stream_file", "partial"})
-
-_ANALYSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
 
 # --- what is recorded ---------------------------------------------------------------------
 
@@ -253,9 +249,10 @@ class SdkAnalysis:
     # --- sharing ----------------------------------------------------------------------
     @classmethod
     def attach(cls, rule: Rule) -> "SdkAnalysis":
-        analysis = _ANALYSES.get(rule.context)
+        # Kept on the file's context, so it lives exactly as long as that file's migration.
+        analysis = rule.context.shared.get(cls)
         if analysis is None:
-            analysis = _ANALYSES[rule.context] = cls(rule.context)
+            analysis = rule.context.shared[cls] = cls(rule.context)
             analysis.owner = rule
         return analysis
 
