@@ -91,7 +91,10 @@ class AsyncShutdown(Rule):
         super().__init__(context)
         self.sockets: list = []  # names bound by ``async with <connect>(...) as name`` around the walk
         self.coroutines: dict = {}  # (id(enclosing scope), name) -> FunctionDef
-        self.gathers: dict = {}  # id(statement) -> (socket name, gather call, scope id)
+        self.gathers: dict = {}  # id(statement) -> (socket name, awaited calls, scope id, class id, the With)
+        self.sessions: dict = {}  # id(async With on a v2 connection) -> (With, statement it opens)
+        self.handled: set = set()  # ids of the Withs whose session gets a Terminate
+        self.loop_runs: list = []  # (call, statement): loop.run_until_complete(...)
         self.runs: dict = {}  # id(statement) -> "pass" | "break"
         self.early_closes: list = []  # (await close(), statement) right after a Terminate send
 
@@ -102,6 +105,8 @@ class AsyncShutdown(Rule):
             for item in node.items:
                 if isinstance(item.item, cst.Call) and self._is_connect(item.item) and item.asname is not None:
                     name = dotted_name(item.asname.name) or None
+        if name is not None:
+            self.sessions[id(node)] = (node, self.context.statement_stack[-1])
         self.sockets.append(name)
 
     def collect_leave_With(self, node: cst.With) -> None:
@@ -119,17 +124,32 @@ class AsyncShutdown(Rule):
     def collect_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._close_right_after_terminate(node)
         socket = next((name for name in reversed(self.sockets) if name), None)
+        session = next((a for a in reversed(self.context.ancestors) if id(a) in self.sessions), None)
         gather = _awaited_gather(node)
-        if gather is not None and socket is not None:
+        awaited = self._last_awaited_call(node, session)
+        if socket is not None and (gather is not None or awaited is not None):
             function = self.context.current_function
             owner = self.context.current_class
-            self.gathers[id(node)] = (socket, gather, id(function) if function is not None else 0, id(owner) if owner is not None else None)
+            calls = [arg.value for arg in gather.args] if gather is not None else [awaited]
+            self.gathers[id(node)] = (socket, calls, id(function) if function is not None else 0,
+                                      id(owner) if owner is not None else None, session, gather is None)
             return
         value = sole_expression(node)
-        if value is not None:
-            if isinstance(value, cst.Call) and call_name(value) in ("asyncio.run", "run") and self.context.current_function is None:
+        if isinstance(value, cst.Call) and self.context.current_function is None:
+            if call_name(value) in ("asyncio.run", "run"):
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 self.runs[id(node)] = "break" if inside_loop else "pass"
+            elif call_name(value).endswith("run_until_complete"):
+                self.loop_runs.append((value, node))
+
+    @staticmethod
+    def _last_awaited_call(node, session):
+        """``await work(ws)`` as the last statement of the ``async with`` session block."""
+        value = sole_value(node)
+        if session is None or not (isinstance(value, cst.Await) and isinstance(value.expression, cst.Call)):
+            return None
+        body = session.body.body if isinstance(session.body, cst.IndentedBlock) else ()
+        return value.expression if body and body[-1] is node else None
 
     def _close_right_after_terminate(self, node: cst.SimpleStatementLine) -> None:
         """``await ws.send(terminate); await ws.close()`` loses the last turn in v3."""
@@ -145,13 +165,32 @@ class AsyncShutdown(Rule):
             self.early_closes.append((value, node))
 
     def finish_analysis(self) -> None:
-        if self.facts.speaks_v2:
-            for value, statement in self.early_closes:
-                self.note(value, "v3 sends the last turn and Termination after Terminate: keep reading until "
-                          "Termination (e.g. await the reader task, bounded) before closing", statement=statement)
-        if self.facts.sends_terminate or not self.gathers or not self.facts.speaks_v2:
+        if not self.facts.speaks_v2:
             self.gathers.clear()
             self.runs.clear()
+            return
+        for value, statement in self.early_closes:
+            self.note(value, "v3 sends the last turn and Termination after Terminate: keep reading until "
+                      "Termination (e.g. await the reader task, bounded) before closing", statement=statement)
+        if self.facts.sends_terminate:
+            self.gathers.clear()
+            self.runs.clear()
+            return
+        for key, (socket, calls, scope, owner, session, single) in list(self.gathers.items()):
+            if single and self._reader(calls, scope, owner) is None:
+                del self.gathers[key]  # a lone await that is not the reader: draining beside it would race
+            elif session is not None:
+                self.handled.add(id(session))
+        for key, (session, statement) in self.sessions.items():
+            if key not in self.handled:
+                self.note(session, 'v3 bills until the session ends: send {"type": "Terminate"} and read until '
+                          "Termination before this connection closes", statement=statement)
+        if not self.gathers:
+            self.runs.clear()
+        for call, statement in self.loop_runs:
+            if self.gathers:
+                self.note(call, "on Ctrl-C run_until_complete leaves the session task unfinished, so its finally "
+                          "(Terminate) never runs: asyncio.run(...) cancels it and lets it finish", statement=statement)
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):
@@ -168,7 +207,7 @@ class AsyncShutdown(Rule):
         return updated
 
     def _terminate_after(self, original, updated):
-        socket, gather, scope, owner = self.gathers[id(original)]
+        socket, calls, scope, owner, _, _ = self.gathers[id(original)]
         json_name = self._module_alias("json") or self._add("json")
         asyncio_name = self._module_alias("asyncio") or self._add("asyncio")
         websockets_name = self._module_alias("websockets")
@@ -177,7 +216,7 @@ class AsyncShutdown(Rule):
             next_message = f"await {asyncio_name}.wait_for({socket}.receive_json(), timeout={TERMINATE_TIMEOUT})"
         else:
             next_message = f"{json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))"
-        reader = self._reader(gather, scope, owner)
+        reader = self._reader(calls, scope, owner)
         lines = [
             "try:",
             "    pass",
@@ -203,18 +242,17 @@ class AsyncShutdown(Rule):
             leading_lines=updated.leading_lines,
         )
 
-    def _reader(self, gather: cst.Call, scope: int, owner):
-        """The gathered coroutine call that reads the socket until it closes, if any:
-        a coroutine defined in the same function, or a method of the same class."""
-        for arg in gather.args:
-            call = arg.value
+    def _reader(self, calls: list, scope: int, owner):
+        """The awaited coroutine call that reads the socket until it closes, if any: a
+        coroutine defined in the same function or the module, or a method of the same class."""
+        for call in calls:
             if not isinstance(call, cst.Call):
                 continue
             name = dotted_name(call.func)
             if name.startswith("self.") and owner is not None:
                 function = self.coroutines.get((owner, name[5:]))
             else:
-                function = self.coroutines.get((scope, name))
+                function = self.coroutines.get((scope, name)) or self.coroutines.get((0, name))
             if function is None:
                 continue
             code = cst.Module([]).code_for_node(function)

@@ -101,3 +101,29 @@ def test_leaves_v3_scripts_alone():
 
 def test_leaves_gather_outside_a_connection_alone():
     check_noop(HEAD + "async def main():\n    await asyncio.gather(a(), b())\n", select=["STT011"])
+
+
+def test_awaited_reader_ending_the_session_block_gets_terminate():
+    result = migrate("""\
+        async def receive(ws):
+            while True:
+                print(await ws.recv())
+
+        async def main():
+            async with websockets.connect(URL) as ws:
+                asyncio.ensure_future(send(ws))
+                await receive(ws)
+        """)
+    assert "        try:\n            await receive(ws)\n        finally:\n" in result.code
+    assert "await asyncio.wait_for(receive(ws), timeout=5)" in result.code
+
+
+def test_session_with_no_recognisable_shape_gets_a_note():
+    result = migrate("""\
+        async def main():
+            async with websockets.connect(URL) as ws:
+                await ws.send(b"")
+                print(await ws.recv())
+        """)
+    assert [note.code for note in result.notes] == ["STT011"]
+    assert "Terminate" not in result.code.split("# migrate-stt")[0]
