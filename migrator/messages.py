@@ -9,13 +9,24 @@ import libcst as cst
 from migrator.syntax import call_name, dotted_name, string_value
 
 
+#: What a ``json.loads`` argument reads when it is a file, the environment or an HTTP
+#: response rather than a message off the socket (whose ``text`` must not become ``transcript``).
+_NOT_A_MESSAGE = (".read", "open(", "environ", "getenv", ".text", ".content", "json(")
+
+
 def is_json_loads(node, facts) -> bool:
+    """``json.loads(x)`` where ``x`` may be a message from the socket."""
     if not isinstance(node, cst.Call):
         return False
     name = call_name(node)
     if name.endswith(".loads"):
-        return facts.module_aliases.get(name.rsplit(".", 1)[0]) == "json"
-    return facts.imported_names.get(name) == "json.loads"
+        loads = facts.module_aliases.get(name.rsplit(".", 1)[0]) == "json"
+    else:
+        loads = facts.imported_names.get(name) == "json.loads"
+    if not loads or not node.args:
+        return False
+    argument = cst.Module([]).code_for_node(node.args[0].value)
+    return not any(word in argument for word in _NOT_A_MESSAGE)
 
 
 def key_of(node) -> Optional[str]:

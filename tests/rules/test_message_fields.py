@@ -160,3 +160,9 @@ def test_whole_dispatch_is_idempotent():
         + '    if m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):\n'
         + '        print(m.get("transcript", ""))\n' + TERMINATION,
     )
+
+
+def test_leaves_json_read_from_files_and_responses_alone():
+    for source in ('cfg = json.loads(open("c.json").read())', "cfg = json.loads(path.read_text())", "cfg = json.loads(response.text)", 'cfg = json.loads(os.environ["CFG"])'):
+        result = migrate(f'def f():\n    {source}\n    print(cfg["text"])\n')
+        assert 'print(cfg["text"])' in result.code, source
