@@ -57,6 +57,10 @@ class ScriptFacts:
     #: Names the script calls ``.close()``/``.stop_stream()`` on (so cleanup is not doubled).
     closed_streams: set = field(default_factory=set)
 
+    def alias_of(self, module: str) -> Optional[str]:
+        """The local name ``import module [as name]`` bound, if the script imports it."""
+        return next((local for local, name in self.module_aliases.items() if name == module), None)
+
     def client_library(self) -> Optional[str]:
         """The websocket library the script uses, by its imports."""
         modules = set(self.module_aliases.values()) | {

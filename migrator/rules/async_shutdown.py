@@ -208,11 +208,11 @@ class AsyncShutdown(Rule):
 
     def _terminate_after(self, original, updated):
         socket, calls, scope, owner, _, _ = self.gathers[id(original)]
-        json_name = self._module_alias("json") or self._add("json")
-        asyncio_name = self._module_alias("asyncio") or self._add("asyncio")
-        websockets_name = self._module_alias("websockets")
+        json_name = self.facts.alias_of("json") or self._add("json")
+        asyncio_name = self.facts.alias_of("asyncio") or self._add("asyncio")
+        websockets_name = self.facts.alias_of("websockets")
         errors = f"({websockets_name}.exceptions.ConnectionClosed, {asyncio_name}.TimeoutError)" if websockets_name else "Exception"
-        if self._module_alias("aiohttp"):
+        if self.facts.alias_of("aiohttp"):
             next_message = f"await {asyncio_name}.wait_for({socket}.receive_json(), timeout={TERMINATE_TIMEOUT})"
         else:
             next_message = f"{json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))"
@@ -223,7 +223,7 @@ class AsyncShutdown(Rule):
             "finally:",
             "    # v3 bills until the session ends: end it, then read the last turn and Termination",
             "    try:",
-            f'        await {socket}.{"send_str" if self._module_alias("aiohttp") else "send"}({json_name}.dumps({{"type": "Terminate"}}))',
+            f'        await {socket}.{"send_str" if self.facts.alias_of("aiohttp") else "send"}({json_name}.dumps({{"type": "Terminate"}}))',
         ]
         if reader is not None:
             lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
@@ -259,9 +259,6 @@ class AsyncShutdown(Rule):
             if (".recv(" in code or ".receive(" in code) and "while True" in code:
                 return cst.Module([]).code_for_node(call)
         return None
-
-    def _module_alias(self, module: str):
-        return next((local for local, name in self.facts.module_aliases.items() if name == module), None)
 
     def _add(self, module: str) -> str:
         self.context.add_import(module)

@@ -228,7 +228,7 @@ class BinaryAudio(Rule):
         if library == "aiohttp" or method in ("send_str", "send_json"):
             return updated.with_changes(func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)])
         if library == "websocket":
-            alias = next((local for local, module in self.facts.module_aliases.items() if module == "websocket"), "websocket")
+            alias = self.facts.alias_of("websocket") or "websocket"
             return updated.with_changes(args=[cst.Arg(raw), cst.Arg(cst.parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
         return updated.with_changes(args=[cst.Arg(raw)])
 

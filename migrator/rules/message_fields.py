@@ -313,7 +313,7 @@ class MessageFields(Rule):
         plan = self.loads_statements.get(id(original))
         if plan is None or not self._active() or plan[0] not in self.touched_scopes:
             return updated
-        json_name = next((local for local, module in self.facts.module_aliases.items() if module == "json"), None)
+        json_name = self.facts.alias_of("json")
         error_type = f"{json_name}.JSONDecodeError" if json_name else "ValueError"
         handler = cst.parse_statement(
             f"try:\n    pass\nexcept {error_type} as error:\n"

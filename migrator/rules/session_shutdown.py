@@ -102,7 +102,7 @@ class SessionShutdown(Rule):
         return updated
 
     def _json(self) -> str:
-        alias = next((local for local, module in self.facts.module_aliases.items() if module == "json"), None)
+        alias = self.facts.alias_of("json")
         if alias is None:
             self.context.add_import("json")
             alias = "json"
@@ -115,7 +115,7 @@ class SessionShutdown(Rule):
         thread = "ws_thread"
         stop, audio_thread = self.facts.stop_event, self.facts.audio_thread
         json_name = self._json()
-        time_name = next((local for local, module in self.facts.module_aliases.items() if module == "time"), None)
+        time_name = self.facts.alias_of("time")
         if time_name is None:
             self.context.add_import("time")
             time_name = "time"
