@@ -49,6 +49,8 @@ class ScriptFacts:
     sample_rate: Optional[int] = None
     #: The script already sends a termination message (v2 or v3 form).
     sends_terminate: bool = False
+    #: Streaming URLs in code (not in prints or logs): (node, parsed Endpoint, its statement).
+    endpoints: list = field(default_factory=list)
     #: websocket-client structure (``migrator.websocket_app.Session``), set by its collector.
     session: object = None
     #: How the migrated script names its stop event and audio thread (STT005), if it has them.

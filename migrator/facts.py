@@ -43,6 +43,8 @@ class FactCollector:
         endpoint = parse_endpoint(node, self.facts.constants)
         if endpoint is None:
             return
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        self.facts.endpoints.append((node, endpoint, statement))
         self.facts.is_streaming_client = True
         if endpoint.version == 2:
             self.facts.speaks_v2 = True

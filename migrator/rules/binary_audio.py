@@ -19,7 +19,6 @@ import re
 import libcst as cst
 
 from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
-from migrator.endpoint_url import literal_value
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, sole_expression, string_value

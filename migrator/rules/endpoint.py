@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.endpoint_url import Endpoint, leftmost_text, literal_value, mentions_endpoint, parse_endpoint
+from migrator.endpoint_url import Endpoint, literal_value
 from migrator.protocol import (
     ADDED_PARAMETERS, DROPPED_PARAMETERS, KEPT_PARAMETERS, RENAMED_PARAMETERS, V2_ENDPOINT,
     V3_ENDPOINT, V3_PARAMETERS,
 )
 from migrator.rules.base import Rule
-from migrator.syntax import in_text_output, is_docstring_like, string_literal, string_quote, subtree_ids
+from migrator.syntax import is_docstring_like, string_literal, string_quote
 
 
 class EndpointUrl(Rule):
@@ -39,38 +39,26 @@ class EndpointUrl(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.claimed: set = set()
         self.replacements: dict = {}  # id(original node) -> new node
 
     # --- analysis -------------------------------------------------------------------------
     def _consider(self, node) -> None:
-        if id(node) in self.claimed:
+        # FactCollector runs first on every node: when this node is a URL in code it has just
+        # parsed it. Planning here, during the walk, keeps import requests in walk order.
+        if not self.facts.endpoints or self.facts.endpoints[-1][0] is not node:
             return
-        constants = self.facts.constants
-        if not mentions_endpoint(node, constants):
-            return
-        self.claimed |= subtree_ids(node)
-        ancestors = self.context.ancestors
-        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
-        if is_docstring_like(statement, node) or in_text_output(ancestors):
-            return
-        endpoint = parse_endpoint(node, constants)
-        if endpoint is None:
-            return
-        if endpoint.version == 2:
-            self._plan_v2_rewrite(node, endpoint)
+        _, endpoint, statement = self.facts.endpoints[-1]
+        if endpoint.version == 2 and not is_docstring_like(statement, node):
+            self._plan_v2_rewrite(node, endpoint, statement)
 
     collect_SimpleString = _consider
     collect_FormattedString = _consider
     collect_ConcatenatedString = _consider
+    collect_BinaryOperation = _consider
 
-    def collect_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, cst.Add):
-            self._consider(node)
-
-    def _plan_v2_rewrite(self, node, endpoint: Endpoint) -> None:
+    def _plan_v2_rewrite(self, node, endpoint: Endpoint, statement) -> None:
         if endpoint.suffix:
-            self.note(node, "v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead")
+            self.note(node, statement=statement, message="v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead")
             return
         quote = string_quote(node) if not isinstance(node, cst.BinaryOperation) else '"'
         if not endpoint.params and endpoint.urlencode_call is None and not endpoint.opaque:
@@ -80,15 +68,15 @@ class EndpointUrl(Rule):
             # The query is already urlencode(...): swap the endpoint text, edit the dict in place.
             self.replacements[id(node)] = _replace_endpoint_text(node)
             if endpoint.params_dict is not None:
-                self.replacements[id(endpoint.params_dict)] = self._migrated_dict(endpoint, node)
+                self.replacements[id(endpoint.params_dict)] = self._migrated_dict(endpoint, node, statement)
             else:
-                self.note(node, "check the parameters passed to urlencode(): v3 drops word_boost and wants format_turns=True")
+                self.note(node, statement=statement, message="check the parameters passed to urlencode(): v3 drops word_boost and wants format_turns=True")
         elif endpoint.opaque:
             self.replacements[id(node)] = _replace_endpoint_text(node)
-            self.note(node, "the query string is built in a way migrate-stt cannot read; check its parameters against v3 (sample_rate, encoding, format_turns, keyterms_prompt)")
+            self.note(node, statement=statement, message="the query string is built in a way migrate-stt cannot read; check its parameters against v3 (sample_rate, encoding, format_turns, keyterms_prompt)")
         else:
             base = endpoint.base_name if endpoint.base_name is not None else None
-            params = self._migrated_params(endpoint, node)
+            params = self._migrated_params(endpoint, node, statement)
             encoded = cst.Call(cst.Name(self._urlencode_name()), args=[cst.Arg(params)])
             if base is None:
                 replacement = cst.BinaryOperation(string_literal(V3_ENDPOINT + "?", quote), cst.Add(), encoded)
@@ -106,16 +94,16 @@ class EndpointUrl(Rule):
         self.context.add_import("urllib.parse", "urlencode")
         return "urlencode"
 
-    def _migrated_params(self, endpoint: Endpoint, node) -> cst.Dict:
+    def _migrated_params(self, endpoint: Endpoint, node, statement) -> cst.Dict:
         elements = []
-        for param in self._kept(endpoint, node):
+        for param in self._kept(endpoint, node, statement):
             elements.append(cst.DictElement(string_literal(param[0]), param[1]))
         return cst.Dict(elements)
 
-    def _migrated_dict(self, endpoint: Endpoint, node) -> cst.Dict:
+    def _migrated_dict(self, endpoint: Endpoint, node, statement) -> cst.Dict:
         dictionary = endpoint.params_dict
         quote = string_quote(dictionary.elements[0].key) if dictionary.elements else '"'
-        kept = {key for key, _ in self._kept(endpoint, node, notes=True)}
+        kept = {key for key, _ in self._kept(endpoint, node, statement)}
         elements = []
         for element in dictionary.elements:
             key = literal_value(element.key, {}) if isinstance(element, cst.DictElement) else None
@@ -131,21 +119,21 @@ class EndpointUrl(Rule):
                 elements.append(cst.DictElement(string_literal(key, quote), _literal(value, quote)))
         return dictionary.with_changes(elements=_with_layout(dictionary, elements))
 
-    def _kept(self, endpoint: Endpoint, node, notes: bool = True) -> list:
+    def _kept(self, endpoint: Endpoint, node, statement) -> list:
         """(key, value) pairs for v3, with notes for what changed; ADDED_PARAMETERS last."""
         kept, dropped = [], []
         for param in endpoint.params:
             if param.key in RENAMED_PARAMETERS:
                 new_key = RENAMED_PARAMETERS[param.key]
                 kept.append((new_key, param.value))
-                self.note(node, f"{param.key} became {new_key}: v3 takes at most 100 terms of at most 50 characters each and boosts differently; review the list")
+                self.note(node, statement=statement, message=f"{param.key} became {new_key}: v3 takes at most 100 terms of at most 50 characters each and boosts differently; review the list")
             elif param.key in KEPT_PARAMETERS or param.key in V3_PARAMETERS:
                 kept.append((param.key, param.value))
             else:
                 dropped.append(param.key)
         if dropped:
             reasons = "; ".join(f"{key}: {DROPPED_PARAMETERS.get(key, 'not a v3 parameter')}" for key in dropped)
-            self.note(node, f"dropped query parameter(s) with no v3 meaning ({reasons})")
+            self.note(node, statement=statement, message=f"dropped query parameter(s) with no v3 meaning ({reasons})")
         present = {key for key, _ in kept}
         for key, value in ADDED_PARAMETERS:
             if key not in present:

@@ -20,7 +20,7 @@ import libcst as cst
 from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
 from migrator.protocol import MESSAGE_TYPES
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name, innermost_exit, sole_expression, string_literal, string_quote, string_value
+from migrator.syntax import innermost_exit, sole_expression, string_literal, string_quote, string_value
 
 _TRANSCRIPT_TYPES = ("PartialTranscript", "FinalTranscript")
 
