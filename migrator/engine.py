@@ -12,9 +12,8 @@ from functools import lru_cache
 from typing import Iterable, Optional, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migrator import imports
+from migrator import imports, positions, walk
 from migrator.facts import FactCollector
 from migrator.websocket_app import SessionCollector
 from migrator.context import MigrationContext, Note, note_comment
@@ -89,10 +88,10 @@ def migrate_source(
 
     context = MigrationContext(path, [rule.code for rule in rule_classes])
     rules = [rule_class(context) for rule_class in rule_classes]
-    module.visit(_AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules]))
+    _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules]).run(module)
     for rule in rules:
         rule.finish_analysis()
-    migrated_module = module.visit(_RewriteWalk(context, rules))
+    migrated_module = _RewriteWalk(context, rules).run(module)
     migrated_module = imports.apply(migrated_module, context)
     migrated = migrated_module.bytes
 
@@ -116,12 +115,16 @@ def _dispatch_table(rules: list, prefix: str) -> dict:
     return table
 
 
-class _AnalysisWalk(cst.CSTVisitor):
+class _AnalysisWalk:
+    """Every rule's ``collect_X``/``collect_leave_X`` hooks, in one read-only walk."""
+
     def __init__(self, context: MigrationContext, rules: list) -> None:
-        super().__init__()
         self.context = context
         self.hooks = _dispatch_table(rules, "collect_")
         self.leave_hooks = _dispatch_table(rules, "collect_leave_")
+
+    def run(self, module: cst.Module) -> None:
+        walk.visit(module, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         _enter(self.context, node)
@@ -134,19 +137,16 @@ class _AnalysisWalk(cst.CSTVisitor):
             hook(original_node)
         _leave(self.context, original_node)
 
-    # No rule uses per-attribute hooks; libcst's defaults look them up on every field.
-    def on_visit_attribute(self, node, attribute) -> None:
-        pass
 
-    def on_leave_attribute(self, original_node, attribute) -> None:
-        pass
+class _RewriteWalk:
+    """Every rule's ``rewrite_X`` hooks, in one walk that rebuilds only what they change."""
 
-
-class _RewriteWalk(cst.CSTTransformer):
     def __init__(self, context: MigrationContext, rules: list) -> None:
-        super().__init__()
         self.context = context
         self.hooks = _dispatch_table(rules, "rewrite_")
+
+    def run(self, module: cst.Module) -> cst.Module:
+        return walk.transform(module, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         _enter(self.context, node)
@@ -162,12 +162,6 @@ class _RewriteWalk(cst.CSTTransformer):
             result = _attach_notes(self.context, original_node, result)
         _leave(self.context, original_node)
         return result
-
-    def on_visit_attribute(self, node, attribute) -> None:
-        pass
-
-    def on_leave_attribute(self, original_node, attribute) -> None:
-        pass
 
 
 #: node type -> (is a statement, opens a scope); libcst's base classes are ABCs, and an
@@ -222,12 +216,11 @@ def _attach_notes(context: MigrationContext, statement, result):
 def _resolve_notes(module: cst.Module, context: MigrationContext) -> list:
     if not context.pending_notes:
         return []
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = positions.starts(module, {id(node): node for node, _, _, _ in context.pending_notes}.values())
     notes = set()
     for node, _, code, message in context.pending_notes:
-        where = positions.get(node)
-        line, column = (where.start.line, where.start.column + 1) if where else (0, 0)
-        notes.add(Note(code, line, column, message))
+        line, column = found.get(id(node), (0, -1))
+        notes.add(Note(code, line, column + 1, message))
     return sorted(notes, key=lambda note: (note.line, note.column, note.code, note.message))
 
 

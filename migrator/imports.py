@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator import walk
 from migrator.context import MigrationContext
 
 
@@ -79,27 +80,21 @@ def _insertion_index(body) -> int:
     return index
 
 
-class _NameCounter(cst.CSTVisitor):
-    def __init__(self, names) -> None:
-        super().__init__()
-        self.names = names
-        self.used: set = set()
+def _names_used(module: cst.Module, names: set) -> set:
+    """Which of ``names`` the module uses outside its import statements."""
+    used: set = set()
 
-    def visit_Import(self, node) -> bool:
-        return False
+    def enter(node) -> bool:
+        if isinstance(node, cst.Name) and node.value in names:
+            used.add(node.value)
+        return not isinstance(node, (cst.Import, cst.ImportFrom))
 
-    def visit_ImportFrom(self, node) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self.names:
-            self.used.add(node.value)
+    walk.visit(module, enter, lambda node: None)
+    return used
 
 
 def _drop_unused(module: cst.Module, body: list, candidates: set) -> list:
-    counter = _NameCounter(candidates)
-    module.visit(counter)
-    unused = candidates - counter.used
+    unused = candidates - _names_used(module, candidates)
     if not unused:
         return body
     result = []

@@ -20,6 +20,7 @@ from typing import Optional
 
 import libcst as cst
 
+from migrator import walk
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name
 
@@ -848,8 +849,7 @@ class SdkAnalysis:
         need every rule to know about every other one."""
         if not self.changed:
             return module
-        scan = _FinalNames()
-        module.visit(scan)
+        scan = _FinalNames(module)
         emitted = self.emitted & V3_NAMES
         needed = {name for name in emitted if name in scan.used}
         annotation_only = {name for name in emitted if name in scan.in_strings and name not in scan.used}
@@ -934,37 +934,32 @@ class SdkAnalysis:
         return statement.with_changes(body=block.with_changes(body=body))
 
 
-class _FinalNames(cst.CSTVisitor):
+class _FinalNames:
     """Names the migrated script uses (outside imports), and identifiers in its string annotations."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, module: cst.Module) -> None:
         self.used: set = set()
         self.in_strings: set = set()
         self._annotation = 0
+        walk.visit(module, self._enter, self._leave)
 
-    def visit_Import(self, node) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.used.add(node.value)
-
-    def visit_Annotation(self, node) -> None:
-        self._annotation += 1
-
-    def leave_Annotation(self, node) -> None:
-        self._annotation -= 1
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if self._annotation:
+    def _enter(self, node) -> bool:
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            return False
+        if isinstance(node, cst.Attribute):  # ``x.attr``: only ``x`` is a name in use
+            walk.visit(node.value, self._enter, self._leave)
+            return False
+        if isinstance(node, cst.Name):
+            self.used.add(node.value)
+        elif isinstance(node, cst.Annotation):
+            self._annotation += 1
+        elif isinstance(node, cst.SimpleString) and self._annotation:
             self.in_strings.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node.value))
+        return True
+
+    def _leave(self, node) -> None:
+        if isinstance(node, cst.Annotation):
+            self._annotation -= 1
 
 
 # --- small helpers ----------------------------------------------------------------------
