@@ -125,14 +125,14 @@ class MigrationContext:
     @property
     def current_function(self) -> Optional[cst.FunctionDef]:
         for scope in reversed(self.scope_stack):
-            if isinstance(scope, cst.FunctionDef):
+            if type(scope) is cst.FunctionDef:
                 return scope
         return None
 
     @property
     def current_class(self) -> Optional[cst.ClassDef]:
         for scope in reversed(self.scope_stack):
-            if isinstance(scope, cst.ClassDef):
+            if type(scope) is cst.ClassDef:
                 return scope
         return None
 

@@ -59,30 +59,30 @@ class Endpoint:
 
 def leftmost_text(node, constants: dict) -> str:
     """Cheap pre-check: the literal text an expression starts with, if any."""
-    while isinstance(node, (cst.BinaryOperation, cst.ConcatenatedString)):
+    while type(node) in (cst.BinaryOperation, cst.ConcatenatedString):
         node = node.left
-    if isinstance(node, cst.FormattedString):
+    if type(node) is cst.FormattedString:
         first = node.parts[0] if node.parts else None
-        if isinstance(first, cst.FormattedStringText):
+        if type(first) is cst.FormattedStringText:
             return first.value
-        if isinstance(first, cst.FormattedStringExpression):
+        if type(first) is cst.FormattedStringExpression:
             return leftmost_text(first.expression, constants)
         return ""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         return string_value(node) or ""
     name = dotted_name(node)
     if name and name in constants:
         value = constants[name]
-        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        if type(value) in (cst.SimpleString, cst.ConcatenatedString):
             return string_value(value) or ""
     return ""
 
 
 def mentions_endpoint(node, constants: dict) -> bool:
     first = node
-    while isinstance(first, (cst.BinaryOperation, cst.ConcatenatedString)):
+    while type(first) in (cst.BinaryOperation, cst.ConcatenatedString):
         first = first.left
-    if isinstance(first, cst.SimpleString) and "assemblyai.com" not in first.value:
+    if type(first) is cst.SimpleString and "assemblyai.com" not in first.value:
         return False  # the common case, decided without evaluating the literal
     text = leftmost_text(node, constants)
     return text.startswith(V2_ENDPOINT) or text.startswith(V3_ENDPOINT)
@@ -90,19 +90,19 @@ def mentions_endpoint(node, constants: dict) -> bool:
 
 def flatten(node, constants: dict) -> Optional[list]:
     """Literal text and opaque parts of a string-building expression, or None."""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         value = string_value(node)
         return None if value is None else [value]
-    if isinstance(node, cst.ConcatenatedString):
+    if type(node) is cst.ConcatenatedString:
         left, right = flatten(node.left, constants), flatten(node.right, constants)
         return None if left is None or right is None else left + right
-    if isinstance(node, cst.FormattedString):
+    if type(node) is cst.FormattedString:
         if "b" in node.prefix.lower():
             return None
         raw = "r" in node.prefix.lower()
         parts: list = []
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 if "\\" in part.value and not raw:
                     return None
                 parts.append(part.value.replace("{{", "{").replace("}}", "}"))
@@ -111,7 +111,7 @@ def flatten(node, constants: dict) -> Optional[list]:
             else:
                 return None
         return parts
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+    if type(node) is cst.BinaryOperation and type(node.operator) is cst.Add:
         left, right = flatten(node.left, constants), flatten(node.right, constants)
         if left is None:
             left = _operand(node.left, constants)
@@ -127,7 +127,7 @@ def _operand(node, constants: dict) -> list:
         value = string_value(constants[name])
         if value is not None:
             return [ConstantRef(node, value)]
-    if isinstance(node, cst.Call) and call_name(node) == "str" and len(node.args) == 1:
+    if type(node) is cst.Call and call_name(node) == "str" and len(node.args) == 1:
         return [node.args[0].value]
     return [node]
 
@@ -202,7 +202,7 @@ def _read_query(parts: list, endpoint: Endpoint, constants: dict) -> None:
         segment = [part for part in segment if part != ""]
         if not segment:
             continue
-        if len(segment) == 1 and isinstance(segment[0], cst.Call) and call_name(segment[0]).endswith("urlencode"):
+        if len(segment) == 1 and type(segment[0]) is cst.Call and call_name(segment[0]).endswith("urlencode"):
             _read_urlencode(segment[0], endpoint, constants)
             continue
         first = segment[0]
@@ -221,14 +221,14 @@ def _read_urlencode(call: cst.Call, endpoint: Endpoint, constants: dict) -> None
         return
     argument = call.args[0].value
     name = dotted_name(argument)
-    if name and isinstance(constants.get(name), cst.Dict):
+    if name and type(constants.get(name)) is cst.Dict:
         argument = constants[name]
-    if not isinstance(argument, cst.Dict):
+    if type(argument) is not cst.Dict:
         endpoint.opaque = True
         return
     endpoint.params_dict = argument
     for element in argument.elements:
-        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        key = string_value(element.key) if type(element) is cst.DictElement else None
         if key is None:
             endpoint.opaque = True
             continue
@@ -265,9 +265,9 @@ def literal_value(node, constants: dict):
     name = dotted_name(node)
     if name and name in constants:
         node = constants[name]
-    if isinstance(node, cst.Integer):
+    if type(node) is cst.Integer:
         return int(node.value)
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+    if type(node) is cst.Name and node.value in ("True", "False"):
         return node.value == "True"
     value = string_value(node)
     if value is not None:

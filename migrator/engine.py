@@ -101,97 +101,114 @@ def migrate_source(
     return MigrationResult(path, original, migrated, sorted(context.applied), notes, encoding=module.encoding)
 
 
+@lru_cache(maxsize=None)
+def _hook_names(rule_class: type, prefix: str) -> tuple:
+    """(node type name, attribute) of a rule class's hooks with this prefix."""
+    return tuple(
+        (attribute[len(prefix):], attribute)
+        for attribute in dir(rule_class)
+        if attribute.startswith(prefix) and not attribute[len(prefix):].startswith("leave_")  # collect_leave_X: the leave table
+    )
+
+
 def _dispatch_table(rules: list, prefix: str) -> dict:
-    """Node type name -> the rules' hooks for it, in rule order."""
+    """Node type name -> the rules' hooks for it, in rule order. A rule switches a hook
+    off for one file by setting the attribute to None on the instance."""
     table: dict = {}
     for rule in rules:
-        for attribute in dir(type(rule)):
-            if not attribute.startswith(prefix):
-                continue
-            node_type = attribute[len(prefix):]
-            if node_type.startswith("leave_"):
-                continue  # collect_leave_X belongs to the leave table
-            table.setdefault(node_type, []).append(getattr(rule, attribute))
+        for node_type, attribute in _hook_names(type(rule), prefix):
+            hook = getattr(rule, attribute)
+            if hook is not None:
+                table.setdefault(node_type, []).append(hook)
     return table
 
 
-class _AnalysisWalk:
+class _Walk:
+    """What both walks keep up to date for the rules: the ancestors, statement and scope
+    stacks. Per node type, one dict lookup gives its kind and its hooks."""
+
+    def __init__(self, context: MigrationContext, rules: list, prefix: str, leave_prefix: Optional[str] = None) -> None:
+        self.context = context
+        self.ancestors, self.statements, self.scopes = context.ancestors, context.statement_stack, context.scope_stack
+        self._hooks = _dispatch_table(rules, prefix)
+        self._leave_hooks = _dispatch_table(rules, leave_prefix) if leave_prefix else {}
+        self._profiles: dict = {}
+
+    def _profile(self, node_type: type) -> tuple:
+        """(is a statement, opens a scope, hooks, leave hooks) for a node type."""
+        profile = self._profiles.get(node_type)
+        if profile is None:
+            profile = self._profiles[node_type] = (
+                issubclass(node_type, _STATEMENT_TYPES),
+                issubclass(node_type, _SCOPE_TYPES),
+                tuple(self._hooks.get(node_type.__name__, ())),
+                tuple(self._leave_hooks.get(node_type.__name__, ())),
+            )
+        return profile
+
+    def _enter(self, node) -> tuple:
+        profile = self._profiles.get(type(node)) or self._profile(type(node))
+        self.ancestors.append(node)
+        if profile[0]:
+            self.statements.append(node)
+        if profile[1]:
+            self.scopes.append(node)
+        return profile
+
+    def _leave(self, profile: tuple) -> None:
+        self.ancestors.pop()
+        if profile[0]:
+            self.statements.pop()
+        if profile[1]:
+            self.scopes.pop()
+
+
+class _AnalysisWalk(_Walk):
     """Every rule's ``collect_X``/``collect_leave_X`` hooks, in one read-only walk."""
 
     def __init__(self, context: MigrationContext, rules: list) -> None:
-        self.context = context
-        self.hooks = _dispatch_table(rules, "collect_")
-        self.leave_hooks = _dispatch_table(rules, "collect_leave_")
+        super().__init__(context, rules, "collect_", "collect_leave_")
 
     def run(self, module: cst.Module) -> None:
         walk.visit(module, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        _enter(self.context, node)
-        for hook in self.hooks.get(type(node).__name__, ()):
+        for hook in self._enter(node)[2]:
             hook(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        for hook in self.leave_hooks.get(type(original_node).__name__, ()):
+        profile = self._profiles[type(original_node)]
+        for hook in profile[3]:
             hook(original_node)
-        _leave(self.context, original_node)
+        self._leave(profile)
 
 
-class _RewriteWalk:
+class _RewriteWalk(_Walk):
     """Every rule's ``rewrite_X`` hooks, in one walk that rebuilds only what they change."""
 
     def __init__(self, context: MigrationContext, rules: list) -> None:
-        self.context = context
-        self.hooks = _dispatch_table(rules, "rewrite_")
+        super().__init__(context, rules, "rewrite_")
 
     def run(self, module: cst.Module) -> cst.Module:
         return walk.transform(module, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        _enter(self.context, node)
+        self._enter(node)
         return True
 
     def on_leave(self, original_node, updated_node):
+        node_type = type(original_node)
+        profile = self._profiles[node_type]
         result = updated_node
-        for hook in self.hooks.get(type(original_node).__name__, ()):
+        for hook in profile[2]:
             result = hook(original_node, result)
-            if not isinstance(result, type(original_node)):
+            if type(result) is not node_type:
                 break  # replaced by another kind of node, flattened or removed
-        if _kind(type(original_node))[0] and self.context.pending_notes:
+        if profile[0] and self.context.pending_notes:
             result = _attach_notes(self.context, original_node, result)
-        _leave(self.context, original_node)
+        self._leave(profile)
         return result
-
-
-#: node type -> (is a statement, opens a scope); libcst's base classes are ABCs, and an
-#: isinstance check against them on every node of every walk was the engine's top cost.
-_KINDS: dict = {}
-
-
-def _kind(node_type: type) -> tuple:
-    kind = _KINDS.get(node_type)
-    if kind is None:
-        kind = _KINDS[node_type] = (issubclass(node_type, _STATEMENT_TYPES), issubclass(node_type, _SCOPE_TYPES))
-    return kind
-
-
-def _enter(context: MigrationContext, node: cst.CSTNode) -> None:
-    context.ancestors.append(node)
-    statement, scope = _kind(type(node))
-    if statement:
-        context.statement_stack.append(node)
-    if scope:
-        context.scope_stack.append(node)
-
-
-def _leave(context: MigrationContext, node: cst.CSTNode) -> None:
-    context.ancestors.pop()
-    statement, scope = _kind(type(node))
-    if statement:
-        context.statement_stack.pop()
-    if scope:
-        context.scope_stack.pop()
 
 
 def _attach_notes(context: MigrationContext, statement, result):
@@ -225,20 +242,23 @@ def _resolve_notes(module: cst.Module, context: MigrationContext) -> list:
 
 
 def _check_output(original: bytes, migrated: bytes, path: str) -> None:
-    """The safety net: a rewrite that does not compile is never handed back."""
+    """The safety net: a rewrite that does not compile is never handed back. The original
+    is compiled only when the rewrite fails, to tell our fault from syntax newer than this
+    interpreter (then libcst's parser is the best check there is)."""
+    try:
+        compile(migrated, path, "exec", dont_inherit=True)
+        return
+    except (SyntaxError, ValueError) as error:
+        failure = error
     try:
         compile(original, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
-        # Newer syntax than this interpreter knows: libcst parsing is the best check we have.
         try:
             cst.parse_module(migrated)
         except cst.ParserSyntaxError as error:
             raise MigrationError(f"the rewrite does not parse ({_one_line(error)}); file left unchanged") from None
         return
-    try:
-        compile(migrated, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        raise MigrationError(f"the rewrite does not compile ({_one_line(error)}); file left unchanged") from None
+    raise MigrationError(f"the rewrite does not compile ({_one_line(failure)}); file left unchanged") from None
 
 
 def _one_line(error: Exception) -> str:

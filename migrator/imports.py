@@ -85,9 +85,10 @@ def _names_used(module: cst.Module, names: set) -> set:
     used: set = set()
 
     def enter(node) -> bool:
-        if isinstance(node, cst.Name) and node.value in names:
+        node_type = type(node)
+        if node_type is cst.Name and node.value in names:
             used.add(node.value)
-        return not isinstance(node, (cst.Import, cst.ImportFrom))
+        return node_type is not cst.Import and node_type is not cst.ImportFrom
 
     walk.visit(module, enter, lambda node: None)
     return used

@@ -16,7 +16,7 @@ _NOT_A_MESSAGE = (".read", "open(", "environ", "getenv", ".text", ".content", "j
 
 def is_json_loads(node, facts) -> bool:
     """``json.loads(x)`` where ``x`` may be a message from the socket."""
-    if not isinstance(node, cst.Call):
+    if type(node) is not cst.Call:
         return False
     name = call_name(node)
     if name.endswith(".loads"):
@@ -31,11 +31,11 @@ def is_json_loads(node, facts) -> bool:
 
 def key_of(node) -> Optional[str]:
     """``"k"`` for ``X["k"]`` and ``X.get("k", ...)``."""
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+    if type(node) is cst.Subscript and len(node.slice) == 1:
         index = node.slice[0].slice
-        if isinstance(index, cst.Index):
+        if type(index) is cst.Index:
             return string_value(index.value)
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+    if type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "get":
         if node.args and node.args[0].keyword is None:
             return string_value(node.args[0].value)
     return None
@@ -43,9 +43,9 @@ def key_of(node) -> Optional[str]:
 
 def container_of(node):
     """The ``X`` of ``X["k"]`` / ``X.get("k")``."""
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         return node.value
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+    if type(node) is cst.Call and type(node.func) is cst.Attribute:
         return node.func.value
     return None
 

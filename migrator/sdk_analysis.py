@@ -342,13 +342,14 @@ class SdkAnalysis:
             if function is not None:
                 function.names.add(value)
         parent = self.context.parent()
-        if isinstance(parent, cst.Attribute) and parent.attr is node:
+        parent_type = type(parent)  # exact types: this runs for every name in the file
+        if parent_type is cst.Attribute and parent.attr is node:
             return
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName)):
+        if parent_type in _DEFINING_PARENTS:
             return
-        if isinstance(parent, cst.Arg) and parent.keyword is node:
+        if parent_type is cst.Arg and parent.keyword is node:
             return
-        if isinstance(parent, cst.AssignTarget) or (isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node):
+        if parent_type is cst.AssignTarget or ((parent_type is cst.AnnAssign or parent_type is cst.AugAssign) and parent.target is node):
             for scope in reversed(self.context.scope_stack):
                 function = self.functions.get(id(scope))
                 if function is not None:
@@ -944,21 +945,22 @@ class _FinalNames:
         walk.visit(module, self._enter, self._leave)
 
     def _enter(self, node) -> bool:
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
-            return False
-        if isinstance(node, cst.Attribute):  # ``x.attr``: only ``x`` is a name in use
+        node_type = type(node)  # exact types: isinstance on libcst nodes goes through ABCMeta
+        if node_type is cst.Name:
+            self.used.add(node.value)
+        elif node_type is cst.Attribute:  # ``x.attr``: only ``x`` is a name in use
             walk.visit(node.value, self._enter, self._leave)
             return False
-        if isinstance(node, cst.Name):
-            self.used.add(node.value)
-        elif isinstance(node, cst.Annotation):
+        elif node_type is cst.Import or node_type is cst.ImportFrom:
+            return False
+        elif node_type is cst.Annotation:
             self._annotation += 1
-        elif isinstance(node, cst.SimpleString) and self._annotation:
+        elif node_type is cst.SimpleString and self._annotation:
             self.in_strings.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node.value))
         return True
 
     def _leave(self, node) -> None:
-        if isinstance(node, cst.Annotation):
+        if type(node) is cst.Annotation:
             self._annotation -= 1
 
 
@@ -1079,18 +1081,26 @@ def wrapped_call(prefix: str, inner: str, arguments: list, indent: int) -> str:
     return f"{prefix}(\n    {inner}(\n{exploded}    )\n)"
 
 
+#: Parents under which a Name is being defined, not used.
+_DEFINING_PARENTS = frozenset({cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName})
+
+
 class SdkRule(Rule):
     """Base of the SDK rules: they share one :class:`SdkAnalysis`, fed by the first of them."""
 
     def __init__(self, context) -> None:
         super().__init__(context)
         self.sdk = SdkAnalysis.attach(self)
+        if self.sdk.owner is not self:  # only the owner feeds the shared analysis
+            for name in _FED_HOOKS:
+                setattr(self, name, None)
 
     def _feed(name):
         def hook(self, node):
             if self.sdk.owner is self:
                 getattr(self.sdk, name)(node)
         hook.__name__ = name
+        hook.feeds_analysis = True
         return hook
 
     collect_Import = _feed("collect_Import")
@@ -1122,3 +1132,7 @@ class SdkRule(Rule):
 
     def finish_module(self, module: cst.Module) -> cst.Module:
         return module
+
+
+#: The hooks through which the owner feeds the shared analysis (off for the other SDK rules).
+_FED_HOOKS = tuple(name for name, value in vars(SdkRule).items() if getattr(value, "feeds_analysis", False))

@@ -15,26 +15,30 @@ _TEXT_OUTPUT_ATTRIBUTES = frozenset(
 
 def dotted_name(node) -> str:
     """``a.b.c`` for a Name/Attribute chain, "" for anything else."""
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else ""
     return ""
 
 
 def call_name(node) -> str:
-    return dotted_name(node.func) if isinstance(node, cst.Call) else ""
+    return dotted_name(node.func) if type(node) is cst.Call else ""
 
 
 def string_value(node) -> Optional[str]:
     """The value of a plain (non-f, non-bytes) string literal or concatenation of them."""
-    if isinstance(node, cst.SimpleString):
-        if "b" in node.prefix.lower():
+    if type(node) is cst.SimpleString:
+        prefix = node.prefix.lower()
+        if "b" in prefix:
             return None
+        raw = node.raw_value
+        if "\\" not in raw or "r" in prefix:
+            return raw  # nothing to unescape: skip literal_eval, which compiles
         value = node.evaluated_value
         return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
+    if type(node) is cst.ConcatenatedString:
         left, right = string_value(node.left), string_value(node.right)
         if left is None or right is None:
             return None
@@ -44,11 +48,11 @@ def string_value(node) -> Optional[str]:
 
 def string_quote(node) -> str:
     """The quote character a literal uses, so emitted strings match the file's style."""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         return node.quote[0]
-    if isinstance(node, cst.FormattedString):
+    if type(node) is cst.FormattedString:
         return node.quote[0]
-    if isinstance(node, cst.ConcatenatedString):
+    if type(node) is cst.ConcatenatedString:
         return string_quote(node.left)
     return '"'
 
@@ -70,9 +74,9 @@ def keyword(call: cst.Call, name: str) -> Optional[cst.Arg]:
 
 def is_text_output_call(call: cst.Call) -> bool:
     func = call.func
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         return func.value == "print"
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         return func.attr.value in _TEXT_OUTPUT_ATTRIBUTES
     return False
 
@@ -80,16 +84,16 @@ def is_text_output_call(call: cst.Call) -> bool:
 def sole_expression(statement):
     """The expression a one-expression statement line consists of (``f(x)``, ``await y``,
     a bare string), else None."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr):
+    if type(statement) is cst.SimpleStatementLine and len(statement.body) == 1 and type(statement.body[0]) is cst.Expr:
         return statement.body[0].value
     return None
 
 
 def sole_value(statement):
     """The value of a one-statement line that is an expression or a single assignment."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+    if type(statement) is cst.SimpleStatementLine and len(statement.body) == 1:
         small = statement.body[0]
-        if isinstance(small, (cst.Expr, cst.Assign)):
+        if type(small) in (cst.Expr, cst.Assign):
             return small.value
     return None
 
@@ -98,9 +102,9 @@ def innermost_exit(ancestors: list):
     """"loop" or "function" for what encloses the node on top of ``ancestors`` first (so a
     generated handler knows whether to ``continue``/``break`` or ``return``), else None."""
     for ancestor in reversed(ancestors[:-1]):
-        if isinstance(ancestor, (cst.For, cst.While)):
+        if type(ancestor) in (cst.For, cst.While):
             return "loop"
-        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+        if type(ancestor) in (cst.FunctionDef, cst.Lambda):
             return "function"
     return None
 
@@ -113,7 +117,7 @@ def is_docstring_like(statement, node) -> bool:
 def in_text_output(ancestors: list) -> bool:
     """True when the node on top of ``ancestors`` is an argument of print/logging/st.write..."""
     for node in reversed(ancestors[:-1]):
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             if is_text_output_call(node):
                 return True
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):

@@ -26,7 +26,10 @@ TRIVIA_BASES = (
     cst.AssignEqual, cst.ImportStar, cst.Asynchronous,
     cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
 )
-_TRIVIA: dict = {}
+#: type -> _OTHER (not a node: str, None, a sentinel), _TRIVIA_NODE or _NODE. A dict lookup,
+#: because isinstance against libcst's ABCs goes through ABCMeta on every call.
+_KIND: dict = {}
+_OTHER, _TRIVIA_NODE, _NODE = 1, 2, 3
 
 _REQUIRED, _OPTIONAL, _SENTINEL = 0, 1, 2
 _BODY_FIELDS = {(cst.Module, "body"), (cst.IndentedBlock, "body")}
@@ -36,11 +39,15 @@ _FIELDS: dict = {}
 _SOMETIMES: dict = {}
 
 
+def _classify(value_type: type) -> int:
+    kind = _KIND[value_type] = (
+        _OTHER if not issubclass(value_type, cst.CSTNode) else _TRIVIA_NODE if issubclass(value_type, TRIVIA_BASES) else _NODE
+    )
+    return kind
+
+
 def is_trivia(node_type: type) -> bool:
-    known = _TRIVIA.get(node_type)
-    if known is None:
-        known = _TRIVIA[node_type] = issubclass(node_type, TRIVIA_BASES)
-    return known
+    return (_KIND.get(node_type) or _classify(node_type)) == _TRIVIA_NODE
 
 
 class _FieldOrder(cst.CSTVisitor):
@@ -91,21 +98,29 @@ def fields(node: cst.CSTNode) -> tuple:
 
 
 def _holds_nodes(value) -> bool:
+    if value is None or type(value) is str:
+        return False
     return isinstance(value, cst.CSTNode) or (isinstance(value, (tuple, list)) and any(isinstance(item, cst.CSTNode) for item in value))
+
+
+def _fields_of(node) -> tuple:
+    known = _FIELDS.get(type(node))
+    return known if known is not None and type(node) not in _SOMETIMES else fields(node)
 
 
 def visit(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia: bool = False) -> None:
     """Call ``on_visit(node)`` (children are walked when it returns true) and
     ``on_leave(node)`` for every node, depth first, in lexical order."""
     if on_visit(node):
-        known = _FIELDS.get(type(node))
-        for name, _, _ in known if known is not None and type(node) not in _SOMETIMES else fields(node):
+        lowest = _TRIVIA_NODE if trivia else _NODE
+        for name, _, _ in _fields_of(node):
             value = getattr(node, name)
-            if type(value) is tuple or type(value) is list:
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
                 for child in value:
-                    if trivia or not is_trivia(type(child)):
+                    if (_KIND.get(type(child)) or _classify(type(child))) >= lowest:
                         visit(child, on_visit, on_leave, trivia)
-            elif isinstance(value, cst.CSTNode) and (trivia or not is_trivia(type(value))):
+            elif (_KIND.get(value_type) or _classify(value_type)) >= lowest:
                 visit(value, on_visit, on_leave, trivia)
     on_leave(node)
 
@@ -115,22 +130,23 @@ def transform(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia:
     updated) -> node | RemovalSentinel | FlattenSentinel``, rebuilding only what changed."""
     updated = node
     if on_visit(node):
+        lowest = _TRIVIA_NODE if trivia else _NODE
         changes: Optional[dict] = None
-        known = _FIELDS.get(type(node))
-        for name, removal, body in known if known is not None and type(node) not in _SOMETIMES else fields(node):
+        for name, removal, body in _fields_of(node):
             value = getattr(node, name)
-            if type(value) is tuple or type(value) is list:
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
                 items = _transform_sequence(value, on_visit, on_leave, trivia, body)
                 if items is not None:
                     changes = changes or {}
                     changes[name] = items
-            elif isinstance(value, cst.CSTNode) and (trivia or not is_trivia(type(value))):
+            elif (_KIND.get(value_type) or _classify(value_type)) >= lowest:
                 result = transform(value, on_visit, on_leave, trivia)
                 if result is value:
                     continue
-                if isinstance(result, cst.FlattenSentinel):
+                if type(result) is cst.FlattenSentinel:
                     raise TypeError(f"a {type(value).__name__} in {type(node).__name__}.{name} cannot be replaced with a sequence")
-                if isinstance(result, cst.RemovalSentinel):
+                if type(result) is cst.RemovalSentinel:
                     if removal == _REQUIRED:
                         raise TypeError(f"{type(node).__name__}.{name} cannot be removed")
                     result = None if removal == _OPTIONAL else cst.MaybeSentinel.DEFAULT
@@ -144,20 +160,21 @@ def transform(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia:
 def _transform_sequence(items, on_visit, on_leave, trivia: bool, body: bool) -> Optional[tuple]:
     """The new sequence, or None when every item came back unchanged."""
     result: Optional[list] = None
+    lowest = _TRIVIA_NODE if trivia else _NODE
     for index, child in enumerate(items):
-        if not trivia and is_trivia(type(child)):
-            new = child
-        else:
+        if (_KIND.get(type(child)) or _classify(type(child))) >= lowest:
             new = transform(child, on_visit, on_leave, trivia)
+        else:
+            new = child
         if new is child:
             if result is not None:
                 result.append(child)
             continue
         if result is None:
             result = list(items[:index])
-        if isinstance(new, cst.RemovalSentinel):
+        if type(new) is cst.RemovalSentinel:
             continue
-        for replacement in (new.nodes if isinstance(new, cst.FlattenSentinel) else (new,)):
+        for replacement in (new.nodes if type(new) is cst.FlattenSentinel else (new,)):
             if body and not child._is_removable() and replacement._is_removable():
                 continue  # a statement line whose every statement was removed goes too
             result.append(replacement)
