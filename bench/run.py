@@ -37,8 +37,8 @@ import client  # noqa: E402
 from generate import V2_GLOB, generate  # noqa: E402
 from measure import best_of, best_time, run_once  # noqa: E402
 from migrator.engine import MigrationError, migrate_source, needs_migration_scan  # noqa: E402
-from migrator.files import discover  # noqa: E402
-from migrator.rules import all_rules  # noqa: E402
+from migrator.files import discover, find  # noqa: E402
+from migrator.markers import selected_markers  # noqa: E402
 
 PARTS = 4
 #: Lines of source the cProfile passes cover (profiling multiplies run time).
@@ -57,15 +57,9 @@ def migrate_stt_command() -> List[str]:
 
 
 def v2_markers() -> List[bytes]:
-    """Every byte string the engine's prefilter looks for (rules plus the fact collector)."""
-    markers = {marker for rule in all_rules() for marker in rule.markers}
-    try:
-        from migrator.facts import FactCollector
-
-        markers |= set(getattr(FactCollector, "markers", ()))
-    except ImportError:
-        pass
-    return sorted(markers)
+    """Every byte string the prefilter looks for (all rules plus the fact collector), from the
+    marker table that both the engine and ``migrate-stt``'s ``git grep`` read."""
+    return list(selected_markers())
 
 
 def ere(markers: List[bytes]) -> str:
@@ -225,6 +219,10 @@ def skip_path(parts: List[Path], growth: List[int], work: Path, repeats: int, bu
     started = time.perf_counter()
     candidates = sum(1 for path in discovered if needs_migration_scan(Path(path).read_bytes()))
     prefilter_seconds = time.perf_counter() - started
+    # What --check does instead inside a git work tree: git lists the files and git grep tests them.
+    started = time.perf_counter()
+    found = find(paths, markers=v2_markers())
+    find_seconds = time.perf_counter() - started
     return {
         "grep_pattern": pattern,
         "rows": rows,
@@ -232,6 +230,7 @@ def skip_path(parts: List[Path], growth: List[int], work: Path, repeats: int, bu
         "floor_in_process": {
             "files": len(discovered), "discover_seconds": discover_seconds,
             "read_and_prefilter_seconds": prefilter_seconds, "candidates": candidates,
+            "find_with_git_seconds": find_seconds, "find_with_git_candidates": len(found.candidates),
         },
         "cost_growth": {
             "lines_factor": growth_factor,
@@ -475,7 +474,8 @@ def render(results: dict) -> str:
     )
     out.append(
         f"  before any parsing, in-process over the whole tree: discover {f['discover_seconds']:.2f} s, "
-        f"read + prefilter {f['read_and_prefilter_seconds']:.2f} s -> {f['candidates']} files to parse"
+        f"read + prefilter {f['read_and_prefilter_seconds']:.2f} s -> {f['candidates']} files to parse; "
+        f"with git (what --check does): {f['find_with_git_seconds']:.2f} s -> {f['find_with_git_candidates']}"
     )
     g = skip["cost_growth"]
     out.append(f"  growth: {g['lines_factor']:.1f}x the lines -> check wall {g['check_wall_factor']:.2f}x, CPU {g['check_cpu_factor']:.2f}x, grep {g['grep_wall_factor']:.2f}x")

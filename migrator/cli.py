@@ -15,12 +15,12 @@ from enum import Enum
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
 from migrator import __version__
 from migrator.diffing import colourise, display_path
-from migrator.files import discover
-from migrator.rules import UnknownRuleError, all_rules, rules_by_code, select_rules
+from migrator.files import find
+from migrator.markers import UnknownRuleError, selected_markers
+from migrator.rules import all_rules, rules_by_code
 from migrator.runner import Options, migrate_bytes, run
 
 EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
@@ -80,7 +80,7 @@ def migrate(
         _err("error: give at least one PATH (or '-' for stdin); see --help")
         raise typer.Exit(EXIT_ERROR)
     try:
-        select_rules(_split_codes(select) or None, _split_codes(ignore) or None)
+        markers = selected_markers(_split_codes(select) or None, _split_codes(ignore) or None)
     except UnknownRuleError as error:
         _err(f"error: {error}")
         raise typer.Exit(EXIT_ERROR)
@@ -96,9 +96,9 @@ def migrate(
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
 
-    files = [str(path) for path in discover(paths, tuple(exclude or ()))]
-    with _progress(len(files), enabled=not as_json) as advance:
-        outcomes = run(files, options, jobs=jobs, progress=advance)
+    found = find(paths, tuple(exclude or ()), markers)
+    with _progress(len(found.files), len(found.candidates), enabled=not as_json) as advance:
+        outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
     reports = {}
     if verify:
         from migrator.verification import verify_all
@@ -114,16 +114,18 @@ def migrate(
     raise typer.Exit(EXIT_WORK_FOUND if check and changed else EXIT_OK)
 
 
-#: Runs over fewer files than this finish before a progress bar would be worth drawing.
+#: Runs parsing fewer files than this finish before a progress bar would be worth drawing.
 PROGRESS_THRESHOLD = 200
 
 
 @contextmanager
-def _progress(total: int, enabled: bool):
-    """A transient rich progress bar on a terminal for large runs; nothing when piped."""
-    if not (enabled and total >= PROGRESS_THRESHOLD and sys.stderr.isatty()):
+def _progress(total: int, to_parse: int, enabled: bool):
+    """A transient rich progress bar on a terminal for runs that parse many files; nothing
+    when piped (files the prefilter rules out take no time, so they alone never draw one)."""
+    if not (enabled and to_parse >= PROGRESS_THRESHOLD and sys.stderr.isatty()):
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -197,6 +199,8 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         return
     verb = "would migrate" if (check or options.diff) else "migrated"
     for outcome in outcomes:
+        if outcome.status == "unchanged" and not outcome.notes and outcome.path not in reports:
+            continue  # nothing to say, and display_path is too dear to call for every file
         shown = display_path(outcome.path)
         if outcome.status == "failed":
             _err(f"error: {shown}: {outcome.error}")

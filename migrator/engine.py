@@ -88,10 +88,11 @@ def migrate_source(
 
     context = MigrationContext(path, [rule.code for rule in rule_classes])
     rules = [rule_class(context) for rule_class in rule_classes]
-    _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules]).run(module)
+    analysis = _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules])
+    analysis.run(module)
     for rule in rules:
         rule.finish_analysis()
-    migrated_module = _RewriteWalk(context, rules).run(module)
+    migrated_module = _RewriteWalk(context, rules, _hot_nodes(module, rules, context, analysis.parents)).run(module)
     migrated_module = imports.apply(migrated_module, context)
     migrated = migrated_module.bytes
 
@@ -155,12 +156,14 @@ class _Walk:
             self.scopes.append(node)
         return profile
 
-    def _leave(self, profile: tuple) -> None:
+    def _leave(self, node) -> tuple:
+        profile = self._profiles[type(node)]
         self.ancestors.pop()
         if profile[0]:
             self.statements.pop()
         if profile[1]:
             self.scopes.pop()
+        return profile
 
 
 class _AnalysisWalk(_Walk):
@@ -168,47 +171,82 @@ class _AnalysisWalk(_Walk):
 
     def __init__(self, context: MigrationContext, rules: list) -> None:
         super().__init__(context, rules, "collect_", "collect_leave_")
+        #: id(node) -> its parent, so the rewrite walk can be limited to what rules change.
+        self.parents: dict = {}
 
     def run(self, module: cst.Module) -> None:
         walk.visit(module, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.ancestors:
+            self.parents[id(node)] = self.ancestors[-1]
         for hook in self._enter(node)[2]:
             hook(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        profile = self._profiles[type(original_node)]
-        for hook in profile[3]:
+        for hook in self._profiles[type(original_node)][3]:
             hook(original_node)
-        self._leave(profile)
+        self._leave(original_node)
 
 
 class _RewriteWalk(_Walk):
     """Every rule's ``rewrite_X`` hooks, in one walk that rebuilds only what they change."""
 
-    def __init__(self, context: MigrationContext, rules: list) -> None:
+    def __init__(self, context: MigrationContext, rules: list, hot: Optional[set] = None) -> None:
         super().__init__(context, rules, "rewrite_")
+        self.hot = hot
 
     def run(self, module: cst.Module) -> cst.Module:
         return walk.transform(module, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._enter(node)
-        return True
+        return self.hot is None or id(node) in self.hot
 
     def on_leave(self, original_node, updated_node):
+        if self.hot is not None and id(original_node) not in self.hot:
+            self._leave(original_node)
+            return updated_node
         node_type = type(original_node)
         profile = self._profiles[node_type]
         result = updated_node
-        for hook in profile[2]:
+        for hook in profile[2]:  # the stacks still hold this node while its hooks run
             result = hook(original_node, result)
             if type(result) is not node_type:
                 break  # replaced by another kind of node, flattened or removed
         if profile[0] and self.context.pending_notes:
             result = _attach_notes(self.context, original_node, result)
-        self._leave(profile)
+        self._leave(original_node)
         return result
+
+
+#: Off only to check that pruning changes nothing (tests/test_engine.py).
+PRUNE_REWRITE = True
+
+
+def _hot_nodes(module: cst.Module, rules: list, context: MigrationContext, parents: dict) -> Optional[set]:
+    """The nodes the rewrite walk must enter: every node a rule may change, the statements
+    holding notes, and all their ancestors. None (enter everything) when a rule cannot tell."""
+    if not PRUNE_REWRITE:
+        return None
+    targets: set = {id(statement) for _, statement, _, _ in context.pending_notes if statement is not None}
+    for rule in rules:
+        if all(node_type == "Module" for node_type, _ in _hook_names(type(rule), "rewrite_")):
+            continue  # it only notes, or only adds statements at module level
+        wanted = rule.nodes_to_rewrite()
+        if wanted is None:
+            return None
+        targets.update(wanted)
+    hot = {id(module)}
+    for target in targets:
+        while target not in hot:
+            hot.add(target)
+            parent = parents.get(target)
+            if parent is None:
+                break
+            target = id(parent)
+    return hot
 
 
 def _attach_notes(context: MigrationContext, statement, result):

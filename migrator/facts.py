@@ -7,6 +7,7 @@ import libcst as cst
 
 from migrator.context import MigrationContext
 from migrator.endpoint_url import literal_value, mentions_endpoint, parse_endpoint
+from migrator.markers import STREAMING_V2_MARKERS
 from migrator.protocol import MESSAGE_TYPES
 from migrator.syntax import dotted_name, in_text_output, subtree_ids
 
@@ -23,10 +24,7 @@ class FactCollector:
     code = ""
     #: What marks a file as v2 streaming code whichever rules are selected; rules that act
     #: only on such code (``speaks_v2``) need not repeat these in their own markers.
-    markers = (
-        b"/v2/realtime", b"SessionBegins", b"PartialTranscript", b"FinalTranscript",
-        b"SessionTerminated", b"RealtimeTranscriber", b"terminate_session", b"audio_data",
-    )
+    markers = STREAMING_V2_MARKERS
 
     def __init__(self, context: MigrationContext) -> None:
         self.context = context

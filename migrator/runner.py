@@ -1,18 +1,18 @@
 """Running the engine over many files: each in its own guard, in parallel when it pays.
 
-The CLI, the benchmark and other tools share this; it never prints."""
+The CLI, the benchmark and other tools share this; it never prints. The engine (and so
+libcst) is imported only once a file passes the byte prefilter.
+"""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from migrator.diffing import unified_diff
-from migrator.engine import MigrationError, migrate_source, needs_migration_scan
-from migrator.files import write_atomically
-from migrator.rules import select_rules
+from migrator.files import mentions_marker, write_atomically
+from migrator.markers import selected_markers
 
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 8
@@ -57,6 +57,8 @@ class FileOutcome:
 
 def migrate_bytes(path: str, source: bytes, options: Options):
     """(outcome, migrated bytes) for one file's content; never raises for bad input."""
+    from migrator.engine import MigrationError, migrate_source
+
     try:
         result = migrate_source(source, path=path, select=options.select or None, ignore=options.ignore or None)
     except MigrationError as error:
@@ -98,45 +100,42 @@ def process_file(path: str, options: Options) -> FileOutcome:
     return outcome
 
 
-def _prefiltered(path: str, rule_classes) -> Optional[FileOutcome]:
-    """An 'unchanged' outcome when the cheap byte test rules the file out, else None."""
-    try:
-        source = Path(path).read_bytes()
-    except OSError:
-        return None  # let process_file report it
-    if needs_migration_scan(source, rule_classes):
-        return None
-    return FileOutcome(path, "unchanged")
-
-
 def run(
     paths: Iterable[str],
     options: Options,
     jobs: Optional[int] = None,
     progress: Optional[Callable[[FileOutcome], None]] = None,
+    candidates: Optional[set] = None,
 ) -> list:
-    """Outcomes for every path, in the order given."""
+    """Outcomes for every path, in the order given. ``candidates`` are the paths already known
+    to pass the byte prefilter (:func:`migrator.files.find` asks git): the others are
+    'unchanged' without being read. Without it, each file is read and tested here."""
     paths = [str(path) for path in paths]
-    rule_classes = select_rules(options.select or None, options.ignore or None)
+    if candidates is None:
+        markers = selected_markers(options.select or None, options.ignore or None)
+        candidates = {path for path in paths if mentions_marker(path, markers)}
     outcomes: dict = {}
-    candidates = []
-    for path in paths:
-        skipped = _prefiltered(path, rule_classes)
-        if skipped is None:
-            candidates.append(path)
+    to_migrate = []
+    for path in dict.fromkeys(paths):
+        if path in candidates:
+            to_migrate.append(path)
         else:
-            outcomes[path] = skipped
+            outcomes[path] = FileOutcome(path, "unchanged")
             if progress:
-                progress(skipped)
+                progress(outcomes[path])
     jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(candidates) >= POOL_THRESHOLD:
+    if jobs > 1 and len(to_migrate) >= POOL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor
+
+        import migrator.engine  # noqa: F401  (imported once here, so forked workers inherit it)
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for path, outcome in zip(candidates, pool.map(process_file, candidates, [options] * len(candidates), chunksize=4)):
+            for path, outcome in zip(to_migrate, pool.map(process_file, to_migrate, [options] * len(to_migrate), chunksize=4)):
                 outcomes[path] = outcome
                 if progress:
                     progress(outcome)
     else:
-        for path in candidates:
+        for path in to_migrate:
             outcomes[path] = process_file(path, options)
             if progress:
                 progress(outcomes[path])

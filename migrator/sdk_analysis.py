@@ -230,6 +230,11 @@ class SdkAnalysis:
         self.classes: list = []  # (ClassDef, Site)
         self.field_references: list = []  # Site of Attribute nodes on a Name
         self.calls_in_functions: list = []  # (scopes, callee, [(position, name of a Name argument)])
+        # where the renaming rules may act, so the rewrite walk can skip the rest
+        self.name_ids: dict = {}  # name -> ids of the Name nodes with that value (once active)
+        self.names_before_import: set = set()  # names seen before the first assemblyai import
+        self.v2_attribute_ids: list = []  # ids of ``x.<v2 name>`` nodes
+        self.v2_import_ids: list = []  # ids of ``from <v2 module> import ...`` nodes
         self.settings_assignments: list = []  # Site
         self.annotated: list = []  # (dotted target, annotation, scopes, def whose parameter it is or None)
         self.string_annotations: list = []  # SimpleString nodes inside annotations
@@ -288,6 +293,8 @@ class SdkAnalysis:
 
     def collect_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = dotted_name(node.module) if node.module is not None else ""
+        if module in V2_MODULES:
+            self.v2_import_ids.append(id(node))
         if module.split(".")[0] != "assemblyai":
             return
         self._assemblyai_import()
@@ -333,9 +340,15 @@ class SdkAnalysis:
         self.functions[id(node)] = function
 
     def collect_Name(self, node: cst.Name) -> None:
-        if not self.active:
-            return
         value = node.value
+        if not self.active:
+            self.names_before_import.add(value)
+            return
+        ids = self.name_ids.get(value)
+        if ids is None:
+            self.name_ids[value] = [id(node)]
+        else:
+            ids.append(id(node))
         self.names_seen.add(value)
         for scope in self.context.scope_stack:
             function = self.functions.get(id(scope))
@@ -361,9 +374,11 @@ class SdkAnalysis:
             self.v2_references.append(self._site(node))
 
     def collect_Attribute(self, node: cst.Attribute) -> None:
+        attr = node.attr.value
+        if attr in V2_NAMES:
+            self.v2_attribute_ids.append(id(node))
         if not self.active:
             return
-        attr = node.attr.value
         self.attribute_references[attr] = self.attribute_references.get(attr, 0) + 1
         if attr in EVENT_FIELDS and isinstance(node.value, cst.Name):
             self.field_references.append(self._site(node))
@@ -1091,9 +1106,9 @@ class SdkRule(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.sdk = SdkAnalysis.attach(self)
-        if self.sdk.owner is not self:  # only the owner feeds the shared analysis
-            for name in _FED_HOOKS:
-                setattr(self, name, None)
+        # The owner feeds the shared analysis straight from the walk; the others not at all.
+        for name in _FED_HOOKS:
+            setattr(self, name, getattr(self.sdk, name) if self.sdk.owner is self else None)
 
     def _feed(name):
         def hook(self, node):

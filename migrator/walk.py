@@ -103,17 +103,15 @@ def _holds_nodes(value) -> bool:
     return isinstance(value, cst.CSTNode) or (isinstance(value, (tuple, list)) and any(isinstance(item, cst.CSTNode) for item in value))
 
 
-def _fields_of(node) -> tuple:
-    known = _FIELDS.get(type(node))
-    return known if known is not None and type(node) not in _SOMETIMES else fields(node)
-
-
 def visit(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia: bool = False) -> None:
     """Call ``on_visit(node)`` (children are walked when it returns true) and
     ``on_leave(node)`` for every node, depth first, in lexical order."""
     if on_visit(node):
         lowest = _TRIVIA_NODE if trivia else _NODE
-        for name, _, _ in _fields_of(node):
+        known = _FIELDS.get(type(node))
+        if known is None or type(node) in _SOMETIMES:
+            known = fields(node)
+        for name, _, _ in known:
             value = getattr(node, name)
             value_type = type(value)
             if value_type is tuple or value_type is list:
@@ -132,7 +130,10 @@ def transform(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia:
     if on_visit(node):
         lowest = _TRIVIA_NODE if trivia else _NODE
         changes: Optional[dict] = None
-        for name, removal, body in _fields_of(node):
+        known = _FIELDS.get(type(node))
+        if known is None or type(node) in _SOMETIMES:
+            known = fields(node)
+        for name, removal, body in known:
             value = getattr(node, name)
             value_type = type(value)
             if value_type is tuple or value_type is list:

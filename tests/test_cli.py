@@ -259,3 +259,35 @@ def test_diff_of_a_crlf_file_applies(tmp_path):
     cli("q.py", cwd=tmp_path / "in_place")
     assert (tmp_path / "patched" / "q.py").read_bytes() == (tmp_path / "in_place" / "q.py").read_bytes()
     assert (tmp_path / "in_place" / "q.py").read_bytes() == (FIXTURES / "formatting_quirks" / "expected.py").read_bytes()
+
+
+#: Runs the command in-process, then says what it imported.
+IMPORTS_OF_A_RUN = """
+import sys
+from migrator.cli import main
+sys.argv = ["migrate-stt", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    print(exit.code, *(name in sys.modules for name in ("libcst", "migrator.rules.base", "rich")))
+"""
+
+
+def imports_of_a_run(*args, cwd):
+    result = subprocess.run([sys.executable, "-c", IMPORTS_OF_A_RUN, *args], cwd=cwd, capture_output=True, timeout=120)
+    code, libcst, rules, rich = result.stdout.split()
+    return int(code), {"libcst": libcst == b"True", "rules": rules == b"True", "rich": rich == b"True"}
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["walked", "git"])
+def test_check_with_nothing_to_parse_never_imports_libcst_or_the_rules(tmp_path, in_git):
+    for index in range(5):
+        (tmp_path / "pkg" / f"m{index}.py").parent.mkdir(exist_ok=True)
+        (tmp_path / "pkg" / f"m{index}.py").write_text(f"def f{index}():\n    return {index}\n")
+    if in_git:
+        subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    nothing = {"libcst": False, "rules": False, "rich": False}
+    assert imports_of_a_run("--check", ".", cwd=tmp_path) == (0, nothing)
+    assert imports_of_a_run("--check", "--select", "STT00", "--ignore", "STT001", "pkg/m0.py", cwd=tmp_path) == (0, nothing)
+    (tmp_path / "pkg" / "client.py").write_text(V2_LINE)
+    assert imports_of_a_run("--check", ".", cwd=tmp_path) == (1, {"libcst": True, "rules": True, "rich": False})

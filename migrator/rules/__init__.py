@@ -1,7 +1,9 @@
 """The rules: one module per rewrite, discovered by name.
 
 Adding a module here that defines a :class:`~migrator.rules.base.Rule` subclass adds a rule;
-nothing else (engine, CLI, docs table) needs touching.
+its markers go in :data:`migrator.markers.RULE_MARKERS` (a test holds the two in step), and
+nothing else (engine, CLI, docs table) needs touching. Rule modules import libcst, so they
+are loaded only by :func:`all_rules`: choosing rules by code needs only the marker table.
 """
 from __future__ import annotations
 
@@ -10,12 +12,16 @@ import pkgutil
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from migrator.rules.base import Rule
+from migrator.markers import UnknownRuleError, select_codes
+
+__all__ = ["UnknownRuleError", "all_rules", "rules_by_code", "select_rules"]
 
 
 @lru_cache(maxsize=None)
 def all_rules() -> tuple:
     """Every rule class, ordered by code (the order they run in)."""
+    from migrator.rules.base import Rule
+
     found = []
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_") or info.name == "base":
@@ -36,27 +42,7 @@ def rules_by_code() -> dict:
     return {rule.code: rule for rule in all_rules()}
 
 
-class UnknownRuleError(ValueError):
-    pass
-
-
 def select_rules(select: Optional[Iterable[str]] = None, ignore: Optional[Iterable[str]] = None) -> tuple:
     """Rule classes after ``--select``/``--ignore``; codes match by prefix (``STT00`` selects STT001-STT009)."""
-    known = rules_by_code()
-
-    def expand(codes: Iterable[str]) -> set:
-        chosen = set()
-        for raw in codes:
-            code = raw.strip().upper()
-            if not code:
-                continue
-            matches = {c for c in known if c.startswith(code)}
-            if not matches:
-                raise UnknownRuleError(f"unknown rule code: {raw!r} (see --list-rules)")
-            chosen |= matches
-        return chosen
-
-    chosen = expand(select) if select else set(known)
-    if ignore:
-        chosen -= expand(ignore)
+    chosen = set(select_codes(select, ignore))
     return tuple(rule for rule in all_rules() if rule.code in chosen)

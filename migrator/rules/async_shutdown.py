@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.rules.websockets_headers import qualified_call_name
 from migrator.syntax import call_name, dotted_name, sole_expression, sole_value
@@ -34,7 +35,7 @@ class AsyncShutdown(Rule):
     code = "STT011"
     name = "async-shutdown"
     summary = "asyncio gather/asyncio.run -> Terminate, read until Termination, quiet Ctrl-C"
-    markers = (b"/v2/realtime", b"terminate_session")  # acts only on v2 code: see FactCollector.markers
+    markers = RULE_MARKERS[code]
     example_before = '''
         import asyncio
         import json
@@ -124,16 +125,17 @@ class AsyncShutdown(Rule):
     def collect_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._close_right_after_terminate(node)
         socket = next((name for name in reversed(self.sockets) if name), None)
-        session = next((a for a in reversed(self.context.ancestors) if id(a) in self.sessions), None)
-        gather = _awaited_gather(node)
-        awaited = self._last_awaited_call(node, session)
-        if socket is not None and (gather is not None or awaited is not None):
-            function = self.context.current_function
-            owner = self.context.current_class
-            calls = [arg.value for arg in gather.args] if gather is not None else [awaited]
-            self.gathers[id(node)] = (socket, calls, id(function) if function is not None else 0,
-                                      id(owner) if owner is not None else None, session, gather is None)
-            return
+        if socket is not None:  # only inside a session is there anything to wait for
+            session = next((a for a in reversed(self.context.ancestors) if id(a) in self.sessions), None)
+            gather = _awaited_gather(node)
+            awaited = self._last_awaited_call(node, session)
+            if gather is not None or awaited is not None:
+                function = self.context.current_function
+                owner = self.context.current_class
+                calls = [arg.value for arg in gather.args] if gather is not None else [awaited]
+                self.gathers[id(node)] = (socket, calls, id(function) if function is not None else 0,
+                                          id(owner) if owner is not None else None, session, gather is None)
+                return
         value = sole_expression(node)
         if isinstance(value, cst.Call) and self.context.current_function is None:
             if call_name(value) in ("asyncio.run", "run"):
@@ -191,6 +193,9 @@ class AsyncShutdown(Rule):
             if self.gathers:
                 self.note(call, "on Ctrl-C run_until_complete leaves the session task unfinished, so its finally "
                           "(Terminate) never runs: asyncio.run(...) cancels it and lets it finish", statement=statement)
+
+    def nodes_to_rewrite(self):
+        return {*self.gathers, *self.runs}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.endpoint_url import literal_value, mentions_endpoint
+from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, keyword, string_literal, string_quote, string_value
 
@@ -28,7 +29,7 @@ class Auth(Rule):
     code = "STT002"
     name = "auth-token"
     summary = "Authorization header kept; v2 temporary-token POST -> v3 GET /v3/token?expires_in_seconds"
-    markers = (b"/v2/realtime/token",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import requests
 
@@ -66,6 +67,9 @@ class Auth(Rule):
     def finish_analysis(self) -> None:
         for node, statement in self.unauthenticated:
             self.note(node, 'v3 refuses a connection without an Authorization header or token (close 1008): pass header={"Authorization": API_KEY}', statement=statement)
+
+    def nodes_to_rewrite(self):
+        return set(self.token_calls)
 
     def rewrite_Call(self, original: cst.Call, updated: cst.Call):
         if id(original) not in self.token_calls:

@@ -21,7 +21,8 @@ class Rule:
     name: ClassVar[str] = ""
     #: One line for ``--list-rules`` and the README table.
     summary: ClassVar[str] = ""
-    #: Byte strings whose presence in a file makes this rule worth parsing the file for.
+    #: Byte strings whose presence in a file makes this rule worth parsing the file for;
+    #: a rule takes them from :data:`migrator.markers.RULE_MARKERS`, which the prefilter reads.
     markers: ClassVar[tuple] = ()
     #: A v2 snippet and what the rule (alone) makes of it: documentation and a test.
     example_before: ClassVar[str] = ""
@@ -42,6 +43,12 @@ class Rule:
 
     def finish_analysis(self) -> None:
         """Called once after the analysis walk, when every fact about the file is known."""
+
+    def nodes_to_rewrite(self):
+        """Ids of the nodes this rule's ``rewrite_X`` hooks may change (after
+        ``finish_analysis``), so the rewrite walk can skip the rest of the file; None when the
+        rule cannot tell, and then the whole file is walked. ``rewrite_Module`` always runs."""
+        return None
 
     @classmethod
     def explanation(cls) -> str:

@@ -19,6 +19,7 @@ import re
 import libcst as cst
 
 from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
+from migrator.markers import RULE_MARKERS
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, sole_expression, string_value
@@ -77,7 +78,7 @@ class BinaryAudio(Rule):
     code = "STT004"
     name = "binary-audio"
     summary = "base64 JSON audio_data -> binary frames; chunk size -> 50 ms"
-    markers = (b"audio_data",)  # chunk sizes change only in v2 code, which FactCollector.markers find
+    markers = RULE_MARKERS[code]
     example_before = '''
         import base64
         import json
@@ -206,6 +207,9 @@ class BinaryAudio(Rule):
         rate_arg = keyword(opener, "rate")
         rate = evaluate(rate_arg.value, self.facts.constants) if rate_arg is not None else None
         return rate or self.facts.sample_rate
+
+    def nodes_to_rewrite(self):
+        return {*self.removed, *self.sends, *self.reads, *self.chunk_literals}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):

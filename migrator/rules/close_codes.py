@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.protocol import V2_CLOSE_CODES
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, innermost_exit
@@ -26,7 +27,7 @@ class CloseCodes(Rule):
     code = "STT009"
     name = "close-codes"
     summary = "v2 4xxx close codes -> v3 codes; ConnectionClosedOK (v3's normal end) handled"
-    markers = (b"ConnectionClosed",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import websockets
 
@@ -102,6 +103,9 @@ class CloseCodes(Rule):
             return
         for node, statement, message in self.unmapped:
             self.note(node, message, statement=statement)
+
+    def nodes_to_rewrite(self):
+        return {*self.codes, *self.tries}
 
     def rewrite_Integer(self, original, updated):
         v3_code = self.codes.get(id(original))

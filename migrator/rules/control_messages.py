@@ -14,6 +14,7 @@ import json
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.syntax import string_literal, string_quote, string_value
 
@@ -32,13 +33,28 @@ class ControlMessages(Rule):
     code = "STT006"
     name = "control-messages"
     summary = "terminate_session / force_end_utterance / end_utterance_silence_threshold -> Terminate / ForceEndpoint / UpdateConfiguration"
-    markers = (b"terminate_session", b"force_end_utterance", b"end_utterance_silence_threshold")
+    markers = RULE_MARKERS[code]
     example_before = '''
         ws.send(json.dumps({"terminate_session": True}))
     '''
     example_after = '''
         ws.send(json.dumps({"type": "Terminate"}))
     '''
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.candidates: set = set()  # ids of dicts and strings that hold a v2 control message
+
+    def collect_Dict(self, node: cst.Dict) -> None:
+        if _control_key(node) is not None:
+            self.candidates.add(id(node))
+
+    def collect_SimpleString(self, node: cst.SimpleString) -> None:
+        if _json_control(node) is not None:
+            self.candidates.add(id(node))
+
+    def nodes_to_rewrite(self):
+        return self.candidates
 
     def rewrite_Dict(self, original: cst.Dict, updated: cst.Dict):
         if len(updated.elements) != 1 or not isinstance(updated.elements[0], cst.DictElement):
@@ -71,6 +87,14 @@ class ControlMessages(Rule):
             self.note(original, _THRESHOLD_NOTE)
         self.applied()
         return string_literal(json.dumps(new), string_quote(original))
+
+
+def _control_key(node: cst.Dict):
+    """The v2 control key of a one-entry dict literal, else None."""
+    if len(node.elements) != 1 or not isinstance(node.elements[0], cst.DictElement):
+        return None
+    key = string_value(node.elements[0].key)
+    return key if key in _FIXED or key == _THRESHOLD else None
 
 
 def _json_control(node: cst.SimpleString):

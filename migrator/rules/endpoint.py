@@ -16,6 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.endpoint_url import Endpoint, literal_value
+from migrator.markers import RULE_MARKERS
 from migrator.protocol import (
     ADDED_PARAMETERS, DROPPED_PARAMETERS, KEPT_PARAMETERS, RENAMED_PARAMETERS, V2_ENDPOINT,
     V3_ENDPOINT, V3_PARAMETERS,
@@ -28,7 +29,7 @@ class EndpointUrl(Rule):
     code = "STT001"
     name = "endpoint-url"
     summary = "v2 realtime URL -> v3 URL with urlencode()d parameters, format_turns on"
-    markers = (b"/v2/realtime", b"/v3/ws")
+    markers = RULE_MARKERS[code]
     example_before = '''
         URL = f"wss://api.assemblyai.com/v2/realtime/ws?sample_rate={SAMPLE_RATE}"
     '''
@@ -139,6 +140,9 @@ class EndpointUrl(Rule):
             if key not in present:
                 kept.append((key, _literal(value, '"')))
         return kept
+
+    def nodes_to_rewrite(self):
+        return set(self.replacements)
 
     # --- rewrite --------------------------------------------------------------------------
     def _rewrite(self, original, updated):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
 from migrator.protocol import MESSAGE_TYPES
 from migrator.rules.base import Rule
@@ -29,7 +30,7 @@ class MessageFields(Rule):
     code = "STT003"
     name = "message-fields"
     summary = "message_type/SessionBegins/PartialTranscript/FinalTranscript/text -> type/Begin/Turn/transcript"
-    markers = (b"message_type", b"SessionBegins", b"PartialTranscript", b"FinalTranscript", b"SessionTerminated")
+    markers = RULE_MARKERS[code]
     example_before = '''
         import json
 
@@ -268,6 +269,9 @@ class MessageFields(Rule):
     def _replace(self, original, new) -> None:
         self.replacements[id(original)] = new
         self.touched_scopes.add(MessageScopes.scope_key(self.context))
+
+    def nodes_to_rewrite(self):
+        return {*self.replacements, *self.dispatch_heads, *self.consumers, *self.loads_statements}
 
     # --- rewrite --------------------------------------------------------------------------
     def _active(self) -> bool:

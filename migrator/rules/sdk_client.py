@@ -22,6 +22,7 @@ import re
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import (
     CALLBACK_EVENTS,
     SdkRule,
@@ -43,7 +44,7 @@ class SdkClient(SdkRule):
     code = "STT021"
     name = "sdk-client"
     summary = "aai.RealtimeTranscriber(...) -> StreamingClient(StreamingClientOptions(...)) + client.on(...); connect(StreamingParameters(...))"
-    markers = (b"RealtimeTranscriber",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import assemblyai as aai
 
@@ -161,6 +162,9 @@ class SdkClient(SdkRule):
                 continue
             return site
         return None
+
+    def nodes_to_rewrite(self):
+        return {*self.connects, *self.constructions, *self.moves, *self.blank_lines_to}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_Call(self, original: cst.Call, updated):

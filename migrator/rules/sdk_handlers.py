@@ -23,6 +23,7 @@ import builtins
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import SdkRule, code, loaded_names
 from migrator.syntax import dotted_name
 
@@ -51,7 +52,7 @@ class SdkHandlers(SdkRule):
     code = "STT022"
     name = "sdk-handlers"
     summary = "callbacks take (client, event); .text/.session_id -> .transcript/.id; RealtimeFinalTranscript -> end_of_turn"
-    markers = (b"assemblyai",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import assemblyai as aai
 
@@ -142,6 +143,9 @@ class SdkHandlers(SdkRule):
         if self.sdk.format_turns:
             return f"not ({self._final_test(subject)})"
         return f"not {subject}.end_of_turn"
+
+    def nodes_to_rewrite(self):
+        return {*self.renames, *self.finals, *self.parameters, *self.guards, *self.adapters}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_Attribute(self, original: cst.Attribute, updated):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
 from migrator.syntax import dotted_name
 
@@ -31,7 +32,7 @@ class SdkMethods(SdkRule):
     code = "STT023"
     name = "sdk-methods"
     summary = "close()/force_end_utterance()/configure_end_utterance_silence_threshold()/create_temporary_token() -> v3 calls"
-    markers = (b"RealtimeTranscriber", b"StreamingClient", b"force_end_utterance", b"configure_end_utterance_silence_threshold")
+    markers = RULE_MARKERS[code]
     example_before = '''
         import assemblyai as aai
 
@@ -82,6 +83,9 @@ class SdkMethods(SdkRule):
         if any(arg.keyword is not None and arg.keyword.value == "timeout" for arg in call.args):
             self.note(call, "v3 create_temporary_token() takes no timeout", statement=site.statement)
         self.calls[id(call)] = ("token", str(min(seconds, MAX_TOKEN_SECONDS)) if seconds is not None else code(expires.value))
+
+    def nodes_to_rewrite(self):
+        return set(self.calls)
 
     def rewrite_Call(self, original: cst.Call, updated):
         planned = self.calls.get(id(original))

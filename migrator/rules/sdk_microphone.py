@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import V2_MODULES, SdkRule, after_imports
 from migrator.syntax import dotted_name
 
@@ -50,7 +51,7 @@ class SdkMicrophone(SdkRule):
     code = "STT024"
     name = "sdk-microphone"
     summary = "aai.extras.MicrophoneStream (gone since SDK 1.0) -> a pyaudio generator in the script, 16 kHz, 50 ms chunks"
-    markers = (b"MicrophoneStream", b"stream_file")
+    markers = RULE_MARKERS[code]
     example_before = '''
         import assemblyai as aai
 
@@ -112,6 +113,9 @@ class SdkMicrophone(SdkRule):
             literal = rate is not None and isinstance(rate.value, cst.Integer)
             if rate is None or (literal and rate.value.value.replace("_", "") != "16000"):
                 self.note(call, RATE_NOTE, statement=site.statement)
+
+    def nodes_to_rewrite(self):
+        return {*self.calls, *self.sdk.v2_import_ids}
 
     def rewrite_Call(self, original: cst.Call, updated):
         add_rate = self.calls.get(id(original))

@@ -19,6 +19,7 @@ import re
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
 from migrator.syntax import dotted_name
 
@@ -36,7 +37,7 @@ class SdkNames(SdkRule):
     code = "STT020"
     name = "sdk-names"
     summary = "aai.Realtime*/AudioEncoding -> StreamingClient/TurnEvent/BeginEvent/... from assemblyai.streaming.v3"
-    markers = (b"assemblyai",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import assemblyai as aai
 
@@ -85,6 +86,13 @@ class SdkNames(SdkRule):
             statement = self.sdk.first_import or (renamed[0].statement if renamed else None)
             if statement is not None:
                 self.note(statement, VERSION_NOTE, statement=statement)
+
+    def nodes_to_rewrite(self):
+        sdk = self.sdk
+        if not sdk.names_before_import.isdisjoint(self.imported):
+            return None  # a v2 name used above its import: only a full walk finds every use
+        names = (node for local in self.imported for node in sdk.name_ids.get(local, ()))
+        return {*self.annotations, *sdk.v2_attribute_ids, *sdk.v2_import_ids, *names}
 
     # --- rewrite --------------------------------------------------------------------------
     def _renamed(self, name: str, original) -> cst.Name:

@@ -25,6 +25,7 @@ import textwrap
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.rules.sdk_client import REGISTRATION_ORDER
 from migrator.sdk_analysis import (
     CALLBACK_EVENTS,
@@ -65,7 +66,7 @@ class SdkSubclass(SdkRule):
     code = "STT025"
     name = "sdk-subclass"
     summary = "class X(aai.RealtimeTranscriber) -> class X(StreamingClient) that still offers connect/stream/close"
-    markers = (b"RealtimeTranscriber",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import assemblyai as aai
 
@@ -135,6 +136,9 @@ class SdkSubclass(SdkRule):
             self.inits[id(subclass.init_call.statement)] = subclass
             for message in self.sdk.setting_notes(subclass.kwargs):
                 self.note(subclass.init_call.node, message, statement=subclass.init_call.statement)
+
+    def nodes_to_rewrite(self):
+        return {*self.classes, *self.inits}
 
     def rewrite_SimpleStatementLine(self, original, updated):
         subclass = self.inits.get(id(original))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.audio_source import is_audio_open
+from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name
 
@@ -26,7 +27,7 @@ class SessionShutdown(Rule):
     code = "STT007"
     name = "session-shutdown"
     summary = "run_forever()/close() -> Ctrl-C sends Terminate, waits for Termination, cleans up in finally"
-    markers = (b"run_forever",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import websocket
 
@@ -90,6 +91,9 @@ class SessionShutdown(Rule):
             return False
         previous = cst.Module([]).code_for_node(body[index - 1])
         return "terminate_session" in previous or '"Terminate"' in previous or "'Terminate'" in previous
+
+    def nodes_to_rewrite(self):
+        return {*self.wrapped, *self.before_close}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, sole_expression
 
@@ -24,7 +25,7 @@ class StopEvent(Rule):
     code = "STT005"
     name = "stop-event"
     summary = "while True audio loop -> while not stop_event.is_set(); set in on_error/on_close"
-    markers = (b"WebSocketApp",)
+    markers = RULE_MARKERS[code]
     example_before = '''
         import threading
 
@@ -138,6 +139,9 @@ class StopEvent(Rule):
                 if isinstance(creator, cst.Call) and call_name(creator).endswith("Thread") and keyword(creator, "target") is not None:
                     self.thread_starts[id(statement)] = thread
                     return
+
+    def nodes_to_rewrite(self):
+        return {*self.loops, *self.setters, *self.thread_starts, *self.init_methods}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_While(self, original: cst.While, updated: cst.While):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.messages import MessageScopes, key_of
 from migrator.protocol import V2_ONLY_FIELDS
 from migrator.rules.base import Rule
@@ -20,7 +21,7 @@ class V2OnlyFields(Rule):
     code = "STT008"
     name = "v2-only-fields"
     summary = "notes on message confidence/audio_start/audio_end/punctuated/created (no v3 equivalent)"
-    markers = (b"audio_start", b"audio_end", b"punctuated", b"text_formatted")  # and any v2 streaming file
+    markers = RULE_MARKERS[code]
     example_before = '''
         import json
 

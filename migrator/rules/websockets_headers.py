@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name
 
@@ -40,7 +41,7 @@ class WebsocketsHeaders(Rule):
     code = "STT010"
     name = "websockets-headers"
     summary = "websockets.connect(extra_headers=) -> additional_headers= for the new client (legacy import kept)"
-    markers = (b"extra_headers", b"additional_headers")
+    markers = RULE_MARKERS[code]
     example_before = '''
         import websockets
 
@@ -75,6 +76,9 @@ class WebsocketsHeaders(Rule):
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == wrong:
                 self.renames[id(arg)] = _LEGACY_KEYWORD if legacy else _NEW_KEYWORD
+
+    def nodes_to_rewrite(self):
+        return set(self.renames)
 
     def rewrite_Arg(self, original: cst.Arg, updated: cst.Arg):
         keyword = self.renames.get(id(original))
