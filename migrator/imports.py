@@ -10,6 +10,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import MigrationContext
+from migrator.syntax import parse_statement
 
 
 def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
@@ -28,7 +29,7 @@ def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
 
 def _import_statement(module_name: str, name) -> cst.SimpleStatementLine:
     code = f"from {module_name} import {name}" if name else f"import {module_name}"
-    return cst.parse_statement(code)
+    return parse_statement(code)
 
 
 def _top_level_imports(body):

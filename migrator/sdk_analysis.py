@@ -22,7 +22,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, parse_statement
 
 V3_MODULE = "assemblyai.streaming.v3"
 API_HOST = "streaming.assemblyai.com"
@@ -1062,7 +1062,7 @@ def _import_statement(names: list, leading_lines) -> cst.SimpleStatementLine:
     line = f"from {V3_MODULE} import {', '.join(names)}"
     if len(line) > LONG_LINE:
         line = f"from {V3_MODULE} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
-    return cst.parse_statement(line + "\n").with_changes(leading_lines=leading_lines)
+    return parse_statement(line + "\n").with_changes(leading_lines=leading_lines)
 
 
 def code(node) -> str:

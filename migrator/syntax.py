@@ -2,9 +2,12 @@
 nodes they emit. Plain isinstance checks: matchers cost ~3x on a hot path."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 import libcst as cst
+
+from migrator import walk
 
 #: Call targets whose string arguments are text for people, not endpoints or messages.
 _TEXT_OUTPUT_ATTRIBUTES = frozenset(
@@ -126,19 +129,30 @@ def in_text_output(ancestors: list) -> bool:
 
 
 def subtree_ids(node: cst.CSTNode) -> set:
-    found = {id(node)}
-    stack = list(node.children)
-    while stack:
-        child = stack.pop()
-        found.add(id(child))
-        stack.extend(child.children)
+    found: set = set()
+    walk.visit(node, lambda child: found.add(id(child)) or True, lambda child: None, trivia=True)
     return found
 
 
-def expression(code: str) -> cst.BaseExpression:
+# Snippets rules build their output from. Parsing one costs more than most rules' whole
+# analysis, and the same few recur in every file of a run: nodes are immutable, so a parsed
+# snippet can be shared.
+
+@lru_cache(maxsize=1024)
+def parse_expression(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
 
 
-def statements(code: str) -> list:
+@lru_cache(maxsize=1024)
+def parse_statement(code: str) -> cst.BaseStatement:
+    return cst.parse_statement(code)
+
+
+@lru_cache(maxsize=256)
+def _statements(code: str) -> tuple:
+    return tuple(cst.parse_module(code).body)
+
+
+def parse_statements(code: str) -> list:
     """Parse a block of statements (dedented source) into statement nodes."""
-    return list(cst.parse_module(code).body)
+    return list(_statements(code))

@@ -18,7 +18,7 @@ import libcst as cst
 from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.rules.websockets_headers import qualified_call_name
-from migrator.syntax import call_name, dotted_name, sole_expression, sole_value
+from migrator.syntax import call_name, dotted_name, parse_statement, sole_expression, sole_value
 
 TERMINATE_TIMEOUT = 5
 
@@ -204,7 +204,7 @@ class AsyncShutdown(Rule):
         exit_statement = self.runs.get(id(original))
         if exit_statement is not None:
             self.applied()
-            wrapper = cst.ensure_type(cst.parse_statement(f"try:\n    pass\nexcept KeyboardInterrupt:\n    {exit_statement}\n"), cst.Try)
+            wrapper = cst.ensure_type(parse_statement(f"try:\n    pass\nexcept KeyboardInterrupt:\n    {exit_statement}\n"), cst.Try)
             return wrapper.with_changes(
                 body=wrapper.body.with_changes(body=[updated.with_changes(leading_lines=())]),
                 leading_lines=updated.leading_lines,
@@ -240,7 +240,7 @@ class AsyncShutdown(Rule):
                 "                break",
             ]
         lines += [f"    except {errors}:", "        pass"]
-        wrapper = cst.ensure_type(cst.parse_statement("\n".join(lines) + "\n"), cst.Try)
+        wrapper = cst.ensure_type(parse_statement("\n".join(lines) + "\n"), cst.Try)
         self.applied()
         return wrapper.with_changes(
             body=wrapper.body.with_changes(body=[updated.with_changes(leading_lines=())]),

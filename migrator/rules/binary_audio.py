@@ -22,7 +22,7 @@ from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
 from migrator.markers import RULE_MARKERS
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, keyword, sole_expression, string_value
+from migrator.syntax import call_name, dotted_name, keyword, parse_expression, sole_expression, string_value
 
 _SEND_METHODS = ("send", "send_str", "send_text", "send_json")
 
@@ -181,7 +181,7 @@ class BinaryAudio(Rule):
                     break
         # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
         self.context.add_import("base64")
-        return cst.parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(value)})")
+        return parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(value)})")
 
     def _plan_chain(self, json_name: str, value) -> None:
         block = self._block_context()
@@ -232,7 +232,7 @@ class BinaryAudio(Rule):
             return updated.with_changes(func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)])
         if library == "websocket":
             alias = self.facts.alias_of("websocket") or "websocket"
-            return updated.with_changes(args=[cst.Arg(raw), cst.Arg(cst.parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
+            return updated.with_changes(args=[cst.Arg(raw), cst.Arg(parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
         return updated.with_changes(args=[cst.Arg(raw)])
 
     def rewrite_Integer(self, original, updated):

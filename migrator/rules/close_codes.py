@@ -18,7 +18,7 @@ import libcst as cst
 from migrator.markers import RULE_MARKERS
 from migrator.protocol import V2_CLOSE_CODES
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name, innermost_exit
+from migrator.syntax import dotted_name, innermost_exit, parse_statement
 
 _CATCH_ALL = ("Exception", "BaseException")
 
@@ -124,7 +124,7 @@ class CloseCodes(Rule):
             qualified = self.facts.imported_names.get("ConnectionClosedError", "websockets.exceptions.ConnectionClosedError")
             self.context.add_import(qualified.rsplit(".", 1)[0], "ConnectionClosedOK")
         handler = cst.ensure_type(
-            cst.parse_statement(f"try:\n    pass\nexcept {prefix}ConnectionClosedOK:\n    {exit_statement}\n"), cst.Try
+            parse_statement(f"try:\n    pass\nexcept {prefix}ConnectionClosedOK:\n    {exit_statement}\n"), cst.Try
         ).handlers[0]
         handlers = list(updated.handlers)
         at = next(

@@ -21,7 +21,7 @@ from migrator.markers import RULE_MARKERS
 from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
 from migrator.protocol import MESSAGE_TYPES
 from migrator.rules.base import Rule
-from migrator.syntax import innermost_exit, sole_expression, string_literal, string_quote, string_value
+from migrator.syntax import innermost_exit, parse_expression, parse_statement, sole_expression, string_literal, string_quote, string_value
 
 _TRANSCRIPT_TYPES = ("PartialTranscript", "FinalTranscript")
 
@@ -185,7 +185,7 @@ class MessageFields(Rule):
         if string_value(left) == "text" and isinstance(right, cst.Name) and self.scopes.is_message(self.context, right, self.facts):
             # v2 messages had "text" exactly when they were transcripts.
             quote = string_quote(left)
-            self._replace(node, lambda updated: _parenthesized(cst.parse_expression(self._update_condition(right.value, quote))))
+            self._replace(node, lambda updated: _parenthesized(parse_expression(self._update_condition(right.value, quote))))
             return
         if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
             return
@@ -201,7 +201,7 @@ class MessageFields(Rule):
         if set(names) == set(_TRANSCRIPT_TYPES) and isinstance(message, cst.Name) and isinstance(node.comparisons[0].operator, cst.In):
             # "any transcript": every partial and each turn's end once, as v2 sent them.
             self._note_head(left, message)
-            condition = cst.parse_expression(self._update_condition(message.value, string_quote(right.elements[0].value)))
+            condition = parse_expression(self._update_condition(message.value, string_quote(right.elements[0].value)))
             parent = self.context.parent()
             if not (isinstance(parent, (cst.If, cst.While)) and parent.test is node):
                 condition = _parenthesized(condition)
@@ -302,7 +302,7 @@ class MessageFields(Rule):
         renamed = self.replacements.get(id(type_expression), type_expression)
         type_code = cst.Module([]).code_for_node(renamed)
         name = message.value
-        branch = cst.parse_statement(
+        branch = parse_statement(
             f'if {type_code} == "Termination":\n'
             f'    print(f"Session terminated: {{{name}.get(\'audio_duration_seconds\')}} s of audio, '
             f'{{{name}.get(\'session_duration_seconds\')}} s of session")\n'
@@ -319,7 +319,7 @@ class MessageFields(Rule):
             return updated
         json_name = self.facts.alias_of("json")
         error_type = f"{json_name}.JSONDecodeError" if json_name else "ValueError"
-        handler = cst.parse_statement(
+        handler = parse_statement(
             f"try:\n    pass\nexcept {error_type} as error:\n"
             f'    print(f"Error decoding message: {{error}}")\n    {plan[1]}\n'
         )
@@ -337,11 +337,11 @@ class MessageFields(Rule):
         else:  # json.loads(...) inline: parse once into a variable
             name = _free_name(self.context.current_function or original, ("message", "msg", "payload", "event"))
             loads = cst.Module([]).code_for_node(message)
-            hoisted = [cst.parse_statement(f"{name} = {loads}").with_changes(leading_lines=updated.leading_lines)]
+            hoisted = [parse_statement(f"{name} = {loads}").with_changes(leading_lines=updated.leading_lines)]
             updated = updated.visit(_ReplaceCall(message, cst.Name(name))).with_changes(leading_lines=())
         if self.facts.format_turns is None:
             self.note(message, "v3 sends each turn's end twice when format_turns is on; if it is, also require turn_is_formatted on finals")
-        guard = cst.ensure_type(cst.parse_statement(f"if {self._update_condition(name)}:\n    pass\n"), cst.If)
+        guard = cst.ensure_type(parse_statement(f"if {self._update_condition(name)}:\n    pass\n"), cst.If)
         guard = guard.with_changes(
             body=guard.body.with_changes(body=[updated.with_changes(leading_lines=())]),
             leading_lines=() if hoisted else updated.leading_lines,

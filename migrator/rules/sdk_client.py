@@ -31,6 +31,7 @@ from migrator.sdk_analysis import (
     indentation,
     wrapped_call,
 )
+from migrator.syntax import parse_expression, parse_statements
 
 #: The order ``client.on(...)`` registrations are written in: the order the events arrive.
 REGISTRATION_ORDER = ("on_open", "on_data", "on_close", "on_extra_session_information", "on_error")
@@ -175,9 +176,9 @@ class SdkClient(SdkRule):
         self.applied()
         receiver = code(updated.func.value)
         if stash is not None:
-            return cst.parse_expression(f"{receiver}.connect({stash})")
+            return parse_expression(f"{receiver}.connect({stash})")
         arguments = self.sdk.parameters_arguments(construction.kwargs)
-        return cst.parse_expression(wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context)))
+        return parse_expression(wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context)))
 
     def rewrite_SimpleStatementLine(self, original, updated):
         construction = self.constructions.get(id(original))
@@ -221,4 +222,4 @@ class SdkClient(SdkRule):
         stash = self.stashed.get(id(construction))
         if stash is not None:
             lines.append(call_statement(f"{stash} = StreamingParameters", sdk.parameters_arguments(construction.kwargs), indent))
-        return list(cst.parse_module("\n".join(lines) + "\n").body)
+        return parse_statements("\n".join(lines) + "\n")

@@ -25,7 +25,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import SdkRule, code, loaded_names
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, parse_expression, parse_statement
 
 #: v2 event fields with a v3 name, per v3 event.
 RENAMED_FIELDS = {
@@ -166,7 +166,7 @@ class SdkHandlers(SdkRule):
         tighter = isinstance(parent, _TIGHTER) or (isinstance(parent, cst.Call) and parent.func is original)
         if (tighter and (" and " in test or test.startswith("not "))) or updated.lpar:
             test = f"({test})"
-        return cst.parse_expression(test)
+        return parse_expression(test)
 
     def _parameters(self, original, updated):
         planned = self.parameters.get(id(original))
@@ -184,7 +184,7 @@ class SdkHandlers(SdkRule):
         body = code(updated.body)
         if isinstance(updated.body, (cst.Lambda, cst.IfExp)):
             body = f"({body})"
-        return updated.with_changes(body=cst.parse_expression(f"{body} if {self._final_test(event)} else None"))
+        return updated.with_changes(body=parse_expression(f"{body} if {self._final_test(event)} else None"))
 
     def rewrite_FunctionDef(self, original: cst.FunctionDef, updated):
         updated = self._parameters(original, updated)
@@ -192,7 +192,7 @@ class SdkHandlers(SdkRule):
         if event is None or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         self.applied()
-        guard = cst.parse_statement(f"if {self._partial_test(event)}:\n    return  # v3 has no disable_partial_transcripts\n")
+        guard = parse_statement(f"if {self._partial_test(event)}:\n    return  # v3 has no disable_partial_transcripts\n")
         body = list(updated.body.body)
         at = 1 if body and _is_docstring(body[0]) else 0
         body.insert(at, guard)
@@ -213,7 +213,7 @@ class SdkHandlers(SdkRule):
         call = f"{callback}({event})" if plan.slot.takes_event else f"{callback}()"
         if skip_partials:
             call = f"{call} if {self._final_test(event)} else None"
-        return updated.with_changes(value=cst.parse_expression(f"lambda {client}, {event}: {call}"))
+        return updated.with_changes(value=parse_expression(f"lambda {client}, {event}: {call}"))
 
 
 def _with_parameters(params: cst.Parameters, index: int, names: list) -> cst.Parameters:

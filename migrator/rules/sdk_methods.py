@@ -19,7 +19,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, parse_expression
 
 MAX_TOKEN_SECONDS = 600
 SHORT_FRAMES_NOTE = (
@@ -104,11 +104,11 @@ class SdkMethods(SdkRule):
         if planned == "set_params":
             self.sdk.emit("StreamingSessionParameters")
             value = code(updated.args[0].value)
-            return cst.parse_expression(f"{code(func.value)}.set_params(StreamingSessionParameters(max_turn_silence={value}))")
+            return parse_expression(f"{code(func.value)}.set_params(StreamingSessionParameters(max_turn_silence={value}))")
         _, seconds = planned
         self.sdk.emit("StreamingClient")
         client = wrapped_call("StreamingClient", "StreamingClientOptions", self.sdk.options_arguments({}), 0)
-        return cst.parse_expression(f"{client}.create_temporary_token(expires_in_seconds={seconds})")
+        return parse_expression(f"{client}.create_temporary_token(expires_in_seconds={seconds})")
 
 
 def _attribute(node) -> str:

@@ -15,7 +15,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.sdk_analysis import V2_MODULES, SdkRule, after_imports
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, parse_statement
 
 V2_DEFAULT_RATE = "44_100"
 GENERATOR_NAMES = ("microphone_chunks", "pyaudio_microphone_chunks", "microphone_audio_chunks")
@@ -148,7 +148,7 @@ class SdkMicrophone(SdkRule):
         if not self.calls:
             return module
         self.context.add_import("pyaudio")
-        definition = cst.parse_statement(_generator(self.generator, self.device))
+        definition = parse_statement(_generator(self.generator, self.device))
         body = list(module.body)
         at = after_imports(body)
         blank = [cst.EmptyLine(), cst.EmptyLine()]

@@ -35,6 +35,7 @@ from migrator.sdk_analysis import (
     indentation,
     wrapped_call,
 )
+from migrator.syntax import parse_statement, parse_statements
 
 
 def _methods(pcm16: bool) -> str:
@@ -162,7 +163,7 @@ class SdkSubclass(SdkRule):
         parameters = sdk.parameters_arguments(subclass.kwargs)
         lines.append(call_statement("self._session_parameters = StreamingParameters", parameters, indent))
         lines.append("self._audio_buffer = bytearray()")
-        statements = list(cst.parse_module("\n".join(lines) + "\n").body)
+        statements = parse_statements("\n".join(lines) + "\n")
         statements[0] = statements[0].with_changes(leading_lines=updated.leading_lines)
         return cst.FlattenSentinel(statements)
 
@@ -175,7 +176,7 @@ class SdkSubclass(SdkRule):
                  for arg in updated.bases]
         encoding = subclass.kwargs.get("encoding")
         pcm16 = encoding is None or not code(encoding.value).endswith("pcm_mulaw")
-        dummy = cst.parse_statement("class _:\n" + textwrap.indent(_methods(pcm16), "    "))
+        dummy = parse_statement("class _:\n" + textwrap.indent(_methods(pcm16), "    "))
         methods = [method.with_changes(leading_lines=[cst.EmptyLine(indent=False)]) for method in dummy.body.body]
         body = list(updated.body.body)
         at = next((index + 1 for index, statement in enumerate(body)

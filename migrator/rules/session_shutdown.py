@@ -18,7 +18,7 @@ import libcst as cst
 from migrator.audio_source import is_audio_open
 from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name
+from migrator.syntax import dotted_name, parse_statements
 
 TERMINATE_TIMEOUT = 5
 
@@ -147,7 +147,7 @@ class SessionShutdown(Rule):
         lines += [f"    {line}" for line in stop_lines]
         lines.append(f"    {ws}.close()")
         lines += [f"    {line}" for line in self._audio_cleanup()]
-        block = cst.parse_module("\n".join(lines) + "\n").body
+        block = parse_statements("\n".join(lines) + "\n")
         self.applied()
         first = block[0].with_changes(leading_lines=statement.leading_lines)
         return cst.FlattenSentinel([first, *block[1:]])
@@ -183,7 +183,7 @@ class SessionShutdown(Rule):
             ]
         else:
             indent_lines.append(f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes")
-        block = list(cst.parse_module("\n".join(indent_lines) + "\n").body)
+        block = parse_statements("\n".join(indent_lines) + "\n")
         block[0] = block[0].with_changes(leading_lines=statement.leading_lines)
         self.applied()
         return cst.FlattenSentinel([*block, statement.with_changes(leading_lines=())])

@@ -15,7 +15,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, keyword, sole_expression
+from migrator.syntax import call_name, dotted_name, keyword, parse_expression, parse_statement, sole_expression
 
 _EVENT = "stop_event"
 _THREAD = "audio_thread"
@@ -150,7 +150,7 @@ class StopEvent(Rule):
             return updated
         self.applied()
         self.context.add_import("threading")
-        return updated.with_changes(test=cst.parse_expression(f"not {event}.is_set()"))
+        return updated.with_changes(test=parse_expression(f"not {event}.is_set()"))
 
     def rewrite_SimpleStatementLine(self, original, updated):
         thread = self.thread_starts.get(id(original))
@@ -163,7 +163,7 @@ class StopEvent(Rule):
         creator_code = cst.Module([]).code_for_node(creator)
         lines = [] if thread.startswith("self.") else [f"global {thread}"]
         lines += [f"{thread} = {creator_code}", f"{thread}.start()"]
-        new = [cst.parse_statement(line) for line in lines]
+        new = [parse_statement(line) for line in lines]
         new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
         self.applied()
         return cst.FlattenSentinel(new)
@@ -201,7 +201,7 @@ class StopEvent(Rule):
             lines.append(f"{_THREAD} = None")
         body = list(updated.body)
         at = next((i for i, s in enumerate(body) if isinstance(s, (cst.FunctionDef, cst.ClassDef)) or _is_main_guard(s)), len(body))
-        new = [cst.parse_statement(line) for line in lines]
+        new = [parse_statement(line) for line in lines]
         if at < len(body) and at > 0:
             new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
         body[at:at] = new
@@ -222,5 +222,5 @@ def _insert_at_start(function: cst.FunctionDef, lines: list, after_super: bool =
             if "super(" in cst.Module([]).code_for_node(body[index]):
                 at = index + 1
                 break
-    body[at:at] = [cst.parse_statement(line) for line in lines]
+    body[at:at] = [parse_statement(line) for line in lines]
     return function.with_changes(body=function.body.with_changes(body=body))
