@@ -63,6 +63,13 @@ class ScriptFacts:
         """The local name ``import module [as name]`` bound, if the script imports it."""
         return next((local for local, name in self.module_aliases.items() if name == module), None)
 
+    def is_assemblyai_code(self) -> bool:
+        """Whether anything ties the script to AssemblyAI (its endpoint, its v2 message names,
+        its SDK). Websocket code for other services shares words such as ``message_type``,
+        ``audio_data`` or ``run_forever`` and must be left exactly as it is."""
+        modules = {*self.module_aliases.values(), *self.imported_names.values()}
+        return self.is_streaming_client or self.speaks_v2 or any(module.split(".")[0] == "assemblyai" for module in modules)
+
     def client_library(self) -> Optional[str]:
         """The websocket library the script uses, by its imports."""
         modules = set(self.module_aliases.values()) | {

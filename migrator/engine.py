@@ -90,6 +90,8 @@ def migrate_source(
     rules = [rule_class(context) for rule_class in rule_classes]
     analysis = _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules])
     analysis.run(module)
+    if not context.facts.is_assemblyai_code():
+        return MigrationResult(path, original, original, encoding=module.encoding)
     for rule in rules:
         rule.finish_analysis()
     migrated_module = _RewriteWalk(context, rules, _hot_nodes(module, rules, context, analysis.parents)).run(module)

@@ -12,10 +12,10 @@ from migrator.protocol import MESSAGE_TYPES
 from migrator.syntax import dotted_name, in_text_output, subtree_ids
 
 _STREAMING_WORDS = ("assemblyai.com", "RealtimeTranscriber")
-#: String values that only v2 code uses (message types, keys of v2 messages).
-_V2_STRINGS = frozenset(MESSAGE_TYPES) | {
-    "message_type", "audio_data", "terminate_session", "force_end_utterance", "end_utterance_silence_threshold",
-}
+#: String values only v2 AssemblyAI code uses (message types, control keys).
+_V2_STRINGS = frozenset(MESSAGE_TYPES) | {"terminate_session", "force_end_utterance", "end_utterance_silence_threshold"}
+#: Keys of v2 messages that other protocols use too: v2 only in a script known to be a client.
+_SHARED_V2_KEYS = frozenset({"message_type", "audio_data"})
 
 
 class FactCollector:
@@ -30,6 +30,8 @@ class FactCollector:
         self.context = context
         self.facts = context.facts
         self.seen_urls: set = set()
+        #: "message_type"/"audio_data" seen: v2 once the script is known to be a streaming client.
+        self.shared_v2_keys = False
 
     def _endpoint(self, node) -> None:
         """What the connection URL says: sample rate, and whether format_turns will be on."""
@@ -106,6 +108,8 @@ class FactCollector:
             self.facts.sends_terminate = True
         if text[1:-1] in _V2_STRINGS or "terminate_session" in text or "RealtimeTranscriber" in text:
             self.facts.speaks_v2 = True
+        elif text[1:-1] in _SHARED_V2_KEYS:
+            self.shared_v2_keys = True
         if self.facts.is_streaming_client:
             return
         if any(word in text for word in _STREAMING_WORDS) or text[1:-1] in MESSAGE_TYPES:
@@ -113,6 +117,10 @@ class FactCollector:
 
     def collect_Name(self, node: cst.Name) -> None:
         if node.value.startswith("Realtime") and node.value in ("RealtimeTranscriber", "RealtimeFinalTranscript", "RealtimePartialTranscript", "RealtimeTranscript"):
+            self.facts.speaks_v2 = True
+
+    def collect_leave_Module(self, node: cst.Module) -> None:
+        if self.shared_v2_keys and self.facts.is_streaming_client:
             self.facts.speaks_v2 = True
 
     def collect_FormattedStringText(self, node: cst.FormattedStringText) -> None:

@@ -42,7 +42,7 @@ def test_unparsable_file_raises_migration_error():
 def test_rewrite_that_does_not_compile_is_refused(monkeypatch):
     monkeypatch.setattr(engine, "select_rules", lambda select, ignore: (_BreaksCode,))
     with pytest.raises(MigrationError, match="does not compile"):
-        migrate_source(b"x = 1\n")
+        migrate_source(b'x = 1\nURL = "wss://api.assemblyai.com/v2/realtime/ws"\n')
 
 
 def test_a_crashing_rule_fails_its_file_only(tmp_path, monkeypatch):

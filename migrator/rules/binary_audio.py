@@ -85,6 +85,8 @@ class BinaryAudio(Rule):
 
         import websocket
 
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
 
         def send_audio(ws, stream):
             data = stream.read(3200)
@@ -96,6 +98,8 @@ class BinaryAudio(Rule):
         import json
 
         import websocket
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
 
 
         def send_audio(ws, stream):

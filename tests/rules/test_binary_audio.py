@@ -1,14 +1,15 @@
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed
 
-HEAD = "import base64\nimport json\nimport websocket\n"
+URL = 'URL = "wss://api.assemblyai.com/v2/realtime/ws"\n'  # what makes these snippets AssemblyAI code
+HEAD = "import base64\nimport json\nimport websocket\n" + URL
 
 
 def test_base64_chain_becomes_one_binary_send_and_base64_import_goes():
     check_transformed(
         HEAD + "def send(ws, stream):\n    data = stream.read(3200)\n    data = base64.b64encode(data).decode(\"utf-8\")\n"
         '    json_data = json.dumps({"audio_data": str(data)})\n    ws.send(json_data)\n',
-        "import json\nimport websocket\ndef send(ws, stream):\n    data = stream.read(3200)\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n",
+        "import json\nimport websocket\n" + URL + "def send(ws, stream):\n    data = stream.read(3200)\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n",
         select=["STT004"],
     )
 
@@ -27,15 +28,15 @@ def test_browser_base64_text_is_decoded_before_sending():
 
 def test_websockets_library_sends_plain_bytes():
     result = migrate_source(
-        "import base64, json\nimport websockets\nasync def send(ws, data):\n    data = base64.b64encode(data).decode('utf-8')\n"
+        "import base64, json\nimport websockets\n" + URL + "async def send(ws, data):\n    data = base64.b64encode(data).decode('utf-8')\n"
         "    json_data = json.dumps({'audio_data': str(data)})\n    await ws.send(json_data)\n",
         select=["STT004"],
     )
-    assert result.code == "import json\nimport websockets\nasync def send(ws, data):\n    await ws.send(data)\n"
+    assert result.code == "import json\nimport websockets\n" + URL + "async def send(ws, data):\n    await ws.send(data)\n"
 
 
 def test_aiohttp_send_json_becomes_send_bytes():
-    result = migrate_source("import base64\nimport aiohttp\nasync def s(ws, b):\n    await ws.send_json({'audio_data': base64.b64encode(b).decode()})\n", select=["STT004"])
+    result = migrate_source("import base64\nimport aiohttp\n" + URL + "async def s(ws, b):\n    await ws.send_json({'audio_data': base64.b64encode(b).decode()})\n", select=["STT004"])
     assert "await ws.send_bytes(b)" in result.code
 
 
