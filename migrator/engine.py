@@ -15,6 +15,7 @@ import libcst as cst
 
 from migrator import imports, positions, walk
 from migrator.facts import FactCollector
+from migrator.markers import mentions
 from migrator.websocket_app import SessionCollector
 from migrator.context import MigrationContext, Note, note_comment
 from migrator.rules import all_rules, select_rules
@@ -62,9 +63,9 @@ def _markers(rule_classes: tuple) -> tuple:
 
 
 def needs_migration_scan(source: bytes, rule_classes: Optional[tuple] = None) -> bool:
-    """The cheap test: does the file mention anything any selected rule looks for?
-    (Plain substring tests: a regex alternation of the markers is three times slower.)"""
-    return any(marker in source for marker in _markers(rule_classes or all_rules()))
+    """The cheap test: is the file tied to AssemblyAI, and does it mention anything a selected
+    rule looks for? (Plain substring tests: a regex alternation is three times slower.)"""
+    return mentions(source, _markers(rule_classes or all_rules()))
 
 
 def migrate_source(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
+from migrator.markers import ASSEMBLYAI_EVIDENCE, mentions
+
 #: Directory names never worth descending into.
 SKIPPED_DIRECTORIES = frozenset({
     ".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages", ".venv", "venv",
@@ -80,7 +82,7 @@ def mentions_marker(path: str, markers: tuple) -> bool:
             source = stream.read()
     except OSError:
         return True
-    return any(marker in source for marker in markers)
+    return mentions(source, markers)
 
 
 class _Excludes:
@@ -150,7 +152,8 @@ def _not_git_ignored(directory: str, found: list) -> list:
 def _found_by_git(top: str, excluded: _Excludes, markers: Optional[tuple]) -> Optional[tuple]:
     """(files, candidates) under ``top`` as git sees them, or None when git cannot say.
     ``git grep`` runs while the listing is read, since it takes the longer."""
-    grep = None if markers is None else _start_git(top, *_grep_arguments(markers))
+    # git grep finds the few files tied to AssemblyAI; the rule markers are checked on those.
+    grep = None if markers is None else _start_git(top, *_grep_arguments(ASSEMBLYAI_EVIDENCE))
     try:
         listed = _git_listing(top, excluded)
         if listed is None:
@@ -160,7 +163,7 @@ def _found_by_git(top: str, excluded: _Excludes, markers: Optional[tuple]) -> Op
         if hits is None:
             return files, _read_and_tested(files, markers)
         # git grep reads regular files only: a symlink is tested through its target here.
-        return files, {f for f in files if f in hits} | _read_and_tested(not_regular, markers)
+        return files, _read_and_tested([f for f in files if f in hits], markers) | _read_and_tested(not_regular, markers)
     finally:
         if grep is not None and grep.returncode is None:
             grep.kill()

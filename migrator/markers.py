@@ -16,6 +16,16 @@ STREAMING_V2_MARKERS = (
     b"SessionTerminated", b"RealtimeTranscriber", b"terminate_session", b"audio_data",
 )
 
+#: Every file the engine can change mentions one of these. It rewrites only code tied to
+#: AssemblyAI (``ScriptFacts.is_assemblyai_code``: the endpoint, a v2 message or control name,
+#: the SDK), and each of those ties is spelled with one of these bytes; so websocket code for
+#: other services that shares v2 words (``message_type``, ``run_forever`` ...) is skipped
+#: without being parsed. ``tests/test_markers.py`` checks this against the fixtures.
+ASSEMBLYAI_EVIDENCE = (
+    b"assemblyai", b"SessionBegins", b"PartialTranscript", b"FinalTranscript", b"SessionTerminated",
+    b"terminate_session", b"force_end_utterance", b"end_utterance_silence_threshold", b"RealtimeTranscri",
+)
+
 #: Each rule's own markers, by code; the comment names the rule's module.
 RULE_MARKERS = {
     "STT001": (b"/v2/realtime", b"/v3/ws"),  # endpoint
@@ -74,3 +84,8 @@ def selected_markers(select: Optional[Iterable[str]] = None, ignore: Optional[It
     """Every byte string the prefilter looks for when these rules run: a file mentioning none
     of them is left alone without being parsed. Raises :class:`UnknownRuleError`."""
     return smallest_set([*STREAMING_V2_MARKERS, *(m for code in select_codes(select, ignore) for m in RULE_MARKERS[code])])
+
+
+def mentions(source: bytes, markers: Iterable[bytes]) -> bool:
+    """The prefilter: the source is tied to AssemblyAI and mentions something a rule looks for."""
+    return any(evidence in source for evidence in ASSEMBLYAI_EVIDENCE) and any(marker in source for marker in markers)

@@ -51,12 +51,12 @@ def test_a_crashing_rule_fails_its_file_only(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "select_rules", lambda select, ignore: (_Crashes,))
     monkeypatch.setattr("migrator.runner.selected_markers", lambda select, ignore: _Crashes.markers)
     bad, good = tmp_path / "bad.py", tmp_path / "good.py"
-    bad.write_text("boom = 1\n")
-    good.write_text("fine = 1  # boom-free? no: mentions boom in a comment\n")
+    bad.write_text("boom = 1  # assemblyai\n")
+    good.write_text("fine = 1  # assemblyai, boom-free? no: mentions boom in a comment\n")
     outcomes = run([str(bad), str(good)], Options(write=False), jobs=1)
     assert outcomes[0].status == "failed" and "internal error (RuntimeError: rule bug)" in outcomes[0].error
     assert outcomes[1].status == "unchanged"
-    assert bad.read_text() == "boom = 1\n"
+    assert bad.read_text() == "boom = 1  # assemblyai\n"
 
 
 def test_text_input_and_bytes_input_agree():

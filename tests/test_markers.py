@@ -46,3 +46,34 @@ def test_a_marker_containing_another_is_left_out_but_still_found():
     assert b"/v2/realtime/token" not in chosen and b"configure_end_utterance_silence_threshold" not in chosen
     for marker in every:
         assert any(m in b"x = '" + marker + b"'" for m in chosen), marker
+
+
+def test_every_file_the_engine_acts_on_mentions_assemblyai_evidence(monkeypatch):
+    """ASSEMBLYAI_EVIDENCE may skip a file without parsing it only because the engine would
+    leave it alone anyway: with the prefilter off, whatever the engine changes or notes
+    holds one of those bytes."""
+    import sysconfig
+    import textwrap
+    from pathlib import Path
+
+    import migrator.engine as engine
+    from migrator import migrate_source
+    from migrator.markers import ASSEMBLYAI_EVIDENCE
+    from migrator.rules import all_rules
+
+    root = Path(__file__).resolve().parents[1]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    sources = [path.read_text() for path in sorted(root.glob("fixtures/*/*/*.py"))]
+    sources += [textwrap.dedent(rule.example_before) for rule in all_rules()]
+    sources += [(stdlib / name).read_text() for name in ("asyncio/base_events.py", "json/decoder.py", "http/client.py")]
+    monkeypatch.setattr(engine, "needs_migration_scan", lambda source, rule_classes: True)
+    acted_on = 0
+    for source in sources:
+        try:
+            result = migrate_source(source)
+        except engine.MigrationError:
+            continue
+        if result.changed or result.notes:
+            acted_on += 1
+            assert any(evidence.decode() in source for evidence in ASSEMBLYAI_EVIDENCE), source[:200]
+    assert acted_on > 30

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+import migrator.engine as engine
 from migrator import migrate_source
 
 CHAT_CLIENT = '''import json
@@ -57,10 +58,21 @@ asyncio.run(feed("secret"))
 '''
 
 
-@pytest.mark.parametrize("source", [CHAT_CLIENT, OTHER_SPEECH_SERVICE, ASYNC_FEED], ids=["chat", "speech", "async-feed"])
-def test_code_for_other_services_is_left_alone(source):
+OTHERS = pytest.mark.parametrize("source", [CHAT_CLIENT, OTHER_SPEECH_SERVICE, ASYNC_FEED], ids=["chat", "speech", "async-feed"])
+
+
+@OTHERS
+def test_code_for_other_services_is_not_even_parsed(source):
     result = migrate_source(source)
-    assert result.parsed  # it does mention v2 words, so it is looked at
+    assert not result.parsed and result.code == source and not result.notes
+
+
+@OTHERS
+def test_parsed_anyway_it_is_left_alone(source, monkeypatch):
+    """The engine's own gate, behind the prefilter: nothing ties the file to AssemblyAI."""
+    monkeypatch.setattr(engine, "needs_migration_scan", lambda source, rule_classes: True)
+    result = migrate_source(source)
+    assert result.parsed
     assert result.code == source and not result.notes and not result.rules_applied
 
 

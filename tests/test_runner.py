@@ -19,7 +19,8 @@ def test_a_file_outside_the_candidates_is_unchanged_without_being_read(tmp_path)
 
 
 def test_candidates_from_git_give_the_outcomes_of_reading_every_file(tmp_path, monkeypatch):
-    for name, text in {"client.py": V2, "plain.py": "x = 1\n", "mention.py": "# audio_data\n"}.items():
+    files = {"client.py": V2, "plain.py": "x = 1\n", "mention.py": "# audio_data and assemblyai\n", "other.py": "# audio_data\n"}
+    for name, text in files.items():
         (tmp_path / name).write_text(text)
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, timeout=60)
     monkeypatch.chdir(tmp_path)
@@ -28,7 +29,7 @@ def test_candidates_from_git_give_the_outcomes_of_reading_every_file(tmp_path, m
     with_candidates = run(found.files, Options(write=False, diff=True), jobs=1, candidates=found.candidates)
     read_here = run(found.files, Options(write=False, diff=True), jobs=1)
     assert [o.to_dict() for o in with_candidates] == [o.to_dict() for o in read_here]
-    assert [o.status for o in read_here] == ["changed", "unchanged", "unchanged"]
+    assert [o.status for o in read_here] == ["changed", "unchanged", "unchanged", "unchanged"]
 
 
 def test_a_path_given_twice_is_migrated_once(tmp_path):
