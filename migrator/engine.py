@@ -97,7 +97,8 @@ def migrate_source(
         rule.finish_analysis()
     migrated_module = _RewriteWalk(context, rules, _hot_nodes(module, rules, context, analysis.parents)).run(module)
     migrated_module = imports.apply(migrated_module, context)
-    migrated = migrated_module.bytes
+    # The walks rebuild only what changed: the very same tree means the very same bytes.
+    migrated = original if migrated_module is module else migrated_module.bytes
 
     notes = _resolve_notes(module, context)
     if migrated != original:
