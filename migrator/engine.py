@@ -181,17 +181,30 @@ class _AnalysisWalk(_Walk):
     def run(self, module: cst.Module) -> None:
         walk.visit(module, self.on_visit, self.on_leave)
 
+    # _enter and _leave written out: these two run for every node of every file parsed.
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.ancestors:
-            self.parents[id(node)] = self.ancestors[-1]
-        for hook in self._enter(node)[2]:
+        profile = self._profiles.get(type(node)) or self._profile(type(node))
+        ancestors = self.ancestors
+        if ancestors:
+            self.parents[id(node)] = ancestors[-1]
+        ancestors.append(node)
+        if profile[0]:
+            self.statements.append(node)
+        if profile[1]:
+            self.scopes.append(node)
+        for hook in profile[2]:
             hook(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        for hook in self._profiles[type(original_node)][3]:
+        profile = self._profiles[type(original_node)]
+        for hook in profile[3]:
             hook(original_node)
-        self._leave(original_node)
+        self.ancestors.pop()
+        if profile[0]:
+            self.statements.pop()
+        if profile[1]:
+            self.scopes.pop()
 
 
 class _RewriteWalk(_Walk):
