@@ -10,17 +10,25 @@ per message, until ``Termination`` and the server's close; the tutorial's own
 ``receive()`` does the reading when it loops until the socket closes, so the last turn is
 printed like the others. ``asyncio.run(...)`` is wrapped so that Ctrl-C ends the program
 quietly after that, instead of with a traceback (and ends a ``while True`` reconnect loop).
+``loop.run_until_complete(main())`` on a module-level loop used for nothing else (its
+``loop.close()`` aside) becomes ``asyncio.run(main())``: on Ctrl-C ``run_until_complete``
+leaves the session task unfinished, so its ``finally`` never sends ``Terminate``, while
+``asyncio.run`` cancels the task and lets it finish. A loop used otherwise gets a note.
 """
 from __future__ import annotations
+
+from collections import Counter
 
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.rules.websockets_headers import qualified_call_name
-from migrator.syntax import call_name, dotted_name, parse_statement, sole_expression, sole_value
+from migrator.syntax import call_name, dotted_name, parse_expression, parse_statement, sole_expression, sole_value
 
 TERMINATE_TIMEOUT = 5
+#: Calls that make the event loop a script then drives with run_until_complete.
+_LOOP_FACTORIES = frozenset({"asyncio.get_event_loop", "asyncio.new_event_loop", "get_event_loop", "new_event_loop"})
 
 
 def _awaited_gather(statement):
@@ -95,7 +103,17 @@ class AsyncShutdown(Rule):
         self.gathers: dict = {}  # id(statement) -> (socket name, awaited calls, scope id, class id, the With)
         self.sessions: dict = {}  # id(async With on a v2 connection) -> (With, statement it opens)
         self.handled: set = set()  # ids of the Withs whose session gets a Terminate
-        self.loop_runs: list = []  # (call, statement): loop.run_until_complete(...)
+        self.loop_runs: list = []  # (call, statement, inside a loop): loop.run_until_complete(...)
+        self.event_loops: dict = {}  # name -> module-level ``name = asyncio.get_event_loop()`` statement
+        self.loop_closes: dict = {}  # name -> module-level ``name.close()`` statements
+        self.module_names: Counter = Counter()  # names used outside functions
+        self.function_names: list = []  # (id(function), name) for names used inside functions
+        self.local_names: set = set()  # (id(function), name) bound there (parameter or assignment)
+        self.loop_conversions: dict = {}  # id(run_until_complete statement) -> its loop's name
+        self.dropped: set = set()  # ids of the loop's own statements that go with it
+        self.previous: dict = {}  # id(module-level simple statement) -> the statement before it
+        self.block_positions: dict = {}  # id(block) -> {id(statement): index in its body}
+        self.carried: dict = {}  # id(converted statement) -> blank lines of the assignment just above it
         self.runs: dict = {}  # id(statement) -> "pass" | "break"
         self.early_closes: list = []  # (await close(), statement) right after a Terminate send
 
@@ -142,7 +160,39 @@ class AsyncShutdown(Rule):
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 self.runs[id(node)] = "break" if inside_loop else "pass"
             elif call_name(value).endswith("run_until_complete"):
-                self.loop_runs.append((value, node))
+                inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
+                self.loop_runs.append((value, node, inside_loop))
+        if self.context.scope_stack:
+            return
+        if type(value) is cst.Call and call_name(value).endswith(".close") and not value.args:
+            self.loop_closes.setdefault(dotted_name(value.func.value), []).append(node)
+        small = node.body[0] if len(node.body) == 1 else None
+        if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
+            if call_name(small.value) in _LOOP_FACTORIES and type(small.value) is cst.Call and not small.value.args:
+                self.event_loops[small.targets[0].target.value] = node
+        block = self.context.parent()
+        positions = self.block_positions.get(id(block))
+        if positions is None:
+            positions = self.block_positions[id(block)] = {id(statement): i for i, statement in enumerate(getattr(block, "body", ()))}
+        index = positions.get(id(node), 0)
+        if index:
+            self.previous[id(node)] = block.body[index - 1]
+
+    def collect_Name(self, node: cst.Name) -> None:
+        function = self.context.current_function
+        if function is None:
+            self.module_names[node.value] += 1
+            return
+        self.function_names.append((id(function), node.value))
+        parent = self.context.parent()
+        if type(parent) in (cst.Param, cst.AssignTarget) or (type(parent) is cst.For and parent.target is node):
+            self.local_names.add((id(function), node.value))
+
+    def _uses(self, name: str) -> int:
+        """Uses of the module-level ``name``: outside functions, and in functions that do not bind it."""
+        return self.module_names[name] + sum(
+            1 for function, used in self.function_names if used == name and (function, name) not in self.local_names
+        )
 
     @staticmethod
     def _last_awaited_call(node, session):
@@ -189,18 +239,41 @@ class AsyncShutdown(Rule):
                           "Termination before this connection closes", statement=statement)
         if not self.gathers:
             self.runs.clear()
-        for call, statement in self.loop_runs:
-            if self.gathers:
-                self.note(call, "on Ctrl-C run_until_complete leaves the session task unfinished, so its finally "
-                          "(Terminate) never runs: asyncio.run(...) cancels it and lets it finish", statement=statement)
+        for call, statement, inside_loop in self.loop_runs:
+            if not self.gathers:
+                continue
+            loop = dotted_name(call.func.value) if type(call.func) is cst.Attribute else ""
+            closes = self.loop_closes.get(loop, [])
+            # Its assignment, this call and its close()s: a loop used for nothing else.
+            if loop in self.event_loops and len(call.args) == 1 and self._uses(loop) == 2 + len(closes) and not any(
+                line.comment for line in self.event_loops[loop].leading_lines
+            ):
+                self.loop_conversions[id(statement)] = loop
+                if self.previous.get(id(statement)) is self.event_loops[loop]:
+                    self.carried[id(statement)] = self.event_loops[loop].leading_lines
+                self.dropped |= {id(self.event_loops[loop]), *(id(close) for close in closes)}
+                self.runs[id(statement)] = "break" if inside_loop else "pass"
+                continue
+            self.note(call, "on Ctrl-C run_until_complete leaves the session task unfinished, so its finally "
+                      "(Terminate) never runs: asyncio.run(...) cancels it and lets it finish", statement=statement)
 
     def nodes_to_rewrite(self):
-        return {*self.gathers, *self.runs}
+        return {*self.gathers, *self.runs, *self.dropped}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):
         if id(original) in self.gathers:
             return self._terminate_after(original, updated)
+        if id(original) in self.dropped:
+            self.applied()
+            return cst.RemoveFromParent()
+        if id(original) in self.loop_conversions:
+            call = updated.body[0].value
+            asyncio_name = self.facts.alias_of("asyncio") or self._add("asyncio")
+            updated = updated.with_changes(
+                body=[updated.body[0].with_changes(value=call.with_changes(func=parse_expression(f"{asyncio_name}.run")))],
+                leading_lines=[*self.carried.get(id(original), ()), *updated.leading_lines],
+            )
         exit_statement = self.runs.get(id(original))
         if exit_statement is not None:
             self.applied()

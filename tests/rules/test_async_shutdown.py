@@ -127,3 +127,41 @@ def test_session_with_no_recognisable_shape_gets_a_note():
         """)
     assert [note.code for note in result.notes] == ["STT011"]
     assert "Terminate" not in result.code.split("# migrate-stt")[0]
+
+
+SESSION = (
+    "async def main():\n"
+    "    async with websockets.connect(URL, extra_headers={'Authorization': 'k'}) as ws:\n"
+    "        await asyncio.gather(send(ws), receive(ws))\n"
+)
+
+
+def test_event_loop_used_for_nothing_else_becomes_asyncio_run():
+    source = HEAD + SESSION + "\n\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\nloop.close()\n"
+    result = migrate_source(source, select=["STT011"])
+    assert result.code.endswith("\n\ntry:\n    asyncio.run(main())\nexcept KeyboardInterrupt:\n    pass\n")
+    assert "get_event_loop" not in result.code and "loop.close" not in result.code
+    assert not result.notes
+
+
+def test_run_until_complete_in_a_reconnect_loop_breaks_it_on_ctrl_c():
+    source = HEAD + SESSION + "loop = asyncio.new_event_loop()\nwhile True:\n    loop.run_until_complete(main())\n"
+    result = migrate_source(source, select=["STT011"])
+    assert "while True:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        break\n" in result.code
+
+
+def test_event_loop_used_otherwise_keeps_run_until_complete_with_a_note():
+    others = {
+        "another task on it": "loop = asyncio.get_event_loop()\nloop.create_task(heartbeat())\nloop.run_until_complete(main())\n",
+        "a function uses it": "async def heartbeat():\n    loop.call_later(1, print)\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n",
+    }
+    for shape, tail in others.items():
+        result = migrate_source(HEAD + SESSION + tail, select=["STT011"])
+        assert "loop.run_until_complete(main())" in result.code, shape
+        assert [note.code for note in result.notes] == ["STT011"], shape
+
+
+def test_a_local_loop_of_the_same_name_is_not_a_use():
+    source = HEAD + SESSION + "async def tick():\n    loop = asyncio.get_running_loop()\n    loop.call_soon(print)\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
+    result = migrate_source(source, select=["STT011"])
+    assert "asyncio.run(main())" in result.code and "loop.call_soon(print)" in result.code
