@@ -8,7 +8,8 @@ reason (Ctrl-C, task cancellation, a Streamlit ``run`` flag going false, a file 
 running out) the script sends ``{"type": "Terminate"}`` and keeps reading, at most 5 s
 per message, until ``Termination`` and the server's close; the tutorial's own
 ``receive()`` does the reading when it loops until the socket closes, so the last turn is
-printed like the others. ``asyncio.run(...)`` is wrapped so that Ctrl-C ends the program
+printed like the others; when it stops on a flag instead (Streamlit), a loop reads until
+``Termination`` and prints the last final turn. ``asyncio.run(...)`` is wrapped so that Ctrl-C ends the program
 quietly after that, instead of with a traceback (and ends a ``while True`` reconnect loop).
 ``loop.run_until_complete(main())`` on a module-level loop used for nothing else (its
 ``loop.close()`` aside) becomes ``asyncio.run(main())``: on Ctrl-C ``run_until_complete``
@@ -306,11 +307,15 @@ class AsyncShutdown(Rule):
         if reader is not None:
             lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
         else:
+            # No reader to reuse (it stops on a flag): print the last turn the way the tutorials do.
+            final = 'message.get("end_of_turn") and message.get("turn_is_formatted")' if self.facts.format_turns else 'message.get("end_of_turn")'
             lines += [
                 "        while True:",
                 f"            message = {next_message}",
                 '            if message.get("type") == "Termination":',
                 "                break",
+                f'            if message.get("type") == "Turn" and {final}:',
+                '                print(message.get("transcript", ""))',
             ]
         lines += [f"    except {errors}:", "        pass"]
         wrapper = cst.ensure_type(parse_statement("\n".join(lines) + "\n"), cst.Try)
