@@ -129,8 +129,11 @@ def run(
 
         import migrator.engine  # noqa: F401  (imported once here, so forked workers inherit it)
 
+        # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
+        # chunk with another) would leave the other workers idle while it finishes.
+        ordered = sorted(to_migrate, key=_size, reverse=True)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for path, outcome in zip(to_migrate, pool.map(process_file, to_migrate, [options] * len(to_migrate), chunksize=4)):
+            for path, outcome in zip(ordered, pool.map(process_file, ordered, [options] * len(ordered), chunksize=1)):
                 outcomes[path] = outcome
                 if progress:
                     progress(outcome)
@@ -140,3 +143,10 @@ def run(
             if progress:
                 progress(outcomes[path])
     return [outcomes[path] for path in paths]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
