@@ -22,6 +22,7 @@ from collections import Counter
 
 import libcst as cst
 
+from migrator import walk
 from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 from migrator.rules.websockets_headers import qualified_call_name
@@ -107,9 +108,7 @@ class AsyncShutdown(Rule):
         self.loop_runs: list = []  # (call, statement, inside a loop): loop.run_until_complete(...)
         self.event_loops: dict = {}  # name -> module-level ``name = asyncio.get_event_loop()`` statement
         self.loop_closes: dict = {}  # name -> module-level ``name.close()`` statements
-        self.module_names: Counter = Counter()  # names used outside functions
-        self.function_names: list = []  # (id(function), name) for names used inside functions
-        self.local_names: set = set()  # (id(function), name) bound there (parameter or assignment)
+        self.module = None
         self.loop_conversions: dict = {}  # id(run_until_complete statement) -> its loop's name
         self.dropped: set = set()  # ids of the loop's own statements that go with it
         self.previous: dict = {}  # id(module-level simple statement) -> the statement before it
@@ -179,21 +178,36 @@ class AsyncShutdown(Rule):
         if index:
             self.previous[id(node)] = block.body[index - 1]
 
-    def collect_Name(self, node: cst.Name) -> None:
-        function = self.context.current_function
-        if function is None:
-            self.module_names[node.value] += 1
-            return
-        self.function_names.append((id(function), node.value))
-        parent = self.context.parent()
-        if type(parent) in (cst.Param, cst.AssignTarget) or (type(parent) is cst.For and parent.target is node):
-            self.local_names.add((id(function), node.value))
+    def collect_Module(self, node: cst.Module) -> None:
+        self.module = node
 
     def _uses(self, name: str) -> int:
-        """Uses of the module-level ``name``: outside functions, and in functions that do not bind it."""
-        return self.module_names[name] + sum(
-            1 for function, used in self.function_names if used == name and (function, name) not in self.local_names
-        )
+        """Uses of the module-level ``name``: outside functions, and in functions that do not
+        bind it (as a parameter or by assignment). One walk, only for a file with a candidate."""
+        functions: list = []  # the enclosing FunctionDefs, innermost last
+        parents: list = []
+        uses: Counter = Counter()  # id(function) or 0 -> uses of name there
+        bound: set = set()  # ids of the functions that bind it
+
+        def enter(node) -> bool:
+            if type(node) is cst.FunctionDef:
+                functions.append(node)
+            elif type(node) is cst.Name and node.value == name:
+                scope = id(functions[-1]) if functions else 0
+                uses[scope] += 1
+                parent = parents[-1] if parents else None
+                if scope and (type(parent) in (cst.Param, cst.AssignTarget) or (type(parent) is cst.For and parent.target is node)):
+                    bound.add(scope)
+            parents.append(node)
+            return True
+
+        def leave(node) -> None:
+            parents.pop()
+            if type(node) is cst.FunctionDef:
+                functions.pop()
+
+        walk.visit(self.module, enter, leave)
+        return sum(count for scope, count in uses.items() if scope not in bound)
 
     @staticmethod
     def _last_awaited_call(node, session):
