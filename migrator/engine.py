@@ -88,7 +88,7 @@ def migrate_source(
         raise MigrationError(f"cannot parse: {_one_line(error)}") from None
 
     context = MigrationContext(path, [rule.code for rule in rule_classes])
-    rules = [rule_class(context) for rule_class in rule_classes]
+    rules = [rule_class(context) for rule_class in rule_classes if rule_class.applies_to(original)]
     analysis = _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules])
     analysis.run(module)
     if not context.facts.is_assemblyai_code():

@@ -1100,8 +1100,17 @@ def wrapped_call(prefix: str, inner: str, arguments: list, indent: int) -> str:
 _DEFINING_PARENTS = frozenset({cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName})
 
 
+#: ``assemblyai`` other than in a host name: an import of the SDK needs one.
+_SDK_MENTION = re.compile(rb"assemblyai(?!\.com)")
+
+
 class SdkRule(Rule):
     """Base of the SDK rules: they share one :class:`SdkAnalysis`, fed by the first of them."""
+
+    @classmethod
+    def applies_to(cls, source: bytes) -> bool:
+        # The analysis becomes active only at an ``import assemblyai...`` statement.
+        return _SDK_MENTION.search(source) is not None
 
     def __init__(self, context) -> None:
         super().__init__(context)

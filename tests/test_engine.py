@@ -81,3 +81,19 @@ def test_parallel_run_matches_serial(tmp_path):
     parallel = run(files, Options(write=False, diff=True), jobs=2)
     assert [o.diff for o in serial] == [o.diff for o in parallel]
     assert all(o.status == "changed" for o in parallel)
+
+
+def test_sdk_rules_are_left_out_only_where_they_would_do_nothing(monkeypatch):
+    """SdkRule.applies_to skips files that mention assemblyai only in a host name; with the
+    skip off, the SDK rules change and note nothing more on any fixture."""
+    from pathlib import Path
+
+    from migrator.sdk_analysis import SdkRule
+
+    fixtures = sorted(Path(__file__).resolve().parents[1].glob("fixtures/*/*/input.py"))
+    skipped = [path for path in fixtures if not SdkRule.applies_to(path.read_bytes())]
+    assert skipped  # the websocket scripts
+    monkeypatch.setattr(SdkRule, "applies_to", classmethod(lambda cls, source: True))
+    for path in skipped:
+        result = migrate_source(path.read_bytes(), select=["STT02"])
+        assert not result.changed and not result.notes, path

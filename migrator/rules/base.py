@@ -41,6 +41,12 @@ class Rule:
     def note(self, node, message: str, statement=None) -> None:
         self.context.note(node, self.code, message, statement)
 
+    @classmethod
+    def applies_to(cls, source: bytes) -> bool:
+        """False when the file's bytes alone show this rule has nothing to do there, so it is
+        left out of that file's walks. Must never be False for a file the rule would change."""
+        return True
+
     def finish_analysis(self) -> None:
         """Called once after the analysis walk, when every fact about the file is known."""
 
