@@ -350,11 +350,14 @@ class SdkAnalysis:
         else:
             ids.append(id(node))
         self.names_seen.add(value)
-        for scope in self.context.scope_stack:
-            function = self.functions.get(id(scope))
+        functions = self.functions
+        scopes = self.context.scope_stack
+        for scope in scopes:
+            function = functions.get(id(scope))
             if function is not None:
                 function.names.add(value)
-        parent = self.context.parent()
+        ancestors = self.context.ancestors
+        parent = ancestors[-2] if len(ancestors) > 1 else None
         parent_type = type(parent)  # exact types: this runs for every name in the file
         if parent_type is cst.Attribute and parent.attr is node:
             return
@@ -370,7 +373,8 @@ class SdkAnalysis:
                     break
             return
         self.name_references[value] = self.name_references.get(value, 0) + 1
-        if self.facts.imported_names.get(value, "").rpartition(".")[0] in V2_MODULES:
+        imported = self.facts.imported_names.get(value)
+        if imported is not None and imported.rpartition(".")[0] in V2_MODULES:
             self.v2_references.append(self._site(node))
 
     def collect_Attribute(self, node: cst.Attribute) -> None:
