@@ -131,17 +131,19 @@ class MigrationContext:
 
     @property
     def current_function(self) -> Optional[cst.FunctionDef]:
-        for scope in reversed(self.scope_stack):
-            if type(scope) is cst.FunctionDef:
-                return scope
-        return None
+        return innermost(self.scope_stack, cst.FunctionDef)
 
     @property
     def current_class(self) -> Optional[cst.ClassDef]:
-        for scope in reversed(self.scope_stack):
-            if type(scope) is cst.ClassDef:
-                return scope
-        return None
+        return innermost(self.scope_stack, cst.ClassDef)
+
+
+def innermost(scopes, node_type: type):
+    """The innermost of ``scopes`` (outermost first) that is a ``node_type``, or None."""
+    for scope in reversed(scopes):
+        if type(scope) is node_type:
+            return scope
+    return None
 
 
 def note_comment(code: str, message: str) -> str:

@@ -18,7 +18,7 @@ import libcst as cst
 
 from migrator import imports, positions, walk
 from migrator.facts import FactCollector
-from migrator.markers import mentions
+from migrator.markers import mentions, smallest_set
 from migrator.websocket_app import SessionCollector
 from migrator.context import MigrationContext, Note, note_comment
 from migrator.rules import all_rules, select_rules
@@ -62,7 +62,7 @@ class MigrationResult:
 
 @lru_cache(maxsize=None)
 def _markers(rule_classes: tuple) -> tuple:
-    return tuple(sorted({marker for rule in (FactCollector, *rule_classes) for marker in rule.markers}))
+    return smallest_set(marker for rule in (FactCollector, *rule_classes) for marker in rule.markers)
 
 
 def needs_migration_scan(source: bytes, rule_classes: Optional[tuple] = None) -> bool:
@@ -163,14 +163,13 @@ class _Walk:
             self.scopes.append(node)
         return profile
 
-    def _leave(self, node) -> tuple:
+    def _leave(self, node) -> None:
         profile = self._profiles[type(node)]
         self.ancestors.pop()
         if profile[0]:
             self.statements.pop()
         if profile[1]:
             self.scopes.pop()
-        return profile
 
 
 class _AnalysisWalk(_Walk):
@@ -184,30 +183,17 @@ class _AnalysisWalk(_Walk):
     def run(self, module: cst.Module) -> None:
         walk.visit(module, self.on_visit, self.on_leave)
 
-    # _enter and _leave written out: these two run for every node of every file parsed.
     def on_visit(self, node: cst.CSTNode) -> bool:
-        profile = self._profiles.get(type(node)) or self._profile(type(node))
-        ancestors = self.ancestors
-        if ancestors:
-            self.parents[id(node)] = ancestors[-1]
-        ancestors.append(node)
-        if profile[0]:
-            self.statements.append(node)
-        if profile[1]:
-            self.scopes.append(node)
-        for hook in profile[2]:
+        if self.ancestors:
+            self.parents[id(node)] = self.ancestors[-1]
+        for hook in self._enter(node)[2]:
             hook(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        profile = self._profiles[type(original_node)]
-        for hook in profile[3]:
+        for hook in self._profiles[type(original_node)][3]:
             hook(original_node)
-        self.ancestors.pop()
-        if profile[0]:
-            self.statements.pop()
-        if profile[1]:
-            self.scopes.pop()
+        self._leave(original_node)
 
 
 class _RewriteWalk(_Walk):

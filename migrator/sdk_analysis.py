@@ -21,6 +21,7 @@ from typing import Optional
 import libcst as cst
 
 from migrator import walk
+from migrator.context import innermost
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, parse_statement
 
@@ -137,17 +138,11 @@ class Site:
 
     @property
     def function(self):
-        for scope in reversed(self.scopes):
-            if isinstance(scope, cst.FunctionDef):
-                return scope
-        return None
+        return innermost(self.scopes, cst.FunctionDef)
 
     @property
     def owner_class(self):
-        for scope in reversed(self.scopes):
-            if isinstance(scope, cst.ClassDef):
-                return scope
-        return None
+        return innermost(self.scopes, cst.ClassDef)
 
 
 @dataclass
@@ -356,8 +351,7 @@ class SdkAnalysis:
             function = functions.get(id(scope))
             if function is not None:
                 function.names.add(value)
-        ancestors = self.context.ancestors
-        parent = ancestors[-2] if len(ancestors) > 1 else None
+        parent = self.context.parent()
         parent_type = type(parent)  # exact types: this runs for every name in the file
         if parent_type is cst.Attribute and parent.attr is node:
             return

@@ -41,6 +41,13 @@ def _awaited_gather(statement):
     return None
 
 
+def _statement_before(block, statement):
+    """The statement just above ``statement`` in ``block``'s body, if any."""
+    body = list(getattr(block, "body", ()))
+    index = next((i for i, other in enumerate(body) if other is statement), 0)
+    return body[index - 1] if index else None
+
+
 class AsyncShutdown(Rule):
     code = "STT011"
     name = "async-shutdown"
@@ -105,14 +112,12 @@ class AsyncShutdown(Rule):
         self.gathers: dict = {}  # id(statement) -> (socket name, awaited calls, scope id, class id, the With)
         self.sessions: dict = {}  # id(async With on a v2 connection) -> (With, statement it opens)
         self.handled: set = set()  # ids of the Withs whose session gets a Terminate
-        self.loop_runs: list = []  # (call, statement, inside a loop): loop.run_until_complete(...)
+        self.loop_runs: list = []  # (call, statement, inside a loop, its block): loop.run_until_complete(...)
         self.event_loops: dict = {}  # name -> module-level ``name = asyncio.get_event_loop()`` statement
         self.loop_closes: dict = {}  # name -> module-level ``name.close()`` statements
         self.module = None
         self.loop_conversions: dict = {}  # id(run_until_complete statement) -> its loop's name
         self.dropped: set = set()  # ids of the loop's own statements that go with it
-        self.previous: dict = {}  # id(module-level simple statement) -> the statement before it
-        self.block_positions: dict = {}  # id(block) -> {id(statement): index in its body}
         self.carried: dict = {}  # id(converted statement) -> blank lines of the assignment just above it
         self.runs: dict = {}  # id(statement) -> "pass" | "break"
         self.early_closes: list = []  # (await close(), statement) right after a Terminate send
@@ -156,12 +161,13 @@ class AsyncShutdown(Rule):
                 return
         value = sole_expression(node)
         if isinstance(value, cst.Call) and self.context.current_function is None:
-            if call_name(value) in ("asyncio.run", "run"):
+            name = call_name(value)
+            if name in ("asyncio.run", "run") or name.endswith("run_until_complete"):
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
-                self.runs[id(node)] = "break" if inside_loop else "pass"
-            elif call_name(value).endswith("run_until_complete"):
-                inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
-                self.loop_runs.append((value, node, inside_loop))
+                if name.endswith("run_until_complete"):
+                    self.loop_runs.append((value, node, inside_loop, self.context.parent()))
+                else:
+                    self.runs[id(node)] = "break" if inside_loop else "pass"
         if self.context.scope_stack:
             return
         if type(value) is cst.Call and call_name(value).endswith(".close") and not value.args:
@@ -170,13 +176,6 @@ class AsyncShutdown(Rule):
         if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
             if call_name(small.value) in _LOOP_FACTORIES and type(small.value) is cst.Call and not small.value.args:
                 self.event_loops[small.targets[0].target.value] = node
-        block = self.context.parent()
-        positions = self.block_positions.get(id(block))
-        if positions is None:
-            positions = self.block_positions[id(block)] = {id(statement): i for i, statement in enumerate(getattr(block, "body", ()))}
-        index = positions.get(id(node), 0)
-        if index:
-            self.previous[id(node)] = block.body[index - 1]
 
     def collect_Module(self, node: cst.Module) -> None:
         self.module = node
@@ -254,7 +253,7 @@ class AsyncShutdown(Rule):
                           "Termination before this connection closes", statement=statement)
         if not self.gathers:
             self.runs.clear()
-        for call, statement, inside_loop in self.loop_runs:
+        for call, statement, inside_loop, block in self.loop_runs:
             if not self.gathers:
                 continue
             loop = dotted_name(call.func.value) if type(call.func) is cst.Attribute else ""
@@ -264,7 +263,7 @@ class AsyncShutdown(Rule):
                 line.comment for line in self.event_loops[loop].leading_lines
             ):
                 self.loop_conversions[id(statement)] = loop
-                if self.previous.get(id(statement)) is self.event_loops[loop]:
+                if _statement_before(block, statement) is self.event_loops[loop]:
                     self.carried[id(statement)] = self.event_loops[loop].leading_lines
                 self.dropped |= {id(self.event_loops[loop]), *(id(close) for close in closes)}
                 self.runs[id(statement)] = "break" if inside_loop else "pass"
