@@ -7,6 +7,7 @@ subprocess on a generated WAV, the way a user runs it. Its CPU is read from
 Terminate, both as the emulator saw them) is separated from interpreter start-up. Frame
 arrival times come from the emulator's session record.
 """
+
 from __future__ import annotations
 
 import array
@@ -74,7 +75,7 @@ def _cpu_ticks(stat_path: str) -> Optional[int]:
             text = stat.read()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
@@ -138,7 +139,9 @@ def measure_client(out_dir: Path, audio_seconds: float, python: str = sys.execut
         with open(log_out, "wb") as stdout, open(log_err, "wb") as stderr:
             process = subprocess.Popen(
                 command + ["--url", emulator.v3_url, "--wav", str(wav), "--api-key", "bench-key"],
-                stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
                 env=dict(os.environ, PYTHONUNBUFFERED="1"),
             )
             sampler = CpuSampler(process.pid)

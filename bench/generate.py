@@ -17,6 +17,7 @@ so the benchmark can run on 1, 2 or 4 parts to see how cost grows. Output depend
 
     python bench/generate.py OUT_DIR --scale 0.01 --parts 2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,17 +85,40 @@ RARE_PROSE = (
 ).split()
 
 STDLIB_IMPORTS = (
-    "import os", "import sys", "import re", "import json", "import time", "import logging",
+    "import os",
+    "import sys",
+    "import re",
+    "import json",
+    "import time",
+    "import logging",
 ) * 4 + (
-    "import asyncio", "import hashlib", "import itertools", "import functools", "import shutil",
-    "import subprocess", "import tempfile", "import threading", "import uuid", "import math",
-    "import csv", "import base64", "import socket", "import struct", "import argparse",
-    "from pathlib import Path", "from datetime import datetime, timedelta, timezone",
-    "from dataclasses import dataclass, field", "from typing import Any, Dict, List, Optional, Tuple",
-    "from collections import defaultdict, OrderedDict, Counter", "from enum import Enum",
-    "from functools import lru_cache, partial", "from contextlib import contextmanager",
-    "from urllib.parse import urlencode, urlparse", "from decimal import Decimal",
-    "from concurrent.futures import ThreadPoolExecutor", "from abc import ABC, abstractmethod",
+    "import asyncio",
+    "import hashlib",
+    "import itertools",
+    "import functools",
+    "import shutil",
+    "import subprocess",
+    "import tempfile",
+    "import threading",
+    "import uuid",
+    "import math",
+    "import csv",
+    "import base64",
+    "import socket",
+    "import struct",
+    "import argparse",
+    "from pathlib import Path",
+    "from datetime import datetime, timedelta, timezone",
+    "from dataclasses import dataclass, field",
+    "from typing import Any, Dict, List, Optional, Tuple",
+    "from collections import defaultdict, OrderedDict, Counter",
+    "from enum import Enum",
+    "from functools import lru_cache, partial",
+    "from contextlib import contextmanager",
+    "from urllib.parse import urlencode, urlparse",
+    "from decimal import Decimal",
+    "from concurrent.futures import ThreadPoolExecutor",
+    "from abc import ABC, abstractmethod",
 )
 #: Numbers the way application code uses them.
 NUMBERS = (
@@ -146,7 +170,9 @@ class ModuleWriter:
 
     def text(self, low: int = 3, high: int = 9) -> str:
         rng = self.rng
-        words = [rng.choice(RARE_PROSE) if rng.random() < 0.03 else rng.choice(PROSE) for _ in range(rng.randint(low, high))]
+        words = [
+            rng.choice(RARE_PROSE) if rng.random() < 0.03 else rng.choice(PROSE) for _ in range(rng.randint(low, high))
+        ]
         return " ".join(words).capitalize()
 
     def literal(self) -> str:
@@ -154,7 +180,11 @@ class ModuleWriter:
         if r < 0.4:
             return self.number()
         if r < 0.7:
-            return repr(self.rng.choice((self.word(), self.name(), f"{self.word()}/{self.word()}", f"{self.word()}-{self.number()}")))
+            return repr(
+                self.rng.choice(
+                    (self.word(), self.name(), f"{self.word()}/{self.word()}", f"{self.word()}-{self.number()}")
+                )
+            )
         if r < 0.78:
             return self.rng.choice(("None", "True", "False"))
         if r < 0.88:
@@ -224,7 +254,10 @@ class ModuleWriter:
         elif r < 0.38:
             self.emit(indent, f"{rng.choice(names)}.{self.function_name()}({self.expression(names)})")
         elif r < 0.44:
-            self.emit(indent, f'logger.{rng.choice(("debug", "info", "warning"))}("{self.text(2, 5)} %s", {rng.choice(names)})')
+            self.emit(
+                indent,
+                f'logger.{rng.choice(("debug", "info", "warning"))}("{self.text(2, 5)} %s", {rng.choice(names)})',
+            )
         elif r < 0.60:
             self.emit(indent, f"if {self.condition(names)}:")
             self.block(indent + 1, names, rng.randint(1, 4), depth + 1)
@@ -236,7 +269,10 @@ class ModuleWriter:
                 self.block(indent + 1, names, rng.randint(1, 3), depth + 1)
         elif r < 0.71:
             loop = self.word()
-            self.emit(indent, f"for {loop} in {rng.choice((rng.choice(names), f'range({self.number()})', f'sorted({rng.choice(names)})', f'enumerate({rng.choice(names)})'))}:")
+            self.emit(
+                indent,
+                f"for {loop} in {rng.choice((rng.choice(names), f'range({self.number()})', f'sorted({rng.choice(names)})', f'enumerate({rng.choice(names)})'))}:",
+            )
             self.block(indent + 1, names + [loop], rng.randint(1, 5), depth + 1)
         elif r < 0.72:
             if rng.random() < 0.2:
@@ -259,7 +295,10 @@ class ModuleWriter:
                 self.block(indent + 1, names, 1, depth + 1)
         elif r < 0.85:
             handle = rng.choice(("handle", "stream", "lock", "conn"))
-            self.emit(indent, f"with {rng.choice(('open', 'self._connect', 'contextlib.suppress'))}({rng.choice(names)}) as {handle}:")
+            self.emit(
+                indent,
+                f"with {rng.choice(('open', 'self._connect', 'contextlib.suppress'))}({rng.choice(names)}) as {handle}:",
+            )
             self.block(indent + 1, names + [handle], rng.randint(1, 4), depth + 1)
         elif r < 0.88:
             self.emit(indent, f"assert {self.condition(names)}, {self.text(2, 6)!r}")
@@ -279,12 +318,21 @@ class ModuleWriter:
         rng = self.rng
         params = [self.name() for _ in range(rng.randint(0, 4))]
         params = list(dict.fromkeys(params))
-        signature = ", ".join((["self"] if method else []) + [
-            f"{p}: {rng.choice(TYPES)}" + (f" = {self.literal()}" if i >= len(params) - 1 and rng.random() < 0.4 else "")
-            for i, p in enumerate(params)
-        ])
+        signature = ", ".join(
+            (["self"] if method else [])
+            + [
+                f"{p}: {rng.choice(TYPES)}"
+                + (f" = {self.literal()}" if i >= len(params) - 1 and rng.random() < 0.4 else "")
+                for i, p in enumerate(params)
+            ]
+        )
         if rng.random() < 0.15:
-            self.emit(indent, rng.choice(("@staticmethod", "@property", "@lru_cache(maxsize=None)")) if method else "@lru_cache(maxsize=None)")
+            self.emit(
+                indent,
+                rng.choice(("@staticmethod", "@property", "@lru_cache(maxsize=None)"))
+                if method
+                else "@lru_cache(maxsize=None)",
+            )
             if self.lines[-1].strip() == "@staticmethod":
                 signature = signature.replace("self, ", "", 1) if signature.startswith("self, ") else ""
                 method = False
@@ -337,7 +385,15 @@ class ModuleWriter:
         self.emit(0, '"""')
         self.emit(0, "from __future__ import annotations")
         self.emit(0, "")
-        for line in sorted(set(rng.sample(STDLIB_IMPORTS, rng.randint(3, 8))) | {"import logging", "from dataclasses import dataclass, field", "from functools import lru_cache", "from typing import Any, Dict, List, Optional, Tuple"}):
+        for line in sorted(
+            set(rng.sample(STDLIB_IMPORTS, rng.randint(3, 8)))
+            | {
+                "import logging",
+                "from dataclasses import dataclass, field",
+                "from functools import lru_cache",
+                "from typing import Any, Dict, List, Optional, Tuple",
+            }
+        ):
             self.emit(0, line)
         if rng.random() < 0.5:
             self.emit(0, f"from .{self.word()} import {self.class_name()}, {self.function_name()}")
@@ -419,7 +475,9 @@ class Planned:
     expect_change: bool = False
 
 
-def plan_part(seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part: Optional[int] = None) -> List[Planned]:
+def plan_part(
+    seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part: Optional[int] = None
+) -> List[Planned]:
     """Which files part ``part`` holds, and how long each one is (a lognormal spread of sizes
     around a median of ~150 lines, the shape of most application code). ``v2_per_part``:
     how many small v2 clients; by default 1% of the files, and at least one of each style."""
@@ -446,7 +504,9 @@ def plan_part(seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part
         for attempt in range(1000):
             package = rng.choice(packages)
             sub = rng.choice(WORDS) if rng.random() < 0.7 else ""
-            relpath = "/".join(filter(None, (f"part{part}", package, sub, f"{stem}{'_' + str(attempt) if attempt else ''}.py")))
+            relpath = "/".join(
+                filter(None, (f"part{part}", package, sub, f"{stem}{'_' + str(attempt) if attempt else ''}.py"))
+            )
             if relpath not in used:
                 used.add(relpath)
                 return relpath
@@ -457,7 +517,9 @@ def plan_part(seed: int, scale: float, part: int, seeds: List[Seed], v2_per_part
         if index in v2_positions:
             chosen = seeds[v2_index % len(seeds)]
             v2_index += 1
-            planned.append(Planned(place(f"stt_{chosen.style.split('/')[-1]}"), "v2", 0, chosen.style, chosen.expect_change))
+            planned.append(
+                Planned(place(f"stt_{chosen.style.split('/')[-1]}"), "v2", 0, chosen.style, chosen.expect_change)
+            )
         else:
             planned.append(Planned(place(f"{rng.choice(WORDS)}_{rng.choice(WORDS)}"), "ordinary", size))
     for size in big:
@@ -480,7 +542,11 @@ def _write_part(args) -> dict:
         if item.kind in ("ordinary", "big"):
             text = ordinary_module(key, item.lines)
         else:
-            text = v2_client(seeds[item.style], key, item.lines if item.kind == "big_v2" else random.Random(key).choice((0, 0, 10, 30)))
+            text = v2_client(
+                seeds[item.style],
+                key,
+                item.lines if item.kind == "big_v2" else random.Random(key).choice((0, 0, 10, 30)),
+            )
         path = Path(root) / item.relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
@@ -489,7 +555,15 @@ def _write_part(args) -> dict:
         total_lines += lines
         total_bytes += len(data)
         if item.kind in ("v2", "big_v2"):
-            files.append({"path": item.relpath, "kind": item.kind, "style": item.style, "expect_change": item.expect_change, "lines": lines})
+            files.append(
+                {
+                    "path": item.relpath,
+                    "kind": item.kind,
+                    "style": item.style,
+                    "expect_change": item.expect_change,
+                    "lines": lines,
+                }
+            )
     for directory in {p.parent for p in Path(root, f"part{part}").rglob("*.py")}:
         (directory / "__init__.py").touch()
     return {
@@ -503,13 +577,25 @@ def _write_part(args) -> dict:
 
 
 def generate(
-    root: Path, *, scale: float, parts: int, seed: int = 7, v2_per_part: Optional[int] = None,
-    fixtures: Path = FIXTURES, jobs: int = 2,
+    root: Path,
+    *,
+    scale: float,
+    parts: int,
+    seed: int = 7,
+    v2_per_part: Optional[int] = None,
+    fixtures: Path = FIXTURES,
+    jobs: int = 2,
 ) -> dict:
     """Write the tree under ``root`` (reused when a manifest with the same parameters is there)."""
     root = Path(root)
     manifest_path = root / "manifest.json"
-    wanted = {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale, "parts": parts, "v2_per_part": v2_per_part}
+    wanted = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "parts": parts,
+        "v2_per_part": v2_per_part,
+    }
     seeds_digest = sorted((s.style, len(s.source)) for s in load_seeds(fixtures))
     wanted["seeds"] = [list(item) for item in seeds_digest]
     if manifest_path.exists():
@@ -539,7 +625,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="million lines per part")
     parser.add_argument("--parts", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--v2-per-part", type=int, help="small v2 clients per part (default: 1%% of the files, at least one per style)")
+    parser.add_argument(
+        "--v2-per-part", type=int, help="small v2 clients per part (default: 1%% of the files, at least one per style)"
+    )
     args = parser.parse_args(argv)
     manifest = generate(args.out, scale=args.scale, parts=args.parts, seed=args.seed, v2_per_part=args.v2_per_part)
     for part in manifest["parts_info"]:

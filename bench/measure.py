@@ -1,6 +1,7 @@
 """Timing a command the way the benchmark needs it: wall time, the CPU and peak memory of
 that command alone (its process and every descendant it waited for, from ``wait4``), and how
 busy the rest of the machine was meanwhile (so a noisy figure can be told from a slow one)."""
+
 from __future__ import annotations
 
 import os

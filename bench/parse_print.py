@@ -3,6 +3,7 @@ under the given directories, in one process, writing nothing.
 
     python bench/parse_print.py DIR [DIR ...]
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ def main(directories) -> int:
             for name in sorted(names):
                 if name.endswith(".py"):
                     with open(os.path.join(root, name), "rb") as handle:
-                        libcst.parse_module(handle.read()).code
+                        _ = libcst.parse_module(handle.read()).code
                     files += 1
     print(files)
     return 0

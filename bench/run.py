@@ -8,6 +8,7 @@ It prints a table and writes ``results-<UTC time>.json`` and ``latest.json`` und
 (default ``bench/out/``, which git ignores). Targets are reported, never asserted. See
 ``bench/README.md`` for what each figure means.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,11 +32,11 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(REPO))
 
-import libcst  # noqa: E402
-
 import client  # noqa: E402
+import libcst  # noqa: E402
 from generate import V2_GLOB, generate  # noqa: E402
 from measure import best_of, best_time, run_once  # noqa: E402
+
 from migrator.engine import MigrationError, migrate_source, needs_migration_scan  # noqa: E402
 from migrator.files import discover, find  # noqa: E402
 from migrator.markers import selected_markers  # noqa: E402
@@ -79,7 +80,7 @@ def python_files(paths: List[Path]) -> List[Path]:
 
 def summary_of(stderr_path: Path) -> Dict[str, int]:
     match = None
-    for match in SUMMARY.finditer(stderr_path.read_bytes()):
+    for match in SUMMARY.finditer(stderr_path.read_bytes()):  # noqa: B007 (the last match is wanted)
         pass
     if match is None:
         return {}
@@ -139,7 +140,14 @@ def profile_top(sources: List[tuple], count: int = 10) -> List[dict]:
         for anchor in ("site-packages/", str(REPO) + "/"):
             if anchor in short:
                 short = short.split(anchor, 1)[1]
-        top.append({"function": f"{short}:{line}({name})", "calls": calls, "tottime_share": tottime / total, "cumtime_seconds": cumtime})
+        top.append(
+            {
+                "function": f"{short}:{line}({name})",
+                "calls": calls,
+                "tottime_share": tottime / total,
+                "cumtime_seconds": cumtime,
+            }
+        )
     return top
 
 
@@ -164,8 +172,12 @@ def prefilter_share(files: List[Path], exclude: frozenset = frozenset()) -> dict
             hits += 1
             hit_lines += n
     return {
-        "files": count, "lines": lines, "hit_files": hits, "hit_lines": hit_lines,
-        "hit_file_share": hits / count if count else 0.0, "hit_line_share": hit_lines / lines if lines else 0.0,
+        "files": count,
+        "lines": lines,
+        "hit_files": hits,
+        "hit_lines": hit_lines,
+        "hit_file_share": hits / count if count else 0.0,
+        "hit_line_share": hit_lines / lines if lines else 0.0,
         "read_and_scan_seconds": time.perf_counter() - started,
     }
 
@@ -190,26 +202,44 @@ def skip_path(parts: List[Path], growth: List[int], work: Path, repeats: int, bu
         grep_matches = len(grep_out.read_text().splitlines())
         check_err = work / f"check-{n}.stderr"
         check = best_of([*migrate_stt_command(), "--check", *paths], repeats=repeats, budget=budget, stderr=check_err)
-        rows.append({
-            "parts": n, "files": len(files), "lines": lines,
-            "grep": grep.to_dict(), "grep_matches": grep_matches, "engine_prefilter_hits": prefilter_hits,
-            "check": check.to_dict(), "check_summary": summary_of(check_err), "check_exit_code": check.returncode,
-            "ratio_wall": ratio(check.wall, grep.wall), "ratio_cpu": ratio(check.cpu, grep.cpu),
-            "check_files_per_second": len(files) / check.wall, "check_lines_per_second": lines / check.wall,
-            "check_cpu_ms_per_kloc": per_kloc(check.cpu, lines),
-        })
+        rows.append(
+            {
+                "parts": n,
+                "files": len(files),
+                "lines": lines,
+                "grep": grep.to_dict(),
+                "grep_matches": grep_matches,
+                "engine_prefilter_hits": prefilter_hits,
+                "check": check.to_dict(),
+                "check_summary": summary_of(check_err),
+                "check_exit_code": check.returncode,
+                "ratio_wall": ratio(check.wall, grep.wall),
+                "ratio_cpu": ratio(check.cpu, grep.cpu),
+                "check_files_per_second": len(files) / check.wall,
+                "check_lines_per_second": lines / check.wall,
+                "check_cpu_ms_per_kloc": per_kloc(check.cpu, lines),
+            }
+        )
     first, last = rows[0], rows[-1]
     growth_factor = last["lines"] / first["lines"]
 
     # The pure skip path: the whole tree with the v2 clients left out, so nothing is parsed.
-    paths = [str(p) for p in parts[:growth[-1]]]
+    paths = [str(p) for p in parts[: growth[-1]]]
     grep_command = ["grep", "-rlE", "--include=*.py", f"--exclude={V2_GLOB}", pattern, *paths]
     grep = best_of(grep_command, env=grep_env, repeats=3, budget=1.0)
     check_err = work / "check-ordinary.stderr"
-    check = best_of([*migrate_stt_command(), "--check", "--exclude", V2_GLOB, *paths], repeats=repeats, budget=budget, stderr=check_err)
+    check = best_of(
+        [*migrate_stt_command(), "--check", "--exclude", V2_GLOB, *paths],
+        repeats=repeats,
+        budget=budget,
+        stderr=check_err,
+    )
     ordinary_only = {
-        "grep": grep.to_dict(), "check": check.to_dict(), "check_summary": summary_of(check_err),
-        "ratio_wall": ratio(check.wall, grep.wall), "ratio_cpu": ratio(check.cpu, grep.cpu),
+        "grep": grep.to_dict(),
+        "check": check.to_dict(),
+        "check_summary": summary_of(check_err),
+        "ratio_wall": ratio(check.wall, grep.wall),
+        "ratio_cpu": ratio(check.cpu, grep.cpu),
     }
 
     # Where --check's time goes before any parsing, measured in this process.
@@ -228,9 +258,12 @@ def skip_path(parts: List[Path], growth: List[int], work: Path, repeats: int, bu
         "rows": rows,
         "ordinary_only": ordinary_only,
         "floor_in_process": {
-            "files": len(discovered), "discover_seconds": discover_seconds,
-            "read_and_prefilter_seconds": prefilter_seconds, "candidates": candidates,
-            "find_with_git_seconds": find_seconds, "find_with_git_candidates": len(found.candidates),
+            "files": len(discovered),
+            "discover_seconds": discover_seconds,
+            "read_and_prefilter_seconds": prefilter_seconds,
+            "candidates": candidates,
+            "find_with_git_seconds": find_seconds,
+            "find_with_git_candidates": len(found.candidates),
         },
         "cost_growth": {
             "lines_factor": growth_factor,
@@ -238,7 +271,8 @@ def skip_path(parts: List[Path], growth: List[int], work: Path, repeats: int, bu
             "check_cpu_factor": last["check"]["cpu"] / first["check"]["cpu"],
             "grep_wall_factor": last["grep"]["wall"] / first["grep"]["wall"],
             # 1.0 = linear; above 1 = each line costs more in the bigger tree.
-            "check_cpu_per_line_at_largest_vs_smallest": (last["check"]["cpu"] / last["lines"]) / (first["check"]["cpu"] / first["lines"]),
+            "check_cpu_per_line_at_largest_vs_smallest": (last["check"]["cpu"] / last["lines"])
+            / (first["check"]["cpu"] / first["lines"]),
             # The same without the fixed start-up cost, which makes big trees look cheaper per
             # line: CPU per added line between the two largest sizes over that between the two
             # smallest (1.0 = linear).
@@ -250,8 +284,10 @@ def skip_path(parts: List[Path], growth: List[int], work: Path, repeats: int, bu
 def _marginal_ratio(rows: List[dict]) -> Optional[float]:
     if len(rows) < 3:
         return None
+
     def per_added_line(a: dict, b: dict) -> float:
         return (b["check"]["cpu"] - a["check"]["cpu"]) / max(1, b["lines"] - a["lines"])
+
     small = per_added_line(rows[0], rows[1])
     return per_added_line(rows[-2], rows[-1]) / small if small > 0 else None
 
@@ -265,11 +301,19 @@ def rewrite_path(tree: Path, v2_files: List[dict], work: Path, repeats: int, bud
     def fresh_copy() -> None:
         copy_files(tree, relpaths, target)
 
-    baseline = best_of([sys.executable, str(BENCH / "parse_print.py"), str(target)], prepare=fresh_copy, repeats=repeats, budget=budget)
+    baseline = best_of(
+        [sys.executable, str(BENCH / "parse_print.py"), str(target)], prepare=fresh_copy, repeats=repeats, budget=budget
+    )
     runs = {}
     for jobs in (1, 2):
         stderr = work / f"rewrite-jobs{jobs}.stderr"
-        run = best_of([*migrate_stt_command(), str(target), "--jobs", str(jobs)], prepare=fresh_copy, repeats=repeats, budget=budget, stderr=stderr)
+        run = best_of(
+            [*migrate_stt_command(), str(target), "--jobs", str(jobs)],
+            prepare=fresh_copy,
+            repeats=repeats,
+            budget=budget,
+            stderr=stderr,
+        )
         runs[jobs] = (run, summary_of(stderr))
 
     # What the last in-place run left behind: exactly the expected files changed, all compile.
@@ -295,18 +339,23 @@ def rewrite_path(tree: Path, v2_files: List[dict], work: Path, repeats: int, bud
 
     def parse_print_pass() -> None:
         for source, _ in sources:
-            libcst.parse_module(source).code
+            _ = libcst.parse_module(source).code
 
     engine_pass()  # imports and caches warm
     in_engine = best_time(engine_pass, min_seconds=min_seconds)
     in_parse = best_time(parse_print_pass, min_seconds=min_seconds)
     jobs1, jobs2 = runs[1][0], runs[2][0]
     return {
-        "files": len(relpaths), "lines": lines, "expected_changes": expected_changes,
-        "changed_after_run": changed, "not_compiling_after_run": not_compiling,
+        "files": len(relpaths),
+        "lines": lines,
+        "expected_changes": expected_changes,
+        "changed_after_run": changed,
+        "not_compiling_after_run": not_compiling,
         "baseline_parse_print": baseline.to_dict(),
-        "migrate_jobs1": jobs1.to_dict(), "migrate_jobs1_summary": runs[1][1],
-        "migrate_jobs2": jobs2.to_dict(), "migrate_jobs2_summary": runs[2][1],
+        "migrate_jobs1": jobs1.to_dict(),
+        "migrate_jobs1_summary": runs[1][1],
+        "migrate_jobs2": jobs2.to_dict(),
+        "migrate_jobs2_summary": runs[2][1],
         "ratio_cli_wall": ratio(jobs1.wall, baseline.wall),
         "ratio_cli_cpu": ratio(jobs1.cpu, baseline.cpu),
         "jobs_speedup": ratio(jobs1.wall, jobs2.wall),
@@ -358,13 +407,16 @@ def false_positives(files: List[Path], v2_paths: frozenset, max_lines: int, min_
 
     def parse_print_pass() -> None:
         for source, _ in chosen:
-            libcst.parse_module(source).code
+            _ = libcst.parse_module(source).code
 
     engine = best_time(engine_pass, min_seconds=min_seconds, max_rounds=3)
     parse = best_time(parse_print_pass, min_seconds=min_seconds, max_rounds=3)
     return {
-        "files": len(chosen), "lines": lines, "changed": sum(changed),
-        "engine_ms_per_kloc": per_kloc(engine, lines), "parse_print_ms_per_kloc": per_kloc(parse, lines),
+        "files": len(chosen),
+        "lines": lines,
+        "changed": sum(changed),
+        "engine_ms_per_kloc": per_kloc(engine, lines),
+        "parse_print_ms_per_kloc": per_kloc(parse, lines),
         "ratio": ratio(engine, parse),
         "engine_profile_top": profile_top(_first_lines(chosen, PROFILE_LINES)),
     }
@@ -374,7 +426,11 @@ def machine_parallelism(iterations: int = 8_000_000) -> dict:
     """What two CPU-bound Python processes get from this machine: the ceiling for ``--jobs 2``
     (shared or hyper-threaded cores deliver well under 2x)."""
     spin = [sys.executable, "-c", f"s = 0\nfor i in range({iterations}): s += i"]
-    pair = [sys.executable, "-c", f"import subprocess; ps = [subprocess.Popen({spin!r}) for _ in range(2)]; [p.wait() for p in ps]"]
+    pair = [
+        sys.executable,
+        "-c",
+        f"import subprocess; ps = [subprocess.Popen({spin!r}) for _ in range(2)]; [p.wait() for p in ps]",
+    ]
     one = best_of(spin, repeats=2, budget=10)
     two = best_of(pair, repeats=2, budget=10)
     return {"one_process": one.to_dict(), "two_processes": two.to_dict(), "speedup": 2 * one.wall / two.wall}
@@ -399,29 +455,74 @@ def targets(results: dict) -> List[dict]:
     largest = skip["rows"][-1]
     r = largest["ratio_wall"]
     pure = skip["ordinary_only"]["ratio_wall"]
-    add("skip path vs grep", "--check within 2x of grep (wall)", r, r is not None and r <= 2.0, f"{times(r)} (ordinary files only: {times(pure)})")
+    add(
+        "skip path vs grep",
+        "--check within 2x of grep (wall)",
+        r,
+        r is not None and r <= 2.0,
+        f"{times(r)} (ordinary files only: {times(pure)})",
+    )
     rw = results["rewrite_path"]
     r = rw["in_process"]["ratio"]
-    add("rewrite path vs parse+print", "within 1.5x of bare libcst parse+print", r, r is not None and r <= 1.5, f"{times(r)} in-process, {times(rw['ratio_cli_wall'])} end to end")
+    add(
+        "rewrite path vs parse+print",
+        "within 1.5x of bare libcst parse+print",
+        r,
+        r is not None and r <= 1.5,
+        f"{times(r)} in-process, {times(rw['ratio_cli_wall'])} end to end",
+    )
     g = skip["cost_growth"]["check_cpu_per_line_at_largest_vs_smallest"]
     m = skip["cost_growth"].get("check_cpu_per_added_line_ratio")
-    shown = f"CPU per added line {m:.2f} (1.00 = linear); per line overall {g:.2f}" if m is not None else f"CPU per line {g:.2f} (1.00 = linear)"
-    add("linear in tree size", "CPU per added line no more than 20% above at the large end", m if m is not None else g,
-        (m if m is not None else g) <= 1.2, shown)
+    shown = (
+        f"CPU per added line {m:.2f} (1.00 = linear); per line overall {g:.2f}"
+        if m is not None
+        else f"CPU per line {g:.2f} (1.00 = linear)"
+    )
+    add(
+        "linear in tree size",
+        "CPU per added line no more than 20% above at the large end",
+        m if m is not None else g,
+        (m if m is not None else g) <= 1.2,
+        shown,
+    )
     s = rw["jobs_speedup"]
     ceiling = results["machine"]["speedup"]
-    add("--jobs 2 on rewrite-heavy files", "close to 2x (>= 1.8x)", s, s is not None and s >= 1.8, f"{times(s)} (two plain Python processes get {times(ceiling)} here)")
+    add(
+        "--jobs 2 on rewrite-heavy files",
+        "close to 2x (>= 1.8x)",
+        s,
+        s is not None and s >= 1.8,
+        f"{times(s)} (two plain Python processes get {times(ceiling)} here)",
+    )
     c = results.get("client") or {}
     if "streaming_core_share" in c:
         share = c["streaming_core_share"]
         add("client CPU while streaming", "under 1% of a core", share, share < 0.01, f"{share:.2%} of a core")
     else:
-        add("client CPU while streaming", "under 1% of a core", None, None, c.get("skipped") or c.get("error") or "not measured")
+        add(
+            "client CPU while streaming",
+            "under 1% of a core",
+            None,
+            None,
+            c.get("skipped") or c.get("error") or "not measured",
+        )
     if "termination_to_exit_seconds" in c:
         t = c["termination_to_exit_seconds"]
-        add("client exit after Termination", "within 1 s", t, t <= 1.0, f"{t * 1000:.0f} ms after Termination ({c['terminate_to_exit_seconds'] * 1000:.0f} ms after Terminate)")
+        add(
+            "client exit after Termination",
+            "within 1 s",
+            t,
+            t <= 1.0,
+            f"{t * 1000:.0f} ms after Termination ({c['terminate_to_exit_seconds'] * 1000:.0f} ms after Terminate)",
+        )
     else:
-        add("client exit after Termination", "within 1 s", None, None, c.get("skipped") or c.get("error") or "not measured")
+        add(
+            "client exit after Termination",
+            "within 1 s",
+            None,
+            None,
+            c.get("skipped") or c.get("error") or "not measured",
+        )
     return found
 
 
@@ -454,7 +555,9 @@ def render(results: dict) -> str:
         f"migrate-stt benchmark  {results['timestamp']}  scale {p['scale']:g} ({tree['lines']:,} lines in {PARTS} parts)  "
         f"{results['host']['cpus']} cores  load avg {results['host']['loadavg_start']:.2f} -> {results['host']['loadavg_end']:.2f}"
     )
-    out.append(f"two CPU-bound Python processes run {times(results['machine']['speedup'])} as fast as one on this machine (the ceiling for --jobs 2)")
+    out.append(
+        f"two CPU-bound Python processes run {times(results['machine']['speedup'])} as fast as one on this machine (the ceiling for --jobs 2)"
+    )
     out.append(
         f"tree: {tree['files']:,} files, {tree['lines']:,} lines, {tree['bytes'] / 2**20:.0f} MiB, {tree['v2_files']} v2 clients "
         f"({tree['v2_styles']} styles, {tree['big_v2_files']} big); {'reused' if tree['cached'] else 'generated'} in {tree['generate_seconds']:.1f} s"
@@ -464,29 +567,69 @@ def render(results: dict) -> str:
     rows = [["corpus", "files", "lines", "files hit", "lines hit"]]
     for name, share in real.items():
         if share:
-            rows.append([name, f"{share['files']:,}", f"{share['lines']:,}", f"{share['hit_file_share']:.1%}", f"{share['hit_line_share']:.1%}"])
+            rows.append(
+                [
+                    name,
+                    f"{share['files']:,}",
+                    f"{share['lines']:,}",
+                    f"{share['hit_file_share']:.1%}",
+                    f"{share['hit_line_share']:.1%}",
+                ]
+            )
     out.append(_table(rows))
 
     skip = results["skip_path"]
-    out.append("\nSkip path: migrate-stt --check TREE vs grep -rlE MARKERS TREE (best of N; * = other load > 0.3 cores)")
-    rows = [["size", "files", "lines", "grep", "check", "ratio", "check CPU", "CPU ms/KLOC", "files/s", "lines/s", "peak RSS", "changed", "failed"]]
+    out.append(
+        "\nSkip path: migrate-stt --check TREE vs grep -rlE MARKERS TREE (best of N; * = other load > 0.3 cores)"
+    )
+    rows = [
+        [
+            "size",
+            "files",
+            "lines",
+            "grep",
+            "check",
+            "ratio",
+            "check CPU",
+            "CPU ms/KLOC",
+            "files/s",
+            "lines/s",
+            "peak RSS",
+            "changed",
+            "failed",
+        ]
+    ]
     base = skip["rows"][0]["parts"]
     for row in skip["rows"]:
-        rows.append([
-            f"{row['parts'] // base}x", f"{row['files']:,}", f"{row['lines']:,}",
-            f"{row['grep']['wall']:.3f} s{_noisy(row['grep'])}", f"{row['check']['wall']:.2f} s{_noisy(row['check'])}",
-            times(row["ratio_wall"]), f"{row['check']['cpu']:.2f} s", f"{row['check_cpu_ms_per_kloc']:.1f}",
-            f"{row['check_files_per_second']:,.0f}", f"{row['check_lines_per_second']:,.0f}",
-            f"{row['check']['max_rss_mib']:.0f} MiB", str(row["check_summary"].get("changed", "?")), str(row["check_summary"].get("failed", "?")),
-        ])
+        rows.append(
+            [
+                f"{row['parts'] // base}x",
+                f"{row['files']:,}",
+                f"{row['lines']:,}",
+                f"{row['grep']['wall']:.3f} s{_noisy(row['grep'])}",
+                f"{row['check']['wall']:.2f} s{_noisy(row['check'])}",
+                times(row["ratio_wall"]),
+                f"{row['check']['cpu']:.2f} s",
+                f"{row['check_cpu_ms_per_kloc']:.1f}",
+                f"{row['check_files_per_second']:,.0f}",
+                f"{row['check_lines_per_second']:,.0f}",
+                f"{row['check']['max_rss_mib']:.0f} MiB",
+                str(row["check_summary"].get("changed", "?")),
+                str(row["check_summary"].get("failed", "?")),
+            ]
+        )
     out.append(_table(rows))
     for row in skip["rows"]:
         if row["engine_prefilter_hits"] > row["grep_matches"]:
-            out.append(f"  warning: grep matched {row['grep_matches']} files, the engine's prefilter {row['engine_prefilter_hits']} (markers out of step?)")
+            out.append(
+                f"  warning: grep matched {row['grep_matches']} files, the engine's prefilter {row['engine_prefilter_hits']} (markers out of step?)"
+            )
     last = skip["rows"][-1]
     if last["grep_matches"] > last["engine_prefilter_hits"]:
-        out.append(f"  grep matched {last['grep_matches']} files at {last['parts'] // base}x, the prefilter {last['engine_prefilter_hits']}: "
-                   "the others mention v2 words but nothing ties them to AssemblyAI, so they are not parsed")
+        out.append(
+            f"  grep matched {last['grep_matches']} files at {last['parts'] // base}x, the prefilter {last['engine_prefilter_hits']}: "
+            "the others mention v2 words but nothing ties them to AssemblyAI, so they are not parsed"
+        )
     o, f = skip["ordinary_only"], skip["floor_in_process"]
     out.append(
         f"  ordinary files only (--exclude '{V2_GLOB}'): grep {o['grep']['wall']:.3f} s, check {o['check']['wall']:.2f} s"
@@ -499,23 +642,51 @@ def render(results: dict) -> str:
     )
     g = skip["cost_growth"]
     added = g.get("check_cpu_per_added_line_ratio")
-    out.append(f"  growth: {g['lines_factor']:.1f}x the lines -> check wall {g['check_wall_factor']:.2f}x, CPU {g['check_cpu_factor']:.2f}x, grep {g['grep_wall_factor']:.2f}x"
-               + (f"; CPU per added line, largest step vs smallest: {added:.2f} (1.00 = linear)" if added is not None else ""))
+    out.append(
+        f"  growth: {g['lines_factor']:.1f}x the lines -> check wall {g['check_wall_factor']:.2f}x, CPU {g['check_cpu_factor']:.2f}x, grep {g['grep_wall_factor']:.2f}x"
+        + (f"; CPU per added line, largest step vs smallest: {added:.2f} (1.00 = linear)" if added is not None else "")
+    )
 
     rw = results["rewrite_path"]
     out.append(f"\nRewrite path: the {rw['files']} v2 files alone ({rw['lines']:,} lines), in place on a fresh copy")
     rows = [["", "wall", "CPU", "CPU ms/KLOC", "vs baseline", "peak RSS"]]
     b = rw["baseline_parse_print"]
-    rows.append(["bare parse+print (1 process)", f"{b['wall']:.2f} s{_noisy(b)}", f"{b['cpu']:.2f} s", f"{per_kloc(b['cpu'], rw['lines']):.0f}", "1.00x", f"{b['max_rss_mib']:.0f} MiB"])
+    rows.append(
+        [
+            "bare parse+print (1 process)",
+            f"{b['wall']:.2f} s{_noisy(b)}",
+            f"{b['cpu']:.2f} s",
+            f"{per_kloc(b['cpu'], rw['lines']):.0f}",
+            "1.00x",
+            f"{b['max_rss_mib']:.0f} MiB",
+        ]
+    )
     for jobs in (1, 2):
         r = rw[f"migrate_jobs{jobs}"]
-        rows.append([f"migrate-stt --jobs {jobs}", f"{r['wall']:.2f} s{_noisy(r)}", f"{r['cpu']:.2f} s", f"{per_kloc(r['cpu'], rw['lines']):.0f}", times(r["wall"] / b["wall"]), f"{r['max_rss_mib']:.0f} MiB"])
+        rows.append(
+            [
+                f"migrate-stt --jobs {jobs}",
+                f"{r['wall']:.2f} s{_noisy(r)}",
+                f"{r['cpu']:.2f} s",
+                f"{per_kloc(r['cpu'], rw['lines']):.0f}",
+                times(r["wall"] / b["wall"]),
+                f"{r['max_rss_mib']:.0f} MiB",
+            ]
+        )
     ip = rw["in_process"]
     rows.append(["in-process parse+print", "", "", f"{ip['parse_print_ms_per_kloc']:.0f}", "1.00x"])
     rows.append(["in-process migrate_source", "", "", f"{ip['engine_ms_per_kloc']:.0f}", times(ip["ratio"])])
     fp = results["false_positives"]
     if fp["files"]:
-        rows.append([f"false positives: {fp['files']} ordinary files, in-process", "", "", f"{fp['engine_ms_per_kloc']:.0f}", times(fp["ratio"])])
+        rows.append(
+            [
+                f"false positives: {fp['files']} ordinary files, in-process",
+                "",
+                "",
+                f"{fp['engine_ms_per_kloc']:.0f}",
+                times(fp["ratio"]),
+            ]
+        )
     out.append(_table(rows))
     out.append(
         f"  --jobs 2 vs --jobs 1: {times(rw['jobs_speedup'])}; {rw['migrate_lines_per_second_jobs2']:,.0f} lines/s, "
@@ -527,9 +698,10 @@ def render(results: dict) -> str:
         f"  start-up: migrate-stt --version {st['migrate_stt_version']['wall']:.2f} s, "
         f"python -c 'import libcst' {st['python_import_libcst']['wall']:.2f} s"
     )
-    out.append("  engine hot spots (own time, rewrite set): " + "; ".join(
-        f"{_short(row['function'])} {row['tottime_share']:.0%}" for row in rw["engine_profile_top"][:6]
-    ))
+    out.append(
+        "  engine hot spots (own time, rewrite set): "
+        + "; ".join(f"{_short(row['function'])} {row['tottime_share']:.0%}" for row in rw["engine_profile_top"][:6])
+    )
 
     c = results.get("client") or {}
     out.append("\nReference client against the emulator")
@@ -538,16 +710,38 @@ def render(results: dict) -> str:
     elif "error" in c:
         out.append(f"  failed: {c['error']}")
     else:
-        out.append(_table([
-            ["audio streamed", f"{c['audio_seconds']:g} s in {c['frames']} frames of {c['frame_ms']:g} ms; exit {c['exit_code']}, close {c['close_code']} by {c['closed_by']}"],
-            ["CPU while streaming", f"{c.get('streaming_core_share', float('nan')):.2%} of a core ({c.get('streaming_cpu_seconds', float('nan')):.2f} s over {c.get('streaming_span_seconds', float('nan')):.1f} s)"],
-            ["CPU whole process", f"{c['process_cpu_seconds']:.2f} s ({c['cpu_per_audio_second_whole_process']:.3f} s per audio second; start-up alone {c['startup_cpu_seconds']:.2f} s)"],
-            ["frame interval", f"mean {c['interval_mean_ms']:.2f} ms, stdev {c['interval_stdev_ms']:.2f} ms"],
-            ["jitter |interval - frame|", f"p50 {c['jitter_p50_ms']:.2f} ms, p99 {c['jitter_p99_ms']:.2f} ms, max {c['jitter_max_ms']:.2f} ms"],
-            ["schedule lateness", f"max {c['schedule_lateness_max_ms']:.1f} ms, at the end {c['schedule_drift_end_ms']:.1f} ms"],
-            ["Terminate -> exit", f"{c.get('terminate_to_exit_seconds', float('nan')) * 1000:.0f} ms (Termination -> exit {c.get('termination_to_exit_seconds', float('nan')) * 1000:.0f} ms)"],
-            ["peak RSS", f"{c['max_rss_mib']:.0f} MiB"],
-        ]))
+        out.append(
+            _table(
+                [
+                    [
+                        "audio streamed",
+                        f"{c['audio_seconds']:g} s in {c['frames']} frames of {c['frame_ms']:g} ms; exit {c['exit_code']}, close {c['close_code']} by {c['closed_by']}",
+                    ],
+                    [
+                        "CPU while streaming",
+                        f"{c.get('streaming_core_share', float('nan')):.2%} of a core ({c.get('streaming_cpu_seconds', float('nan')):.2f} s over {c.get('streaming_span_seconds', float('nan')):.1f} s)",
+                    ],
+                    [
+                        "CPU whole process",
+                        f"{c['process_cpu_seconds']:.2f} s ({c['cpu_per_audio_second_whole_process']:.3f} s per audio second; start-up alone {c['startup_cpu_seconds']:.2f} s)",
+                    ],
+                    ["frame interval", f"mean {c['interval_mean_ms']:.2f} ms, stdev {c['interval_stdev_ms']:.2f} ms"],
+                    [
+                        "jitter |interval - frame|",
+                        f"p50 {c['jitter_p50_ms']:.2f} ms, p99 {c['jitter_p99_ms']:.2f} ms, max {c['jitter_max_ms']:.2f} ms",
+                    ],
+                    [
+                        "schedule lateness",
+                        f"max {c['schedule_lateness_max_ms']:.1f} ms, at the end {c['schedule_drift_end_ms']:.1f} ms",
+                    ],
+                    [
+                        "Terminate -> exit",
+                        f"{c.get('terminate_to_exit_seconds', float('nan')) * 1000:.0f} ms (Termination -> exit {c.get('termination_to_exit_seconds', float('nan')) * 1000:.0f} ms)",
+                    ],
+                    ["peak RSS", f"{c['max_rss_mib']:.0f} MiB"],
+                ]
+            )
+        )
 
     out.append("\nTargets (reported, not asserted)")
     rows = [["", "goal", "measured", ""]]
@@ -565,13 +759,26 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, help="million lines in the whole tree (default 1; --quick: 0.1)")
     parser.add_argument("--quick", action="store_true", help="a small run: 0.1M lines, 3 s of audio, fewer repeats")
-    parser.add_argument("--growth", default="1,2,4", help="parts of the tree the skip path runs on, to show growth (default 1,2,4)")
-    parser.add_argument("--audio-seconds", type=float, help="audio the reference client streams (default 20; --quick: 3)")
+    parser.add_argument(
+        "--growth", default="1,2,4", help="parts of the tree the skip path runs on, to show growth (default 1,2,4)"
+    )
+    parser.add_argument(
+        "--audio-seconds", type=float, help="audio the reference client streams (default 20; --quick: 3)"
+    )
     parser.add_argument("--no-client", action="store_true", help="skip the reference-client section")
     parser.add_argument("--repeats", type=int, help="best of N for each timed command (default 3; --quick: 2)")
-    parser.add_argument("--v2-per-part", type=int, help="small v2 clients in each quarter of the tree (default: 1%% of its files, at least one per style)")
+    parser.add_argument(
+        "--v2-per-part",
+        type=int,
+        help="small v2 clients in each quarter of the tree (default: 1%% of its files, at least one per style)",
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=BENCH / "out", help="where the tree, scratch files and results go (default bench/out)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=BENCH / "out",
+        help="where the tree, scratch files and results go (default bench/out)",
+    )
     args = parser.parse_args(argv)
     args.scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
     args.audio_seconds = args.audio_seconds if args.audio_seconds is not None else (3.0 if args.quick else 20.0)
@@ -583,13 +790,25 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 def host_info() -> dict:
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "migrator", "reference_client"], capture_output=True, text=True).stdout.strip())
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "-C", str(REPO), "status", "--porcelain", "--", "migrator", "reference_client"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
     except OSError:
         commit, dirty = "", None
     return {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-        "libcst": getattr(libcst, "__version__", None) or _version("libcst"), "commit": commit, "uncommitted_changes": dirty,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "libcst": getattr(libcst, "__version__", None) or _version("libcst"),
+        "commit": commit,
+        "uncommitted_changes": dirty,
         "loadavg_start": os.getloadavg()[0],
     }
 
@@ -613,17 +832,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     repeats = args.repeats or repeats
     started = time.perf_counter()
     timestamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
-    results: Dict[str, object] = {"schema": 1, "timestamp": timestamp, "host": host_info(), "params": {
-        "scale": args.scale, "seed": args.seed, "growth_parts": args.growth, "quick": args.quick,
-        "audio_seconds": args.audio_seconds, "repeats": repeats, "v2_per_part": args.v2_per_part,
-        "markers": [m.decode() for m in v2_markers()],
-    }}
+    results: Dict[str, object] = {
+        "schema": 1,
+        "timestamp": timestamp,
+        "host": host_info(),
+        "params": {
+            "scale": args.scale,
+            "seed": args.seed,
+            "growth_parts": args.growth,
+            "quick": args.quick,
+            "audio_seconds": args.audio_seconds,
+            "repeats": repeats,
+            "v2_per_part": args.v2_per_part,
+            "markers": [m.decode() for m in v2_markers()],
+        },
+    }
 
     def step(name: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {name}", file=sys.stderr, flush=True)
 
     step("generating the tree")
-    tree_root = out / (f"tree-s{args.scale:g}-seed{args.seed}" + (f"-v2x{args.v2_per_part}" if args.v2_per_part is not None else ""))
+    tree_root = out / (
+        f"tree-s{args.scale:g}-seed{args.seed}" + (f"-v2x{args.v2_per_part}" if args.v2_per_part is not None else "")
+    )
     t0 = time.perf_counter()
     manifest = generate(tree_root, scale=args.scale / PARTS, parts=PARTS, seed=args.seed, v2_per_part=args.v2_per_part)
     generate_seconds = time.perf_counter() - t0
@@ -631,11 +862,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     v2_files = [entry for part in manifest["parts_info"] for entry in part["v2_files"]]
     v2_paths = frozenset(str(tree_root / entry["path"]) for entry in v2_files)
     results["tree"] = {
-        "root": str(tree_root), "files": sum(p["files"] for p in manifest["parts_info"]),
-        "lines": sum(p["lines"] for p in manifest["parts_info"]), "bytes": sum(p["bytes"] for p in manifest["parts_info"]),
-        "v2_files": len(v2_files), "v2_styles": len({e["style"] for e in v2_files}),
+        "root": str(tree_root),
+        "files": sum(p["files"] for p in manifest["parts_info"]),
+        "lines": sum(p["lines"] for p in manifest["parts_info"]),
+        "bytes": sum(p["bytes"] for p in manifest["parts_info"]),
+        "v2_files": len(v2_files),
+        "v2_styles": len({e["style"] for e in v2_files}),
         "big_v2_files": sum(1 for e in v2_files if e["kind"] == "big_v2"),
-        "cached": bool(manifest.get("reused")), "generate_seconds": generate_seconds,
+        "cached": bool(manifest.get("reused")),
+        "generate_seconds": generate_seconds,
     }
 
     step("prefilter share: synthetic tree and the installed stdlib")

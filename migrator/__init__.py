@@ -5,6 +5,7 @@ the ``migrate-stt`` command is a thin layer over it and over :mod:`migrator.file
 The names are loaded on first use (PEP 562): they pull in libcst, which a ``--check`` that
 finds nothing to parse never needs.
 """
+
 import importlib
 
 __version__ = "0.1.0"

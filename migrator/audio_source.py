@@ -1,5 +1,6 @@
 """Recognising the pyaudio capture in a script: ``PyAudio().open(...)`` calls, the
 stream variables they are bound to, and the chunk size they read."""
+
 from __future__ import annotations
 
 from typing import Optional

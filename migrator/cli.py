@@ -5,6 +5,7 @@ everything for people goes to stderr. Exit codes: 0 done or nothing to do, 1 ``-
 found files to migrate, 2 usage error or a file could not be processed, 3 ``--verify``
 found a failing check.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,24 +46,43 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 
 @app.command()
 def migrate(
-    paths: List[str] = typer.Argument(None, help="Files or directories to migrate; '-' reads stdin and writes stdout.", show_default=False),
+    paths: List[str] = typer.Argument(
+        None, help="Files or directories to migrate; '-' reads stdin and writes stdout.", show_default=False
+    ),
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff instead of writing files."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if any file would change."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes (comma-separated, prefixes allowed)."),
+    select: Optional[List[str]] = typer.Option(
+        None, "--select", help="Only these rule codes (comma-separated, prefixes allowed)."
+    ),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
-    verify: bool = typer.Option(False, "--verify", help="Run each migrated (or v3) script against the local emulator and check it behaves like a v3 client; exit 3 if a check fails."),
-    audio: Optional[str] = typer.Option(None, "--audio", metavar="WAV", help="With --verify: the WAV played as the microphone (default: a bundled one)."),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Run each migrated (or v3) script against the local emulator and check it behaves like a v3 client; exit 3 if a check fails.",
+    ),
+    audio: Optional[str] = typer.Option(
+        None, "--audio", metavar="WAV", help="With --verify: the WAV played as the microphone (default: a bundled one)."
+    ),
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
-    explain: Optional[str] = typer.Option(None, "--explain", metavar="CODE", help="Explain a rule with a before/after example."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    explain: Optional[str] = typer.Option(
+        None, "--explain", metavar="CODE", help="Explain a rule with a before/after example."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
     """Migrate AssemblyAI Streaming v2 scripts to Universal Streaming v3."""
     if list_rules:
@@ -83,8 +103,14 @@ def migrate(
         markers = selected_markers(_split_codes(select) or None, _split_codes(ignore) or None)
     except UnknownRuleError as error:
         _err(f"error: {error}")
-        raise typer.Exit(EXIT_ERROR)
-    options = Options(write=not (diff or check), diff=diff, select=_split_codes(select), ignore=_split_codes(ignore), keep_sources=verify)
+        raise typer.Exit(EXIT_ERROR) from None
+    options = Options(
+        write=not (diff or check),
+        diff=diff,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        keep_sources=verify,
+    )
     as_json = output_format is OutputFormat.json
 
     if paths == ["-"]:
@@ -129,8 +155,12 @@ def _progress(total: int, to_parse: int, enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("migrate-stt"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True, highlight=False), transient=True,
+        TextColumn("migrate-stt"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True, highlight=False),
+        transient=True,
     ) as bar:
         task = bar.add_task("files", total=total)
         yield lambda outcome: bar.advance(task)
@@ -138,7 +168,9 @@ def _progress(total: int, to_parse: int, enabled: bool):
 
 def _run_stdin(options: Options, check: bool, as_json: bool) -> int:
     source = sys.stdin.buffer.read()
-    outcome, migrated = migrate_bytes("-", source, Options(write=False, diff=options.diff, select=options.select, ignore=options.ignore))
+    outcome, migrated = migrate_bytes(
+        "-", source, Options(write=False, diff=options.diff, select=options.select, ignore=options.ignore)
+    )
     if as_json:
         typer.echo(json.dumps({"files": [outcome.to_dict()], "summary": _summary([outcome])}, indent=2))
     elif outcome.status == "failed":
@@ -223,7 +255,9 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
 
 def _print_verification(report) -> None:
     passed = sum(check.passed for check in report.checks)
-    _err(f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)")
+    _err(
+        f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)"
+    )
     for check in report.checks:
         _err(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}" + (f": {check.detail}" if check.detail else ""))
 

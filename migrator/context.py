@@ -5,6 +5,7 @@ sample rate, whether ``format_turns`` is on, which functions are the websocket c
 goes into :class:`ScriptFacts`, and what a rule wants changed outside the node it is
 rewriting (an import, a note for the user) goes through :class:`MigrationContext`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -68,13 +69,15 @@ class ScriptFacts:
         its SDK). Websocket code for other services shares words such as ``message_type``,
         ``audio_data`` or ``run_forever`` and must be left exactly as it is."""
         modules = {*self.module_aliases.values(), *self.imported_names.values()}
-        return self.is_streaming_client or self.speaks_v2 or any(module.split(".")[0] == "assemblyai" for module in modules)
+        return (
+            self.is_streaming_client
+            or self.speaks_v2
+            or any(module.split(".")[0] == "assemblyai" for module in modules)
+        )
 
     def client_library(self) -> Optional[str]:
         """The websocket library the script uses, by its imports."""
-        modules = set(self.module_aliases.values()) | {
-            name.split(".")[0] for name in self.imported_names.values()
-        }
+        modules = set(self.module_aliases.values()) | {name.split(".")[0] for name in self.imported_names.values()}
         for library in ("websocket", "websockets", "aiohttp", "assemblyai"):
             if library in modules:
                 return library

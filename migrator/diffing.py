@@ -4,6 +4,7 @@ Plain ``difflib`` text: no markup parser ever sees it (a peer tool's diff went t
 Rich and silently lost ``[str]``), and files without a final newline get the marker
 ``patch`` needs. Colour is added to whole lines, only for a terminal.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -49,7 +50,7 @@ def colourise(diff: str) -> str:
         colour = _COLOURS.get(line[:1])
         if colour and not line.startswith(("+++", "---")):
             body = line.rstrip("\r\n")
-            coloured.append(f"{colour}{body}{_RESET}{line[len(body):]}")
+            coloured.append(f"{colour}{body}{_RESET}{line[len(body) :]}")
         else:
             coloured.append(line)
     return "".join(coloured)

@@ -5,6 +5,7 @@ constant, ``urlencode(...)``) is flattened into literal text and opaque expressi
 split into the endpoint and its query parameters, each parameter's value kept as an
 expression so that ``sample_rate={RATE}`` stays tied to ``RATE``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -151,7 +152,7 @@ def parse_endpoint(node, constants: dict) -> Optional[Endpoint]:
     text = text_of(first)
     if text is None:
         return None
-    for version, base in ((2, V2_ENDPOINT), (3, V3_ENDPOINT)):
+    for version, base in ((2, V2_ENDPOINT), (3, V3_ENDPOINT)):  # noqa: B007 (read after the loop)
         if text.startswith(base):
             break
     else:
@@ -159,7 +160,7 @@ def parse_endpoint(node, constants: dict) -> Optional[Endpoint]:
     if base_name is not None and text != base:
         # A constant holding more than the endpoint (its own query): rebuilt where it is defined.
         return Endpoint(version, None, "", opaque=True)
-    tail = _merge_text([text[len(base):], *parts[1:]])
+    tail = _merge_text([text[len(base) :], *parts[1:]])
     endpoint = Endpoint(version, base_name, "")
     if tail and isinstance(tail[0], str) and tail[0].startswith("/"):
         path, mark, query = tail[0].partition("?")

@@ -8,6 +8,7 @@ what rules planned to change; after the analysis, a file that nothing ties to As
 is handed back as it was; note lines come from :mod:`migrator.positions`, only for files
 that got notes. ``bench/`` measures what all this costs against a bare parse and print.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,11 +18,11 @@ from typing import Iterable, Optional, Union
 import libcst as cst
 
 from migrator import imports, positions, walk
+from migrator.context import MigrationContext, Note, note_comment
 from migrator.facts import FactCollector
 from migrator.markers import mentions, smallest_set
-from migrator.websocket_app import SessionCollector
-from migrator.context import MigrationContext, Note, note_comment
 from migrator.rules import all_rules, select_rules
+from migrator.websocket_app import SessionCollector
 
 _STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 _SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -113,9 +114,10 @@ def migrate_source(
 def _hook_names(rule_class: type, prefix: str) -> tuple:
     """(node type name, attribute) of a rule class's hooks with this prefix."""
     return tuple(
-        (attribute[len(prefix):], attribute)
+        (attribute[len(prefix) :], attribute)
         for attribute in dir(rule_class)
-        if attribute.startswith(prefix) and not attribute[len(prefix):].startswith("leave_")  # collect_leave_X: the leave table
+        if attribute.startswith(prefix)
+        and not attribute[len(prefix) :].startswith("leave_")  # collect_leave_X: the leave table
     )
 
 

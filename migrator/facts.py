@@ -1,6 +1,7 @@
 """The analysis that every rule relies on: imports, module constants, and whether the
 file talks to AssemblyAI streaming at all (rules that rename generic keys such as
 ``text`` only act in such files)."""
+
 from __future__ import annotations
 
 import libcst as cst
@@ -116,7 +117,12 @@ class FactCollector:
             self.facts.is_streaming_client = True
 
     def collect_Name(self, node: cst.Name) -> None:
-        if node.value.startswith("Realtime") and node.value in ("RealtimeTranscriber", "RealtimeFinalTranscript", "RealtimePartialTranscript", "RealtimeTranscript"):
+        if node.value.startswith("Realtime") and node.value in (
+            "RealtimeTranscriber",
+            "RealtimeFinalTranscript",
+            "RealtimePartialTranscript",
+            "RealtimeTranscript",
+        ):
             self.facts.speaks_v2 = True
 
     def collect_leave_Module(self, node: cst.Module) -> None:

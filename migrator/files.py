@@ -7,6 +7,7 @@ repository costs about what ``grep`` does instead of reading every file in Pytho
 when git cannot answer, the directory is walked and each file read. Both ways give the same
 files in the same order and the same candidates (``tests/test_files.py`` runs both on one tree).
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -21,10 +22,24 @@ from typing import Iterable, Iterator, Optional
 from migrator.markers import ASSEMBLYAI_EVIDENCE, mentions
 
 #: Directory names never worth descending into.
-SKIPPED_DIRECTORIES = frozenset({
-    ".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages", ".venv", "venv",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
-})
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+    }
+)
 
 #: Seconds any one git command may take before we walk the directory ourselves instead.
 GIT_TIMEOUT = 60
@@ -46,7 +61,9 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[Pat
         yield Path(path)
 
 
-def find(paths: Iterable[str], excludes: Iterable[str] = (), markers: Optional[Iterable[bytes]] = None, use_git: bool = True) -> Found:
+def find(
+    paths: Iterable[str], excludes: Iterable[str] = (), markers: Optional[Iterable[bytes]] = None, use_git: bool = True
+) -> Found:
     """Every file :func:`discover` yields, as strings, and, given ``markers``, the ones that
     mention one; without ``markers`` every file is a candidate. ``use_git=False`` walks and
     reads even inside a git work tree (the reference the git way is tested against)."""
@@ -119,7 +136,7 @@ def _walk(top: str, excluded: _Excludes) -> list:
     sorted subdirectories), without what ``.gitignore`` ignores."""
     found = []  # (path, path relative to top)
     for root, directories, names in os.walk(top):
-        relative_root = "" if root == top else root[len(top.rstrip("/")) + 1:]
+        relative_root = "" if root == top else root[len(top.rstrip("/")) + 1 :]
         shown_root = _join(top, relative_root)  # as Path(root) spells it: "./a" is "a"
         directories[:] = sorted(name for name in directories if _descends_into(_join(shown_root, name), name, excluded))
         for name in sorted(names):
@@ -163,7 +180,9 @@ def _found_by_git(top: str, excluded: _Excludes, markers: Optional[tuple]) -> Op
         if hits is None:
             return files, _read_and_tested(files, markers)
         # git grep reads regular files only: a symlink is tested through its target here.
-        return files, _read_and_tested([f for f in files if f in hits], markers) | _read_and_tested(not_regular, markers)
+        return files, _read_and_tested([f for f in files if f in hits], markers) | _read_and_tested(
+            not_regular, markers
+        )
     finally:
         if grep is not None and grep.returncode is None:
             grep.kill()
@@ -172,7 +191,12 @@ def _found_by_git(top: str, excluded: _Excludes, markers: Optional[tuple]) -> Op
 
 def _start_git(directory: str, *arguments: str) -> Optional[subprocess.Popen]:
     try:
-        return subprocess.Popen(["git", "-C", directory, *arguments], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            ["git", "-C", directory, *arguments],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
     except OSError:
         return None
 
@@ -194,7 +218,9 @@ def _git_listing(top: str, excluded: _Excludes) -> Optional[tuple]:
     """What :func:`_walk` finds under ``top``, listed by git: (files in walk order, those of
     them that are not regular files). None when ``top`` is not in a git work tree, or holds a
     repository of its own (a submodule or a nested checkout), which the walk handles."""
-    finished = _finish_git(_start_git(top, "ls-files", "-z", "-t", "--stage", "--cached", "--others", "--exclude-standard"))
+    finished = _finish_git(
+        _start_git(top, "ls-files", "-z", "-t", "--stage", "--cached", "--others", "--exclude-standard")
+    )
     if finished is None or finished[0] != 0:
         return None
     relative_paths = set()
@@ -252,8 +278,18 @@ def _walk_order(relative: str) -> str:
 def _grep_arguments(markers: tuple) -> list:
     patterns = [argument for marker in markers for argument in ("-e", os.fsdecode(marker))]
     return [
-        "grep", "-l", "-z", "-F", "--text", "--untracked", "--no-recurse-submodules",
-        "--no-full-name", "--no-color", *patterns, "--", "*.py",
+        "grep",
+        "-l",
+        "-z",
+        "-F",
+        "--text",
+        "--untracked",
+        "--no-recurse-submodules",
+        "--no-full-name",
+        "--no-color",
+        *patterns,
+        "--",
+        "*.py",
     ]
 
 

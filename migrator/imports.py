@@ -4,6 +4,7 @@ libcst's Add/RemoveImportsVisitor because those each cost a full walk (plus scop
 metadata for removal); here only top-level statements are touched, plus one name count
 when something may have become unused.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -102,7 +103,11 @@ def _drop_unused(module: cst.Module, body: list, candidates: set) -> list:
     result = []
     carried: list = []  # blank lines and comments above a removed import stay in place
     for statement in body:
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Import):
+        if (
+            isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Import)
+        ):
             node = statement.body[0]
             kept = [alias for alias in node.names if not (alias.asname is None and _dotted(alias.name) in unused)]
             if not kept:

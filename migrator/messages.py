@@ -1,5 +1,6 @@
 """Finding the parsed server message in a script: the variables bound to
 ``json.loads(...)`` and the expressions that read a message's type, per function."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -7,7 +8,6 @@ from typing import Optional
 import libcst as cst
 
 from migrator.syntax import call_name, dotted_name, string_value
-
 
 #: What a ``json.loads`` argument reads when it is a file, the environment or an HTTP
 #: response rather than a message off the socket (whose ``text`` must not become ``transcript``).

@@ -10,6 +10,7 @@ blank lines); ``tests/test_positions.py`` checks that on every fixture.
 The codegen state is libcst's internal hook for exactly this; should a libcst release move
 it, :func:`starts` falls back to ``PositionProvider``.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,7 +44,7 @@ if CodegenState is not None:
 
         def _here(self) -> tuple:
             if self.counted < len(self.tokens):
-                chunk = "".join(self.tokens[self.counted:])
+                chunk = "".join(self.tokens[self.counted :])
                 self.counted = len(self.tokens)
                 segments = _NEWLINE.split(chunk)
                 if len(segments) == 1:
@@ -95,7 +96,9 @@ def starts(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return {id(node): (positions[node].start.line, positions[node].start.column) for node in nodes if node in positions}
+        return {
+            id(node): (positions[node].start.line, positions[node].start.column) for node in nodes if node in positions
+        }
     locator = _Locator(module, {id(node) for node in nodes})
     try:
         module._codegen(locator)

@@ -10,12 +10,26 @@ V3_PATH = "/v3/ws"
 #: v2 query parameters that mean the same in v3.
 KEPT_PARAMETERS = frozenset({"sample_rate", "encoding", "token"})
 #: Parameters only v3 knows; found in a URL (half-migrated code) they are kept as they are.
-V3_PARAMETERS = frozenset({
-    "sample_rate", "encoding", "token", "format_turns", "speech_model",
-    "end_of_turn_confidence_threshold", "min_turn_silence", "min_end_of_turn_silence_when_confident",
-    "max_turn_silence", "keyterms_prompt", "language_detection", "inactivity_timeout",
-    "vad_threshold", "speaker_labels", "max_speakers", "prompt",
-})
+V3_PARAMETERS = frozenset(
+    {
+        "sample_rate",
+        "encoding",
+        "token",
+        "format_turns",
+        "speech_model",
+        "end_of_turn_confidence_threshold",
+        "min_turn_silence",
+        "min_end_of_turn_silence_when_confident",
+        "max_turn_silence",
+        "keyterms_prompt",
+        "language_detection",
+        "inactivity_timeout",
+        "vad_threshold",
+        "speaker_labels",
+        "max_speakers",
+        "prompt",
+    }
+)
 #: v2 parameters with a v3 counterpart under another name.
 RENAMED_PARAMETERS = {"word_boost": "keyterms_prompt"}
 #: Why a v2 (or invented) parameter is dropped.
@@ -48,12 +62,24 @@ V2_ONLY_FIELDS = {
 }
 #: v2 close codes (protocol.md §1, §3.4): meaning, and the v3 code for the same situation.
 V2_CLOSE_CODES = {
-    4000: ("bad sample rate", None), 4001: ("not authorized", 1008), 4002: ("insufficient funds", 1008),
-    4003: ("free tier", None), 4004: ("session not found", None), 4008: ("session expired", 3008),
-    4010: ("session previously closed", None), 4029: ("audio sent too fast", 3007), 4030: ("session taken over", None),
-    4031: ("session idle", None), 4032: ("audio chunk too short", 3007), 4033: ("audio chunk too long", 3007),
-    4034: ("audio too small to transcode", None), 4100: ("invalid JSON", 3006), 4101: ("invalid schema", 3006),
-    4102: ("too many streams", 3009), 4103: ("session reconnected", None), 4104: ("word boost parse error", None),
+    4000: ("bad sample rate", None),
+    4001: ("not authorized", 1008),
+    4002: ("insufficient funds", 1008),
+    4003: ("free tier", None),
+    4004: ("session not found", None),
+    4008: ("session expired", 3008),
+    4010: ("session previously closed", None),
+    4029: ("audio sent too fast", 3007),
+    4030: ("session taken over", None),
+    4031: ("session idle", None),
+    4032: ("audio chunk too short", 3007),
+    4033: ("audio chunk too long", 3007),
+    4034: ("audio too small to transcode", None),
+    4100: ("invalid JSON", 3006),
+    4101: ("invalid schema", 3006),
+    4102: ("too many streams", 3009),
+    4103: ("session reconnected", None),
+    4104: ("word boost parse error", None),
 }
 
 #: v3 wants 50..1000 ms of audio per message; the migration guide sends 50 ms.

@@ -3,6 +3,7 @@
 The CLI, the benchmark and other tools share this; it never prints. The engine (and so
 libcst) is imported only once a file passes the byte prefilter.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,7 +67,11 @@ def migrate_bytes(path: str, source: bytes, options: Options):
     except RecursionError:
         return FileOutcome(path, "failed", error="file too deeply nested to parse"), None
     except Exception as error:  # a bug in a rule must cost one file, never the run
-        return FileOutcome(path, "failed", error=f"internal error ({type(error).__name__}: {error}); file left unchanged, please report it"), None
+        return FileOutcome(
+            path,
+            "failed",
+            error=f"internal error ({type(error).__name__}: {error}); file left unchanged, please report it",
+        ), None
     outcome = FileOutcome(
         path,
         "changed" if result.changed else "unchanged",
@@ -96,7 +101,9 @@ def process_file(path: str, options: Options) -> FileOutcome:
         try:
             write_atomically(Path(path), migrated)
         except OSError as error:
-            return FileOutcome(path, "failed", outcome.rules_applied, outcome.notes, error=f"cannot write: {error.strerror or error}")
+            return FileOutcome(
+                path, "failed", outcome.rules_applied, outcome.notes, error=f"cannot write: {error.strerror or error}"
+            )
     return outcome
 
 

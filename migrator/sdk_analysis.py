@@ -12,6 +12,7 @@ selected (the others share it), resolved once in :meth:`SdkAnalysis.finish`, and
 The v3 names emitted are the ``Streaming*`` ones: they exist from SDK 0.41 through 1.8.x, while
 1.x's ``RealTime*`` names do not exist before 1.0 (``sdk-and-clients.md`` §0, §5.13).
 """
+
 from __future__ import annotations
 
 import re
@@ -60,10 +61,22 @@ V3_NAMES = frozenset(
 V2_EXTRAS = frozenset({"MicrophoneStream", "stream_file", "extras"})
 V2_MODULES = ("assemblyai", "assemblyai.types", "assemblyai.extras")
 
-KNOWN_ARGUMENTS = frozenset({
-    "sample_rate", "encoding", "word_boost", "end_utterance_silence_threshold", "disable_partial_transcripts",
-    "token", "client", "on_open", "on_data", "on_close", "on_error", "on_extra_session_information",
-})
+KNOWN_ARGUMENTS = frozenset(
+    {
+        "sample_rate",
+        "encoding",
+        "word_boost",
+        "end_utterance_silence_threshold",
+        "disable_partial_transcripts",
+        "token",
+        "client",
+        "on_open",
+        "on_data",
+        "on_close",
+        "on_error",
+        "on_extra_session_information",
+    }
+)
 WORD_BOOST_NOTE = (
     "word_boost became keyterms_prompt, a different feature (at most 100 terms of up to 50 characters, "
     "billed extra): review the list"
@@ -94,17 +107,37 @@ EVENT_TYPES = {
 }
 #: Fields of v2 event objects that the SDK rules rename or flag.
 EVENT_FIELDS = frozenset(
-    {"text", "session_id", "punctuated", "text_formatted", "confidence", "audio_start", "audio_end", "created", "message_type"}
+    {
+        "text",
+        "session_id",
+        "punctuated",
+        "text_formatted",
+        "confidence",
+        "audio_start",
+        "audio_end",
+        "created",
+        "message_type",
+    }
 )
 _INTERESTING_METHODS = frozenset(
-    {"connect", "close", "stream", "on", "force_end_utterance", "configure_end_utterance_silence_threshold",
-     "create_temporary_token"}
+    {
+        "connect",
+        "close",
+        "stream",
+        "on",
+        "force_end_utterance",
+        "configure_end_utterance_silence_threshold",
+        "create_temporary_token",
+    }
 )
 
 #: Call names worth a second look once imports are known (constructors, helpers, partial()).
-_CANDIDATE_CALLS = frozenset({"RealtimeTranscriber", "StreamingClient", "RealTimeTranscriber", "MicrophoneStream", "stream_file", "partial"})
+_CANDIDATE_CALLS = frozenset(
+    {"RealtimeTranscriber", "StreamingClient", "RealTimeTranscriber", "MicrophoneStream", "stream_file", "partial"}
+)
 
 # --- what is recorded ---------------------------------------------------------------------
+
 
 @dataclass
 class Function:
@@ -294,7 +327,9 @@ class SdkAnalysis:
             return
         self._assemblyai_import()
         if module in V2_MODULES and not isinstance(node.names, cst.ImportStar):
-            if any(dotted_name(alias.name) in V2_NAMES for alias in node.names) and _in_type_checking(self.context.ancestors):
+            if any(dotted_name(alias.name) in V2_NAMES for alias in node.names) and _in_type_checking(
+                self.context.ancestors
+            ):
                 self.has_type_checking_imports = True
 
     def collect_SimpleStatementLine(self, node) -> None:
@@ -312,7 +347,10 @@ class SdkAnalysis:
         positional = [param.name.value for param in (*params.posonly_params, *params.params)]
         static = any(dotted_name(d.decorator).endswith("staticmethod") for d in node.decorators)
         function = Function(
-            node, node.name.value, owner_class, positional,
+            node,
+            node.name.value,
+            owner_class,
+            positional,
             bound=owner_class is not None and not static and bool(positional),
             variadic=isinstance(params.star_arg, cst.Param),
         )
@@ -325,7 +363,9 @@ class SdkAnalysis:
         if self.active:
             for param in (*params.posonly_params, *params.params):
                 if param.annotation is not None:
-                    self.annotated.append((param.name.value, param.annotation.annotation, tuple(self.context.scope_stack), node))
+                    self.annotated.append(
+                        (param.name.value, param.annotation.annotation, tuple(self.context.scope_stack), node)
+                    )
 
     def collect_Lambda(self, node: cst.Lambda) -> None:
         params = node.params
@@ -359,7 +399,9 @@ class SdkAnalysis:
             return
         if parent_type is cst.Arg and parent.keyword is node:
             return
-        if parent_type is cst.AssignTarget or ((parent_type is cst.AnnAssign or parent_type is cst.AugAssign) and parent.target is node):
+        if parent_type is cst.AssignTarget or (
+            (parent_type is cst.AnnAssign or parent_type is cst.AugAssign) and parent.target is node
+        ):
             for scope in reversed(self.context.scope_stack):
                 function = self.functions.get(id(scope))
                 if function is not None:
@@ -424,8 +466,11 @@ class SdkAnalysis:
         if name in _CANDIDATE_CALLS or (isinstance(func, cst.Name) and name in self.facts.imported_names):
             self.candidate_calls.append(self._site(node))
         if self.context.scope_stack:
-            arguments = [(index, arg.value.value) for index, arg in enumerate(node.args)
-                         if arg.keyword is None and not arg.star and isinstance(arg.value, cst.Name)]
+            arguments = [
+                (index, arg.value.value)
+                for index, arg in enumerate(node.args)
+                if arg.keyword is None and not arg.star and isinstance(arg.value, cst.Name)
+            ]
             self.calls_in_functions.append((tuple(self.context.scope_stack), func, arguments))
 
     # --- name resolution --------------------------------------------------------------
@@ -519,11 +564,15 @@ class SdkAnalysis:
         if "end_utterance_silence_threshold" in kwargs:
             notes.append(SILENCE_THRESHOLD_NOTE)
         if "disable_partial_transcripts" in kwargs:
-            notes.append("disable_partial_transcripts is gone: v3 always sends partial turns, so the Turn handler skips them itself")
+            notes.append(
+                "disable_partial_transcripts is gone: v3 always sends partial turns, so the Turn handler skips them itself"
+            )
         if "client" in kwargs:
             notes.append("v3 has no shared aai.Client: the API key now goes in StreamingClientOptions")
         if "on_close" in kwargs:
-            notes.append("on_close now runs on Termination; v2 also called it after an error, v3 then sends no Termination")
+            notes.append(
+                "on_close now runs on Termination; v2 also called it after an error, v3 then sends no Termination"
+            )
         unknown = sorted(set(kwargs) - KNOWN_ARGUMENTS)
         if unknown:
             notes.append(f"RealtimeTranscriber never took {', '.join(unknown)}; dropped")
@@ -561,7 +610,11 @@ class SdkAnalysis:
             return function, positional, keywords
         if isinstance(value, cst.Name):
             return self.lookup(value.value, scopes), 0, set()
-        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value in ("self", "cls"):
+        if (
+            isinstance(value, cst.Attribute)
+            and isinstance(value.value, cst.Name)
+            and value.value.value in ("self", "cls")
+        ):
             owner = next((scope for scope in reversed(scopes) if isinstance(scope, cst.ClassDef)), None)
             if owner is not None:
                 return self.defs.get((id(owner), value.attr.value)), 0, set()
@@ -604,13 +657,18 @@ class SdkAnalysis:
     def v2_names_to_rename(self) -> list:
         """References to v2 names (``aai.RealtimeX``, imported ``RealtimeX``) that become v3 names."""
         kept = self.unmigrated()
-        return [site for site in self.v2_references if self.v2_name(site.node) in V2_NAMES and id(site.node) not in kept]
+        return [
+            site for site in self.v2_references if self.v2_name(site.node) in V2_NAMES and id(site.node) not in kept
+        ]
 
     def _find_constructions(self) -> None:
         for site in self.candidate_calls:
             call = site.node
-            version = 2 if self.v2_name(call.func) == "RealtimeTranscriber" else (
-                3 if self.v3_name(call.func) in ("StreamingClient", "RealTimeTranscriber") else 0)
+            version = (
+                2
+                if self.v2_name(call.func) == "RealtimeTranscriber"
+                else (3 if self.v3_name(call.func) in ("StreamingClient", "RealTimeTranscriber") else 0)
+            )
             if not version:
                 continue
             target = None
@@ -633,14 +691,19 @@ class SdkAnalysis:
             self.constructions.append(construction)
 
     def _find_subclasses(self) -> None:
-        for node, site in self.classes:
+        for node, _site in self.classes:
             base = next((arg for arg in node.bases if self.v2_name(arg.value) == "RealtimeTranscriber"), None)
             if base is None:
                 continue
             subclass = Subclass(node, base)
-            inits = [s for s in self.super_inits if any(scope is node for scope in s.scopes)
-                     and isinstance(s.function, cst.FunctionDef) and s.function.name.value == "__init__"
-                     and self.functions[id(s.function)].owner_class is node]
+            inits = [
+                s
+                for s in self.super_inits
+                if any(scope is node for scope in s.scopes)
+                and isinstance(s.function, cst.FunctionDef)
+                and s.function.name.value == "__init__"
+                and self.functions[id(s.function)].owner_class is node
+            ]
             methods = {statement.name.value for statement in node.body.body if isinstance(statement, cst.FunctionDef)}
             if len(inits) != 1:
                 subclass.problem = "it has no single super().__init__(...) call in __init__"
@@ -651,8 +714,11 @@ class SdkAnalysis:
                 args = call.args[1:] if not isinstance(call.func.value, cst.Call) else call.args
                 if any(arg.star or arg.keyword is None for arg in args):
                     subclass.problem = "its super().__init__(...) does not pass keyword arguments only"
-                elif not (isinstance(inits[0].statement, cst.SimpleStatementLine) and len(inits[0].statement.body) == 1
-                          and isinstance(inits[0].statement.body[0], cst.Expr)):
+                elif not (
+                    isinstance(inits[0].statement, cst.SimpleStatementLine)
+                    and len(inits[0].statement.body) == 1
+                    and isinstance(inits[0].statement.body[0], cst.Expr)
+                ):
                     subclass.problem = "its super().__init__(...) is not a statement of its own"
                 else:
                     subclass.init_call = inits[0]
@@ -677,7 +743,10 @@ class SdkAnalysis:
                 self.receivers.add(self.receiver_key(construction.target, construction.site.scopes))
         for site in self.isinstance_calls:
             cls = site.node.args[1].value
-            if self.v2_name(cls) == "RealtimeTranscriber" or self.v3_name(cls) in ("StreamingClient", "RealTimeTranscriber"):
+            if self.v2_name(cls) == "RealtimeTranscriber" or self.v3_name(cls) in (
+                "StreamingClient",
+                "RealTimeTranscriber",
+            ):
                 name = dotted_name(site.node.args[0].value)
                 if name:
                     self.receivers.add(self.receiver_key(name, site.scopes))
@@ -697,9 +766,16 @@ class SdkAnalysis:
         for site in self.candidate_calls + [s for _, _, s in self.method_calls]:
             for arg in site.node.args:
                 value = arg.value
-                if isinstance(value, cst.Call) and self.v3_name(value.func) in ("StreamingParameters", "RealTimeParameters"):
-                    setting = next((a for a in value.args if a.keyword is not None and a.keyword.value == "format_turns"), None)
-                    self.format_turns = setting is not None and isinstance(setting.value, cst.Name) and setting.value.value == "True"
+                if isinstance(value, cst.Call) and self.v3_name(value.func) in (
+                    "StreamingParameters",
+                    "RealTimeParameters",
+                ):
+                    setting = next(
+                        (a for a in value.args if a.keyword is not None and a.keyword.value == "format_turns"), None
+                    )
+                    self.format_turns = (
+                        setting is not None and isinstance(setting.value, cst.Name) and setting.value.value == "True"
+                    )
                     return
 
     def slots(self) -> list:
@@ -715,14 +791,21 @@ class SdkAnalysis:
                 continue
             event_arg, handler = site.node.args
             event = dotted_name(event_arg.value).rpartition(".")
-            if event[1] and self.v3_name(cst.Name(event[0])) in ("StreamingEvents", "RealTimeEvents") and event[2] in ("Begin", "Turn", "Termination", "Error"):
+            if (
+                event[1]
+                and self.v3_name(cst.Name(event[0])) in ("StreamingEvents", "RealTimeEvents")
+                and event[2] in ("Begin", "Turn", "Termination", "Error")
+            ):
                 found.append(Slot(event[2], True, handler, site, v2=False))
         return found
 
     @staticmethod
     def _v2_slots(kwargs: dict, site: Site) -> list:
-        return [Slot(CALLBACK_EVENTS[keyword], keyword != "on_close", arg, site)
-                for keyword, arg in kwargs.items() if keyword in CALLBACK_EVENTS]
+        return [
+            Slot(CALLBACK_EVENTS[keyword], keyword != "on_close", arg, site)
+            for keyword, arg in kwargs.items()
+            if keyword in CALLBACK_EVENTS
+        ]
 
     def _plan_handlers(self) -> None:
         uses: dict = {}  # id(function node) -> the plans naming it
@@ -757,7 +840,9 @@ class SdkAnalysis:
             if isinstance(function.node, cst.Lambda):
                 editable = len(plans) == 1
             elif function.bound:
-                by_attribute = sum(1 for plan in plans if isinstance(_callback_target(plan.slot.arg.value), cst.Attribute))
+                by_attribute = sum(
+                    1 for plan in plans if isinstance(_callback_target(plan.slot.arg.value), cst.Attribute)
+                )
                 editable = self.attribute_references.get(function.name, 0) <= by_attribute
             else:
                 editable = self.name_references.get(function.name, 0) <= len(plans)
@@ -769,7 +854,7 @@ class SdkAnalysis:
         for plan in self.plans.values():
             if plan.function is not None and plan.event_parameter and plan.problem is None:
                 self._mark(plan.function.node, plan.event_parameter, plan.slot.event)
-        for name, annotation, scopes, function_node in self.annotated:
+        for name, annotation, _scopes, function_node in self.annotated:
             if function_node is None:
                 continue
             event = None
@@ -833,7 +918,11 @@ class SdkAnalysis:
             function, _, _ = self.resolve(callee, scopes)
             if function is not None:
                 graph.setdefault(id(scope), set()).add(id(function.node))
-        seen = {id(plan.function.node) for plan in self.plans.values() if plan.function is not None and plan.slot.event == "Turn"}
+        seen = {
+            id(plan.function.node)
+            for plan in self.plans.values()
+            if plan.function is not None and plan.slot.event == "Turn"
+        }
         todo = list(seen)
         while todo:
             for following in graph.get(todo.pop(), ()):
@@ -870,7 +959,9 @@ class SdkAnalysis:
         if not self.has_type_checking_imports:
             needed |= annotation_only
             annotation_only = set()
-        inserting = bool(needed) and not any(_imports_from(statement, V3_MODULE, exact=True) for statement in module.body)
+        inserting = bool(needed) and not any(
+            _imports_from(statement, V3_MODULE, exact=True) for statement in module.body
+        )
         result, anchor, carried = [], None, []
         for statement in module.body:
             if isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING"):
@@ -898,7 +989,9 @@ class SdkAnalysis:
                         result[index] = _import_statement(sorted(present | needed), statement.leading_lines)
                     break
         else:
-            at, leading = anchor if isinstance(anchor, tuple) else (anchor if anchor is not None else after_imports(result), ())
+            at, leading = (
+                anchor if isinstance(anchor, tuple) else (anchor if anchor is not None else after_imports(result), ())
+            )
             result.insert(at, _import_statement(sorted(needed), leading))
         return module.with_changes(body=result)
 
@@ -910,10 +1003,14 @@ class SdkAnalysis:
         if isinstance(small, cst.ImportFrom) and small.module is not None and dotted_name(small.module) in V2_MODULES:
             if isinstance(small.names, cst.ImportStar):
                 return statement
-            kept = [alias for alias in small.names if not (
-                dotted_name(alias.name) in (set(V2_NAMES) | V2_EXTRAS)
-                and (dotted_name(alias.asname.name) if alias.asname else dotted_name(alias.name)) not in scan.used
-            )]
+            kept = [
+                alias
+                for alias in small.names
+                if not (
+                    dotted_name(alias.name) in (set(V2_NAMES) | V2_EXTRAS)
+                    and (dotted_name(alias.asname.name) if alias.asname else dotted_name(alias.name)) not in scan.used
+                )
+            ]
             if len(kept) == len(small.names):
                 return statement
             if not kept:
@@ -979,6 +1076,7 @@ class _FinalNames:
 
 # --- small helpers ----------------------------------------------------------------------
 
+
 def _names_in(node):
     """Name and Attribute nodes inside an annotation (string annotations excluded)."""
     stack = [node]
@@ -1043,7 +1141,9 @@ def after_imports(body: list) -> int:
     for index, statement in enumerate(body):
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             break
-        if isinstance(statement, cst.SimpleStatementLine) and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body):
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+        ):
             last = index
         elif isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING"):
             last = index
@@ -1121,6 +1221,7 @@ class SdkRule(Rule):
         def hook(self, node):
             if self.sdk.owner is self:
                 getattr(self.sdk, name)(node)
+
         hook.__name__ = name
         hook.feeds_analysis = True
         return hook

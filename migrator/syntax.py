@@ -1,5 +1,6 @@
 """Small questions about libcst nodes that several rules ask, and builders for the
 nodes they emit. Plain isinstance checks: matchers cost ~3x on a hot path."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,8 +12,26 @@ from migrator import walk
 
 #: Call targets whose string arguments are text for people, not endpoints or messages.
 _TEXT_OUTPUT_ATTRIBUTES = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "write",
-     "markdown", "text", "caption", "echo", "title", "header", "subheader", "code", "success"}
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "write",
+        "markdown",
+        "text",
+        "caption",
+        "echo",
+        "title",
+        "header",
+        "subheader",
+        "code",
+        "success",
+    }
 )
 
 
@@ -102,7 +121,7 @@ def sole_value(statement):
 
 
 def innermost_exit(ancestors: list):
-    """"loop" or "function" for what encloses the node on top of ``ancestors`` first (so a
+    """ "loop" or "function" for what encloses the node on top of ``ancestors`` first (so a
     generated handler knows whether to ``continue``/``break`` or ``return``), else None."""
     for ancestor in reversed(ancestors[:-1]):
         if type(ancestor) in (cst.For, cst.While):
@@ -137,6 +156,7 @@ def subtree_ids(node: cst.CSTNode) -> set:
 # Snippets rules build their output from. Parsing one costs more than most rules' whole
 # analysis, and the same few recur in every file of a run: nodes are immutable, so a parsed
 # snippet can be shared.
+
 
 @lru_cache(maxsize=1024)
 def parse_expression(code: str) -> cst.BaseExpression:

@@ -5,6 +5,7 @@ Scripts run from their own directory so that their sibling imports work; a versi
 not on disk (``--diff``/``--check``, or the original after an in-place rewrite) is written
 next to the script under a hidden name and removed afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,7 +58,9 @@ def verify_outcome(outcome: FileOutcome, written: bool, timeout: float = 60.0, a
     return report
 
 
-def verify_all(outcomes: list, written: bool, jobs: int = 1, timeout: float = 60.0, audio: Optional[str] = None) -> dict:
+def verify_all(
+    outcomes: list, written: bool, jobs: int = 1, timeout: float = 60.0, audio: Optional[str] = None
+) -> dict:
     """path -> report for every outcome worth running; sessions run ``jobs`` at a time."""
     chosen = [outcome for outcome in outcomes if should_verify(outcome)]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

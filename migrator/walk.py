@@ -11,6 +11,7 @@ statement lines in ``Module.body``/``IndentedBlock.body``.
 Whitespace, comments, brackets and operators ("trivia") are skipped unless the caller
 asks for them: no rule looks at them, and they are half of all nodes.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,11 +21,29 @@ import libcst as cst
 
 #: Node types with nothing below them but more of their own kind.
 TRIVIA_BASES = (
-    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline,
-    cst.Comment, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Semicolon, cst.Colon, cst.Dot,
-    cst.AssignEqual, cst.ImportStar, cst.Asynchronous,
-    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Semicolon,
+    cst.Colon,
+    cst.Dot,
+    cst.AssignEqual,
+    cst.ImportStar,
+    cst.Asynchronous,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
 )
 #: type -> _OTHER (not a node: str, None, a sentinel), _TRIVIA_NODE or _NODE. A dict lookup,
 #: because isinstance against libcst's ABCs goes through ABCMeta on every call.
@@ -41,7 +60,11 @@ _SOMETIMES: dict = {}
 
 def _classify(value_type: type) -> int:
     kind = _KIND[value_type] = (
-        _OTHER if not issubclass(value_type, cst.CSTNode) else _TRIVIA_NODE if issubclass(value_type, TRIVIA_BASES) else _NODE
+        _OTHER
+        if not issubclass(value_type, cst.CSTNode)
+        else _TRIVIA_NODE
+        if issubclass(value_type, TRIVIA_BASES)
+        else _NODE
     )
     return kind
 
@@ -86,12 +109,18 @@ def fields(node: cst.CSTNode) -> tuple:
     known = _FIELDS[node_type] = tuple(
         (
             name,
-            _SENTINEL if defaults.get(name) is cst.MaybeSentinel.DEFAULT else _OPTIONAL if defaults.get(name, 0) is None else _REQUIRED,
+            _SENTINEL
+            if defaults.get(name) is cst.MaybeSentinel.DEFAULT
+            else _OPTIONAL
+            if defaults.get(name, 0) is None
+            else _REQUIRED,
             (node_type, name) in _BODY_FIELDS,
         )
         for name in names
     )
-    sometimes = tuple(name for name in defaults if name not in names and not isinstance(getattr(node, name), (str, int)))
+    sometimes = tuple(
+        name for name in defaults if name not in names and not isinstance(getattr(node, name), (str, int))
+    )
     if sometimes:
         _SOMETIMES[node_type] = sometimes
     return known
@@ -100,7 +129,9 @@ def fields(node: cst.CSTNode) -> tuple:
 def _holds_nodes(value) -> bool:
     if value is None or type(value) is str:
         return False
-    return isinstance(value, cst.CSTNode) or (isinstance(value, (tuple, list)) and any(isinstance(item, cst.CSTNode) for item in value))
+    return isinstance(value, cst.CSTNode) or (
+        isinstance(value, (tuple, list)) and any(isinstance(item, cst.CSTNode) for item in value)
+    )
 
 
 def visit(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia: bool = False) -> None:
@@ -146,7 +177,9 @@ def transform(node: cst.CSTNode, on_visit: Callable, on_leave: Callable, trivia:
                 if result is value:
                     continue
                 if type(result) is cst.FlattenSentinel:
-                    raise TypeError(f"a {type(value).__name__} in {type(node).__name__}.{name} cannot be replaced with a sequence")
+                    raise TypeError(
+                        f"a {type(value).__name__} in {type(node).__name__}.{name} cannot be replaced with a sequence"
+                    )
                 if type(result) is cst.RemovalSentinel:
                     if removal == _REQUIRED:
                         raise TypeError(f"{type(node).__name__}.{name} cannot be removed")
@@ -175,7 +208,7 @@ def _transform_sequence(items, on_visit, on_leave, trivia: bool, body: bool) -> 
             result = list(items[:index])
         if type(new) is cst.RemovalSentinel:
             continue
-        for replacement in (new.nodes if type(new) is cst.FlattenSentinel else (new,)):
+        for replacement in new.nodes if type(new) is cst.FlattenSentinel else (new,):
             if body and not child._is_removable() and replacement._is_removable():
                 continue  # a statement line whose every statement was removed goes too
             result.append(replacement)

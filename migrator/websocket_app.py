@@ -1,6 +1,7 @@
 """The shape of a websocket-client script: its ``WebSocketApp``s, their callbacks,
 where ``run_forever`` runs and where the socket is closed. Collected once, in the
 analysis walk, for the rules that restructure the session (STT005, STT007)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

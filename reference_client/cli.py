@@ -89,14 +89,19 @@ def stream(
     ] = None,
     token: Annotated[
         Optional[str],
-        typer.Option("--token", metavar="TOKEN", show_default=False, help="Temporary streaming token instead of a key."),
+        typer.Option(
+            "--token", metavar="TOKEN", show_default=False, help="Temporary streaming token instead of a key."
+        ),
     ] = None,
     region: Annotated[
-        str, typer.Option("--region", metavar="us|eu", help=f"Endpoint: us={REGION_HOSTS['us']}, eu={REGION_HOSTS['eu']}.")
+        str,
+        typer.Option("--region", metavar="us|eu", help=f"Endpoint: us={REGION_HOSTS['us']}, eu={REGION_HOSTS['eu']}."),
     ] = "us",
     url: Annotated[
         Optional[str],
-        typer.Option("--url", metavar="URL", help="Connect here instead (e.g. ws://127.0.0.1:PORT/v3/ws for the emulator)."),
+        typer.Option(
+            "--url", metavar="URL", help="Connect here instead (e.g. ws://127.0.0.1:PORT/v3/ws for the emulator)."
+        ),
     ] = None,
     sample_rate: Annotated[
         int, typer.Option("--sample-rate", min=1, help="sample_rate: audio is captured or converted to this rate.")
@@ -113,7 +118,9 @@ def stream(
     ] = True,
     end_of_turn_confidence_threshold: Annotated[
         Optional[float],
-        typer.Option("--end-of-turn-confidence-threshold", min=0.0, max=1.0, help="end_of_turn_confidence_threshold (0..1)."),
+        typer.Option(
+            "--end-of-turn-confidence-threshold", min=0.0, max=1.0, help="end_of_turn_confidence_threshold (0..1)."
+        ),
     ] = None,
     min_turn_silence: Annotated[
         Optional[int], typer.Option("--min-turn-silence", metavar="MS", min=0, help="min_turn_silence in ms.")
@@ -132,11 +139,17 @@ def stream(
     ] = None,
     language_detection: Annotated[
         Optional[bool],
-        typer.Option("--language-detection/--no-language-detection", show_default=False, help="language_detection (server default if omitted)."),
+        typer.Option(
+            "--language-detection/--no-language-detection",
+            show_default=False,
+            help="language_detection (server default if omitted).",
+        ),
     ] = None,
     inactivity_timeout: Annotated[
         Optional[int],
-        typer.Option("--inactivity-timeout", metavar="SECONDS", min=5, max=3600, help="inactivity_timeout (5..3600 s)."),
+        typer.Option(
+            "--inactivity-timeout", metavar="SECONDS", min=5, max=3600, help="inactivity_timeout (5..3600 s)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per event on stdout.")] = False,
     latency: Annotated[
@@ -147,7 +160,9 @@ def stream(
     ] = 10.0,
     terminate_timeout: Annotated[
         float,
-        typer.Option("--terminate-timeout", metavar="SECONDS", min=0.1, help="Maximum wait for Termination after Terminate."),
+        typer.Option(
+            "--terminate-timeout", metavar="SECONDS", min=0.1, help="Maximum wait for Termination after Terminate."
+        ),
     ] = 5.0,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
@@ -201,7 +216,9 @@ def stream(
 
     renderer = make_renderer(sys.stdout, sys.stderr, as_json=as_json)
     if not as_json:
-        sys.stderr.write(f"streaming {_describe_source(source)} to {config.host} ({params.sample_rate} Hz {params.encoding})\n")
+        sys.stderr.write(
+            f"streaming {_describe_source(source)} to {config.host} ({params.sample_rate} Hz {params.encoding})\n"
+        )
         sys.stderr.flush()
     try:
         result = StreamingSession(config, renderer).run(source)

@@ -133,4 +133,3 @@ def one_line(text: str, limit: int = 300) -> str:
     """Collapse whitespace so a message can never break the one-line-on-stderr promise."""
     collapsed = " ".join(str(text).split())
     return collapsed if len(collapsed) <= limit else collapsed[: limit - 3] + "..."
-

@@ -338,9 +338,7 @@ class StreamingSession:
     def _send_audio(self) -> None:
         """The one sender: exact 50 ms frames in order, then the padded tail, then Terminate."""
         params = self.config.params
-        chunker = FrameChunker(
-            frame_size(params.sample_rate, params.bytes_per_sample), SILENCE_BYTE[params.encoding]
-        )
+        chunker = FrameChunker(frame_size(params.sample_rate, params.bytes_per_sample), SILENCE_BYTE[params.encoding])
         mulaw = params.encoding == "pcm_mulaw"
         try:
             while True:
@@ -522,7 +520,9 @@ class StreamingSession:
                 self._state.wait(remaining)
             return True
 
-    def _start_thread(self, name: str, target: Callable[..., Any], args: tuple = (), kwargs: Optional[dict] = None) -> None:
+    def _start_thread(
+        self, name: str, target: Callable[..., Any], args: tuple = (), kwargs: Optional[dict] = None
+    ) -> None:
         thread = threading.Thread(target=target, args=args, kwargs=kwargs or {}, name=f"stt-{name}", daemon=True)
         self._threads[name] = thread
         thread.start()
@@ -608,7 +608,7 @@ def _close_frame_args(error: Any) -> Optional[Tuple[Optional[int], str]]:
             return None, ""
         return struct.unpack("!H", data[:2])[0], data[2:].decode("utf-8", "replace")
     if isinstance(error, websocket.WebSocketConnectionClosedException) and hasattr(error, "status_code"):
-        return getattr(error, "status_code"), getattr(error, "reason", None) or ""
+        return error.status_code, getattr(error, "reason", None) or ""
     return None
 
 

@@ -1,6 +1,7 @@
 """Assertions shared by the rule and fixture tests (django-upgrade style): sources are
 dedented, expected output must compile, comparison is exact, and a second run must
 change nothing."""
+
 from __future__ import annotations
 
 import textwrap

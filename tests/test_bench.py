@@ -1,5 +1,6 @@
 """The benchmark still runs: its generator makes valid, reproducible Python, and ``bench/run.py``
 at a tiny scale writes its JSON. No timing is asserted here; timings live in ``bench/``."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -41,9 +42,25 @@ def test_generation_is_reproducible(tmp_path):
 
 def test_run_writes_results_json(tmp_path):
     completed = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--quick", "--scale", "0.002", "--v2-per-part", "1",
-         "--growth", "1,2", "--repeats", "1", "--no-client", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--quick",
+            "--scale",
+            "0.002",
+            "--v2-per-part",
+            "1",
+            "--growth",
+            "1,2",
+            "--repeats",
+            "1",
+            "--no-client",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     latest = json.loads((tmp_path / "latest.json").read_text())

@@ -1,4 +1,5 @@
 """The command line, driven as a user drives it: a subprocess, real files, exact exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,10 @@ V3_LINE = 'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_ra
 def cli(*args, cwd=None, stdin=None):
     return subprocess.run(
         [sys.executable, "-m", "migrator", *map(str, args)],
-        cwd=cwd, input=stdin, capture_output=True, timeout=120,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -136,7 +140,9 @@ def test_undecodable_file_is_reported_and_left_alone(tmp_path):
 
 
 def test_latin1_coding_cookie_and_crlf_are_preserved(tmp_path):
-    data = "# -*- coding: latin-1 -*-\r\nNAME = 'caf\xe9'\r\n".encode("latin-1") + V2_LINE.replace("\n", "\r\n").encode()
+    data = (
+        "# -*- coding: latin-1 -*-\r\nNAME = 'caf\xe9'\r\n".encode("latin-1") + V2_LINE.replace("\n", "\r\n").encode()
+    )
     (tmp_path / "l.py").write_bytes(data)
     assert cli("l.py", cwd=tmp_path).returncode == 0
     out = (tmp_path / "l.py").read_bytes()
@@ -158,7 +164,14 @@ def test_file_mode_is_preserved(project):
 
 
 def test_directory_walk_skips_venvs_git_and_gitignored(tmp_path):
-    for relative in ("app/a.py", ".venv/lib/b.py", "env/c.py", "node_modules/d.py", "ignored/e.py", "app/__pycache__/f.py"):
+    for relative in (
+        "app/a.py",
+        ".venv/lib/b.py",
+        "env/c.py",
+        "node_modules/d.py",
+        "ignored/e.py",
+        "app/__pycache__/f.py",
+    ):
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(V2_LINE)
@@ -197,7 +210,14 @@ def test_json_format_lists_rules_and_notes(project):
     (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code != 4031\n")
     result = cli("--check", "--format", "json", "n.py", "plain.py", cwd=project)
     report = json.loads(result.stdout)
-    assert report["summary"] == {"scanned": 2, "changed": 1, "unchanged": 1, "failed": 0, "rules_applied": {"STT001": 1}, "notes": 1}
+    assert report["summary"] == {
+        "scanned": 2,
+        "changed": 1,
+        "unchanged": 1,
+        "failed": 0,
+        "rules_applied": {"STT001": 1},
+        "notes": 1,
+    }
     (entry,) = report["files"]
     assert entry["path"] == "n.py" and entry["rules_applied"] == ["STT001"]
     assert entry["notes"][0]["line"] == 3 and entry["notes"][0]["code"] == "STT009"
@@ -258,7 +278,9 @@ def test_diff_of_a_crlf_file_applies(tmp_path):
     subprocess.run(["git", "apply", "q.patch"], cwd=tmp_path / "patched", check=True)
     cli("q.py", cwd=tmp_path / "in_place")
     assert (tmp_path / "patched" / "q.py").read_bytes() == (tmp_path / "in_place" / "q.py").read_bytes()
-    assert (tmp_path / "in_place" / "q.py").read_bytes() == (FIXTURES / "formatting_quirks" / "expected.py").read_bytes()
+    assert (tmp_path / "in_place" / "q.py").read_bytes() == (
+        FIXTURES / "formatting_quirks" / "expected.py"
+    ).read_bytes()
 
 
 #: Runs the command in-process, then says what it imported.
@@ -288,6 +310,9 @@ def test_check_with_nothing_to_parse_never_imports_libcst_or_the_rules(tmp_path,
         subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     nothing = {"libcst": False, "rules": False, "rich": False}
     assert imports_of_a_run("--check", ".", cwd=tmp_path) == (0, nothing)
-    assert imports_of_a_run("--check", "--select", "STT00", "--ignore", "STT001", "pkg/m0.py", cwd=tmp_path) == (0, nothing)
+    assert imports_of_a_run("--check", "--select", "STT00", "--ignore", "STT001", "pkg/m0.py", cwd=tmp_path) == (
+        0,
+        nothing,
+    )
     (tmp_path / "pkg" / "client.py").write_text(V2_LINE)
     assert imports_of_a_run("--check", ".", cwd=tmp_path) == (1, {"libcst": True, "rules": True, "rich": False})

@@ -1,5 +1,6 @@
 """``migrate-stt --verify``: the user-facing proof, driven as a subprocess against the
 emulator the command starts itself."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,9 @@ except KeyboardInterrupt:
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "migrator", *map(str, args)], cwd=cwd, capture_output=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "migrator", *map(str, args)], cwd=cwd, capture_output=True, timeout=180
+    )
 
 
 @pytest.mark.timeout(200)
@@ -51,12 +54,21 @@ def test_verify_migrates_then_proves_the_getting_started_script(tmp_path):
     (entry,) = report["files"]
     checks = {check["name"]: check["passed"] for check in entry["verify"]["checks"]}
     assert checks == {
-        "connected_v3": True, "binary_audio_only": True, "frame_duration": True, "realtime_pace": True,
-        "finals_printed_once": True, "terminate_sent": True, "termination_awaited": True, "clean_exit": True,
-        "no_v2_messages": True, "same_finals_as_v2": True,
+        "connected_v3": True,
+        "binary_audio_only": True,
+        "frame_duration": True,
+        "realtime_pace": True,
+        "finals_printed_once": True,
+        "terminate_sent": True,
+        "termination_awaited": True,
+        "clean_exit": True,
+        "no_v2_messages": True,
+        "same_finals_as_v2": True,
     }
     assert report["summary"]["verified"] == 1 and report["summary"]["verify_failed"] == 0
-    assert (tmp_path / "mic.py").read_bytes() == (FIXTURES / "websocket_client" / "getting_started" / "expected.py").read_bytes()
+    assert (tmp_path / "mic.py").read_bytes() == (
+        FIXTURES / "websocket_client" / "getting_started" / "expected.py"
+    ).read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mic.py"], "temporary copies must be removed"
 
 
@@ -84,6 +96,8 @@ def test_verify_with_check_writes_nothing(tmp_path):
 
 
 def test_verify_refuses_stdin():
-    result = subprocess.run([sys.executable, "-m", "migrator", "--verify", "-"], input=b"x = 1\n", capture_output=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "migrator", "--verify", "-"], input=b"x = 1\n", capture_output=True, timeout=60
+    )
     assert result.returncode == 2
     assert b"--verify needs files on disk" in result.stderr

@@ -1,4 +1,5 @@
 """The engine's guarantees, independent of any one rule."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -46,7 +47,6 @@ def test_rewrite_that_does_not_compile_is_refused(monkeypatch):
 
 
 def test_a_crashing_rule_fails_its_file_only(tmp_path, monkeypatch):
-    import migrator.rules as rules
 
     monkeypatch.setattr(engine, "select_rules", lambda select, ignore: (_Crashes,))
     monkeypatch.setattr("migrator.runner.selected_markers", lambda select, ignore: _Crashes.markers)

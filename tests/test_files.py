@@ -1,5 +1,6 @@
 """Finding files: the git way (``ls-files`` + ``git grep``) must find exactly what the walk
 finds, in the same order, and pick the same candidates; the walk is the reference."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,18 @@ PLAIN = "print('hello')\n"
 #: What the walk finds in the tree below with ``--exclude 'gen_*.py' --exclude 'build_out'``,
 #: in order, and which of those mention a marker.
 EXPECTED_FILES = [
-    "café.py", "modified.py", "symlink.py", "tracked.py", "tracked_ignored.py", "untracked plain.py", "untracked.py",
-    "a/x.py", "a/b/deep.py", "a-b/x.py", "ab/x.py", "sub dir/ünï code.py",
+    "café.py",
+    "modified.py",
+    "symlink.py",
+    "tracked.py",
+    "tracked_ignored.py",
+    "untracked plain.py",
+    "untracked.py",
+    "a/x.py",
+    "a/b/deep.py",
+    "a-b/x.py",
+    "ab/x.py",
+    "sub dir/ünï code.py",
 ]
 EXPECTED_CANDIDATES = {"modified.py", "symlink.py", "tracked.py", "untracked.py", "café.py", "a/b/deep.py", "ab/x.py"}
 EXCLUDES = ("gen_*.py", "build_out")
@@ -29,7 +40,10 @@ EXCLUDES = ("gen_*.py", "build_out")
 def git(directory: Path, *arguments: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
-        cwd=directory, check=True, capture_output=True, timeout=60,
+        cwd=directory,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
 
 
@@ -46,8 +60,12 @@ def tree(tmp_path):
     root.mkdir()
     git(root, "init", "-q")
     for relative, text in {
-        "tracked.py": V2, "modified.py": PLAIN, "deleted.py": V2, "tracked_ignored.py": PLAIN,
-        "a/x.py": PLAIN, "a/b/deep.py": "from assemblyai import RealtimeTranscriber\n",
+        "tracked.py": V2,
+        "modified.py": PLAIN,
+        "deleted.py": V2,
+        "tracked_ignored.py": PLAIN,
+        "a/x.py": PLAIN,
+        "a/b/deep.py": "from assemblyai import RealtimeTranscriber\n",
     }.items():
         write(root, relative, text)
     git(root, "add", ".")
@@ -56,10 +74,20 @@ def tree(tmp_path):
     (root / "deleted.py").unlink()
     write(root, ".gitignore", "ignored.py\nignored_dir/\ntracked_ignored.py\n")
     for relative, text in {
-        "untracked.py": V2, "untracked plain.py": PLAIN, "café.py": V2, "sub dir/ünï code.py": PLAIN,
-        "ab/x.py": V2, "a-b/x.py": PLAIN, "ignored.py": V2, "ignored_dir/y.py": V2,
-        "env/lib/site.py": V2, "node_modules/pkg/z.py": V2, "gen_client.py": V2, "build_out/w.py": V2,
-        "notes.txt": V2, "target.txt": V2,
+        "untracked.py": V2,
+        "untracked plain.py": PLAIN,
+        "café.py": V2,
+        "sub dir/ünï code.py": PLAIN,
+        "ab/x.py": V2,
+        "a-b/x.py": PLAIN,
+        "ignored.py": V2,
+        "ignored_dir/y.py": V2,
+        "env/lib/site.py": V2,
+        "node_modules/pkg/z.py": V2,
+        "gen_client.py": V2,
+        "build_out/w.py": V2,
+        "notes.txt": V2,
+        "target.txt": V2,
     }.items():
         write(root, relative, text)
     write(root, "env/pyvenv.cfg", "home = /usr/bin\n")
@@ -96,8 +124,19 @@ def test_a_subdirectory_of_a_checkout(tree, monkeypatch):
 def test_excluding_a_directory_by_its_path(tree, monkeypatch):
     monkeypatch.chdir(tree)
     expected = [
-        "café.py", "gen_client.py", "modified.py", "symlink.py", "tracked.py", "tracked_ignored.py", "untracked plain.py",
-        "untracked.py", "a/x.py", "a-b/x.py", "ab/x.py", "build_out/w.py", "sub dir/ünï code.py",
+        "café.py",
+        "gen_client.py",
+        "modified.py",
+        "symlink.py",
+        "tracked.py",
+        "tracked_ignored.py",
+        "untracked plain.py",
+        "untracked.py",
+        "a/x.py",
+        "a-b/x.py",
+        "ab/x.py",
+        "build_out/w.py",
+        "sub dir/ünï code.py",
     ]
     for use_git in (True, False):
         assert find(["."], ("a/b",), MARKERS, use_git=use_git).files == expected
@@ -108,8 +147,20 @@ def test_outside_git_everything_is_walked_and_read(tree, monkeypatch):
     monkeypatch.chdir(tree)
     found = find(["."], EXCLUDES, MARKERS)
     assert found.files == [
-        "café.py", "ignored.py", "modified.py", "symlink.py", "tracked.py", "tracked_ignored.py", "untracked plain.py",
-        "untracked.py", "a/x.py", "a/b/deep.py", "a-b/x.py", "ab/x.py", "ignored_dir/y.py", "sub dir/ünï code.py",
+        "café.py",
+        "ignored.py",
+        "modified.py",
+        "symlink.py",
+        "tracked.py",
+        "tracked_ignored.py",
+        "untracked plain.py",
+        "untracked.py",
+        "a/x.py",
+        "a/b/deep.py",
+        "a-b/x.py",
+        "ab/x.py",
+        "ignored_dir/y.py",
+        "sub dir/ünï code.py",
     ]
     assert found.candidates == EXPECTED_CANDIDATES | {"ignored.py", "ignored_dir/y.py"}
 

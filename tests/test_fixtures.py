@@ -1,5 +1,6 @@
 """Golden-file tests: every fixture's input migrates to exactly its expected output,
 which compiles and is left unchanged by a second run."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The marker table: the prefilter's whole vocabulary, kept in step with the rules."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 (``message_type``, ``audio_data``, ``run_forever``, ``extra_headers``, ``ConnectionClosed``).
 migrate-stt must leave it exactly as it is, with no notes: in a monorepo it would otherwise
 break unrelated code (found with the benchmark's false-positive files)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import migrator.engine as engine
 from migrator import migrate_source
 
-CHAT_CLIENT = '''import json
+CHAT_CLIENT = """import json
 import websocket
 
 
@@ -21,9 +22,9 @@ def on_message(ws, message):
 
 ws = websocket.WebSocketApp("wss://chat.example.com/socket", on_message=on_message)
 ws.run_forever()
-'''
+"""
 
-OTHER_SPEECH_SERVICE = '''import base64
+OTHER_SPEECH_SERVICE = """import base64
 import json
 import websocket
 
@@ -35,9 +36,9 @@ result = json.loads(ws.recv())
 if result["message_type"] == "final":
     print(result["text"])
 ws.close()
-'''
+"""
 
-ASYNC_FEED = '''import asyncio
+ASYNC_FEED = """import asyncio
 import json
 
 import websockets
@@ -55,10 +56,12 @@ async def feed(token):
 
 
 asyncio.run(feed("secret"))
-'''
+"""
 
 
-OTHERS = pytest.mark.parametrize("source", [CHAT_CLIENT, OTHER_SPEECH_SERVICE, ASYNC_FEED], ids=["chat", "speech", "async-feed"])
+OTHERS = pytest.mark.parametrize(
+    "source", [CHAT_CLIENT, OTHER_SPEECH_SERVICE, ASYNC_FEED], ids=["chat", "speech", "async-feed"]
+)
 
 
 @OTHERS
@@ -77,6 +80,8 @@ def test_parsed_anyway_it_is_left_alone(source, monkeypatch):
 
 
 def test_the_same_code_talking_to_assemblyai_is_migrated():
-    source = CHAT_CLIENT.replace("wss://chat.example.com/socket", "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000")
+    source = CHAT_CLIENT.replace(
+        "wss://chat.example.com/socket", "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+    )
     result = migrate_source(source)
     assert "streaming.assemblyai.com/v3/ws" in result.code and "STT007" in result.rules_applied

@@ -1,4 +1,5 @@
 """Note positions must be the ones libcst's PositionProvider gives, for any node."""
+
 from __future__ import annotations
 
 import sysconfig
@@ -37,10 +38,16 @@ def test_starts_match_position_provider_for_every_node(path):
 @pytest.mark.parametrize("pick", [0, 1, -1])
 def test_a_few_nodes_alone(pick):
     """Printing stops once the wanted nodes are found; each must still be right on its own."""
-    source = "import os\n\n# a comment\n@decorator\ndef f(a,\n      b):\n    '''doc'''\n    return a + b\r\nx = f(1,\n  2)\n"
+    source = (
+        "import os\n\n# a comment\n@decorator\ndef f(a,\n      b):\n    '''doc'''\n    return a + b\r\nx = f(1,\n  2)\n"
+    )
     module = cst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    interesting = [node for node in _all_nodes(module) if isinstance(node, (cst.FunctionDef, cst.IndentedBlock, cst.Call, cst.Return, cst.Integer))]
+    interesting = [
+        node
+        for node in _all_nodes(module)
+        if isinstance(node, (cst.FunctionDef, cst.IndentedBlock, cst.Call, cst.Return, cst.Integer))
+    ]
     node = interesting[pick]
     assert positions.starts(module, [node]) == {id(node): (expected[node].start.line, expected[node].start.column)}
 

@@ -1,6 +1,7 @@
 """The rewrite walk enters only what rules said they may change; that must never change
 the result. Each fixture runs as is and padded with ordinary code (as big real scripts are),
 with pruning on and off."""
+
 from __future__ import annotations
 
 import sysconfig
@@ -53,7 +54,9 @@ def test_ordinary_code_around_a_client_is_not_entered(monkeypatch):
     padding_statements = len(cst.parse_module(PADDING).body)
     entered: set = set()
     on_visit = engine._RewriteWalk.on_visit
-    monkeypatch.setattr(engine._RewriteWalk, "on_visit", lambda self, node: entered.add(id(node)) or on_visit(self, node))
+    monkeypatch.setattr(
+        engine._RewriteWalk, "on_visit", lambda self, node: entered.add(id(node)) or on_visit(self, node)
+    )
     monkeypatch.setattr(engine.cst, "parse_module", lambda source: module)  # so node ids are ours
     assert migrate_source(source).changed
 

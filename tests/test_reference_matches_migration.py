@@ -1,5 +1,6 @@
 """The reference client is the model: it passes every --verify check on the microphone
 path, and the migrated getting-started script behaves the same way on the same audio."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 def test_migrated_getting_started_matches_the_reference_client():
     with ThreadPoolExecutor(max_workers=2) as pool:
         reference = pool.submit(verify_script, FIXTURES / "reference" / "microphone_client.py", timeout=60)
-        migrated = pool.submit(verify_script, FIXTURES / "websocket_client" / "getting_started" / "expected.py", timeout=60)
+        migrated = pool.submit(
+            verify_script, FIXTURES / "websocket_client" / "getting_started" / "expected.py", timeout=60
+        )
         reference, migrated = reference.result(), migrated.result()
     assert reference.passed, reference.to_text()
     assert migrated.passed, migrated.to_text()

@@ -1,4 +1,5 @@
 """Running over many files: what ``candidates`` promises, and that it changes no outcome."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,7 +20,12 @@ def test_a_file_outside_the_candidates_is_unchanged_without_being_read(tmp_path)
 
 
 def test_candidates_from_git_give_the_outcomes_of_reading_every_file(tmp_path, monkeypatch):
-    files = {"client.py": V2, "plain.py": "x = 1\n", "mention.py": "# audio_data and assemblyai\n", "other.py": "# audio_data\n"}
+    files = {
+        "client.py": V2,
+        "plain.py": "x = 1\n",
+        "mention.py": "# audio_data and assemblyai\n",
+        "other.py": "# audio_data\n",
+    }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, timeout=60)

@@ -11,6 +11,7 @@ the originals run too, against the emulator's v2 endpoint, and must print the sa
 (except where ``case.json`` says ``"v2_reference": false``: Twilio's 20 ms frames are under v2's
 100 ms minimum as well, and a half-migrated original already calls v3).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,11 +26,16 @@ from migrator.emulator import Emulator
 from migrator.harness import run_script
 from migrator.verify import check_same_finals_as_v2, main_session, verify_script
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("assemblyai") is None, reason="the assemblyai SDK is not installed")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("assemblyai") is None, reason="the assemblyai SDK is not installed"
+)
 
 SDK_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sdk"
-CASES = sorted(case for case in SDK_FIXTURES.iterdir() if (case / "case.json").exists()
-               and json.loads((case / "case.json").read_text()).get("runnable"))
+CASES = sorted(
+    case
+    for case in SDK_FIXTURES.iterdir()
+    if (case / "case.json").exists() and json.loads((case / "case.json").read_text()).get("runnable")
+)
 V2_PYTHON = os.environ.get("STT_V2_SDK_PYTHON")
 
 
@@ -60,7 +66,9 @@ def test_the_installed_sdk_is_one_without_the_v2_client():
 def test_migrated_fixture_runs_as_a_v3_client(case, reports):
     report = reports[case]
     failed = {check.name: check.detail for check in report.failed}
-    assert not failed, f"{case.name}: {failed}\nstdout:\n{report.run.stdout[-1500:]}\nstderr:\n{report.run.stderr[-1500:]}"
+    assert not failed, (
+        f"{case.name}: {failed}\nstdout:\n{report.run.stdout[-1500:]}\nstderr:\n{report.run.stderr[-1500:]}"
+    )
 
 
 def _session(reports, name: str):
@@ -72,7 +80,9 @@ def _session(reports, name: str):
 def test_every_session_asks_for_formatted_english_turns(reports):
     for case in CASES:
         query = main_session(reports[case].run.sessions, "v3").query
-        assert query.get("format_turns") == "True" and query.get("speech_model") == "universal-streaming-english", case.name
+        assert query.get("format_turns") == "True" and query.get("speech_model") == "universal-streaming-english", (
+            case.name
+        )
 
 
 @pytest.mark.timeout(600)
@@ -108,12 +118,16 @@ def test_the_session_id_is_printed_from_the_begin_event(reports):
 
 @pytest.mark.skipif(not V2_PYTHON, reason="set STT_V2_SDK_PYTHON to an interpreter with assemblyai<0.64.3")
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", [c for c in CASES if not _meta(c).get("unchanged") and _meta(c).get("v2_reference", True)],
-                         ids=lambda case: case.name)
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if not _meta(c).get("unchanged") and _meta(c).get("v2_reference", True)],
+    ids=lambda case: case.name,
+)
 def test_migrated_fixture_prints_the_finals_its_v2_original_printed(case, reports):
     with Emulator() as emulator:
-        original = run_script(case / "input.py", emulator, timeout=60, python=V2_PYTHON,
-                              env={"STT_HARNESS_LEGACY_WEBSOCKETS": "1"})
+        original = run_script(
+            case / "input.py", emulator, timeout=60, python=V2_PYTHON, env={"STT_HARNESS_LEGACY_WEBSOCKETS": "1"}
+        )
         script = emulator.script
     check = check_same_finals_as_v2(reports[case].run, original, script)
     assert check.passed, f"{check.detail}\nv2 stdout:\n{original.stdout[-1500:]}\nv2 stderr:\n{original.stderr[-1500:]}"

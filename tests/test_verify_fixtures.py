@@ -1,6 +1,7 @@
 """Every runnable migrated fixture is proven against the emulator: it behaves like a v3
 client (``migrate-stt --verify``'s checks), and prints the same finals as its v2 original
 does against the emulator's v2 endpoint."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,8 @@ def test_migrated_fixture_passes_verify(case, reports):
     report = reports[case]
     meta = load(case)
     failed = {check.name: check.detail for check in report.failed}
-    assert not failed, f"{case_id(case)}: {failed}\nstdout:\n{report.run.stdout[-1500:]}\nstderr:\n{report.run.stderr[-1500:]}"
+    assert not failed, (
+        f"{case_id(case)}: {failed}\nstdout:\n{report.run.stdout[-1500:]}\nstderr:\n{report.run.stderr[-1500:]}"
+    )
     if not meta.get("unchanged"):
         assert report.check("same_finals_as_v2").passed

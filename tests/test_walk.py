@@ -1,5 +1,6 @@
 """The engine's own tree walks must see and produce exactly what libcst's visitor and
 transformer would, on real code: every fixture and a slice of the standard library."""
+
 from __future__ import annotations
 
 import sysconfig
@@ -42,7 +43,9 @@ def test_visit_order_is_libcsts(path):
 
     without_trivia: list = []
     walk.visit(module, lambda node: without_trivia.append(node) or True, lambda node: None)
-    assert [id(node) for node in without_trivia] == [id(node) for node in expected.seen if not walk.is_trivia(type(node))]
+    assert [id(node) for node in without_trivia] == [
+        id(node) for node in expected.seen if not walk.is_trivia(type(node))
+    ]
     assert len(without_trivia) < len(expected.seen)
 
 
@@ -90,7 +93,11 @@ def test_transform_matches_libcsts_transformer(path):
 def test_walks_can_prune_subtrees():
     module = cst.parse_module("def f():\n    x = 1\ny = 2\n")
     names: list = []
-    walk.visit(module, lambda node: names.append(getattr(node, "value", None)) or not isinstance(node, cst.FunctionDef), lambda node: None)
+    walk.visit(
+        module,
+        lambda node: names.append(getattr(node, "value", None)) or not isinstance(node, cst.FunctionDef),
+        lambda node: None,
+    )
     assert "x" not in names and "y" in names
     renamed = walk.transform(
         module,
@@ -103,4 +110,10 @@ def test_walks_can_prune_subtrees():
 def test_removing_a_required_child_is_refused_like_libcst_does():
     module = cst.parse_module("a.b\n")
     with pytest.raises(TypeError):
-        walk.transform(module, lambda node: True, lambda original, updated: cst.RemoveFromParent() if isinstance(updated, cst.Name) and updated.value == "b" else updated)
+        walk.transform(
+            module,
+            lambda node: True,
+            lambda original, updated: (
+                cst.RemoveFromParent() if isinstance(updated, cst.Name) and updated.value == "b" else updated
+            ),
+        )

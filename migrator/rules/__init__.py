@@ -5,6 +5,7 @@ its markers go in :data:`migrator.markers.RULE_MARKERS` (a test holds the two in
 nothing else (engine, CLI, docs table) needs touching. Rule modules import libcst, so they
 are loaded only by :func:`all_rules`: choosing rules by code needs only the marker table.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -28,7 +29,12 @@ def all_rules() -> tuple:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value is not Rule
+                and value.__module__ == module.__name__
+            ):
                 found.append(value)
     found.sort(key=lambda rule: rule.code)
     codes = [rule.code for rule in found]

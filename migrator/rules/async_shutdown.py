@@ -16,6 +16,7 @@ quietly after that, instead of with a traceback (and ends a ``while True`` recon
 leaves the session task unfinished, so its ``finally`` never sends ``Terminate``, while
 ``asyncio.run`` cancels the task and lets it finish. A loop used otherwise gets a note.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -36,7 +37,11 @@ _LOOP_FACTORIES = frozenset({"asyncio.get_event_loop", "asyncio.new_event_loop",
 def _awaited_gather(statement):
     """The ``asyncio.gather(...)`` call a statement awaits (``await gather`` or ``x = await gather``)."""
     value = sole_value(statement)
-    if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) and call_name(value.expression).endswith("gather"):
+    if (
+        isinstance(value, cst.Await)
+        and isinstance(value.expression, cst.Call)
+        and call_name(value.expression).endswith("gather")
+    ):
         return value.expression
     return None
 
@@ -53,7 +58,7 @@ class AsyncShutdown(Rule):
     name = "async-shutdown"
     summary = "asyncio gather/asyncio.run -> Terminate, read until Termination, quiet Ctrl-C"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import asyncio
         import json
 
@@ -72,8 +77,8 @@ class AsyncShutdown(Rule):
 
 
         asyncio.run(main(KEY))
-    '''
-    example_after = '''
+    """
+    example_after = """
         import asyncio
         import json
 
@@ -103,7 +108,7 @@ class AsyncShutdown(Rule):
             asyncio.run(main(KEY))
         except KeyboardInterrupt:
             pass
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -138,7 +143,9 @@ class AsyncShutdown(Rule):
 
     def _is_connect(self, call: cst.Call) -> bool:
         qualified = qualified_call_name(call.func, self.facts)
-        return (qualified.startswith("websockets.") and qualified.endswith(".connect")) or call_name(call).endswith("ws_connect")
+        return (qualified.startswith("websockets.") and qualified.endswith(".connect")) or call_name(call).endswith(
+            "ws_connect"
+        )
 
     def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
         scopes = self.context.scope_stack[:-1]
@@ -156,8 +163,14 @@ class AsyncShutdown(Rule):
                 function = self.context.current_function
                 owner = self.context.current_class
                 calls = [arg.value for arg in gather.args] if gather is not None else [awaited]
-                self.gathers[id(node)] = (socket, calls, id(function) if function is not None else 0,
-                                          id(owner) if owner is not None else None, session, gather is None)
+                self.gathers[id(node)] = (
+                    socket,
+                    calls,
+                    id(function) if function is not None else 0,
+                    id(owner) if owner is not None else None,
+                    session,
+                    gather is None,
+                )
                 return
         value = sole_expression(node)
         if isinstance(value, cst.Call) and self.context.current_function is None:
@@ -195,7 +208,9 @@ class AsyncShutdown(Rule):
                 scope = id(functions[-1]) if functions else 0
                 uses[scope] += 1
                 parent = parents[-1] if parents else None
-                if scope and (type(parent) in (cst.Param, cst.AssignTarget) or (type(parent) is cst.For and parent.target is node)):
+                if scope and (
+                    type(parent) in (cst.Param, cst.AssignTarget) or (type(parent) is cst.For and parent.target is node)
+                ):
                     bound.add(scope)
             parents.append(node)
             return True
@@ -220,7 +235,11 @@ class AsyncShutdown(Rule):
     def _close_right_after_terminate(self, node: cst.SimpleStatementLine) -> None:
         """``await ws.send(terminate); await ws.close()`` loses the last turn in v3."""
         value = sole_expression(node)
-        if not (isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) and call_name(value.expression).endswith(".close")):
+        if not (
+            isinstance(value, cst.Await)
+            and isinstance(value.expression, cst.Call)
+            and call_name(value.expression).endswith(".close")
+        ):
             return
         block = self.context.ancestors[-2] if len(self.context.ancestors) > 1 else None
         body = list(getattr(block, "body", ()))
@@ -236,21 +255,29 @@ class AsyncShutdown(Rule):
             self.runs.clear()
             return
         for value, statement in self.early_closes:
-            self.note(value, "v3 sends the last turn and Termination after Terminate: keep reading until "
-                      "Termination (e.g. await the reader task, bounded) before closing", statement=statement)
+            self.note(
+                value,
+                "v3 sends the last turn and Termination after Terminate: keep reading until "
+                "Termination (e.g. await the reader task, bounded) before closing",
+                statement=statement,
+            )
         if self.facts.sends_terminate:
             self.gathers.clear()
             self.runs.clear()
             return
-        for key, (socket, calls, scope, owner, session, single) in list(self.gathers.items()):
+        for key, (_socket, calls, scope, owner, session, single) in list(self.gathers.items()):
             if single and self._reader(calls, scope, owner) is None:
                 del self.gathers[key]  # a lone await that is not the reader: draining beside it would race
             elif session is not None:
                 self.handled.add(id(session))
         for key, (session, statement) in self.sessions.items():
             if key not in self.handled:
-                self.note(session, 'v3 bills until the session ends: send {"type": "Terminate"} and read until '
-                          "Termination before this connection closes", statement=statement)
+                self.note(
+                    session,
+                    'v3 bills until the session ends: send {"type": "Terminate"} and read until '
+                    "Termination before this connection closes",
+                    statement=statement,
+                )
         if not self.gathers:
             self.runs.clear()
         for call, statement, inside_loop, block in self.loop_runs:
@@ -259,8 +286,11 @@ class AsyncShutdown(Rule):
             loop = dotted_name(call.func.value) if type(call.func) is cst.Attribute else ""
             closes = self.loop_closes.get(loop, [])
             # Its assignment, this call and its close()s: a loop used for nothing else.
-            if loop in self.event_loops and len(call.args) == 1 and self._uses(loop) == 2 + len(closes) and not any(
-                line.comment for line in self.event_loops[loop].leading_lines
+            if (
+                loop in self.event_loops
+                and len(call.args) == 1
+                and self._uses(loop) == 2 + len(closes)
+                and not any(line.comment for line in self.event_loops[loop].leading_lines)
             ):
                 self.loop_conversions[id(statement)] = loop
                 if _statement_before(block, statement) is self.event_loops[loop]:
@@ -268,8 +298,12 @@ class AsyncShutdown(Rule):
                 self.dropped |= {id(self.event_loops[loop]), *(id(close) for close in closes)}
                 self.runs[id(statement)] = "break" if inside_loop else "pass"
                 continue
-            self.note(call, "on Ctrl-C run_until_complete leaves the session task unfinished, so its finally "
-                      "(Terminate) never runs: asyncio.run(...) cancels it and lets it finish", statement=statement)
+            self.note(
+                call,
+                "on Ctrl-C run_until_complete leaves the session task unfinished, so its finally "
+                "(Terminate) never runs: asyncio.run(...) cancels it and lets it finish",
+                statement=statement,
+            )
 
     def nodes_to_rewrite(self):
         return {*self.gathers, *self.runs, *self.dropped}
@@ -285,13 +319,17 @@ class AsyncShutdown(Rule):
             call = updated.body[0].value
             asyncio_name = self.facts.alias_of("asyncio") or self._add("asyncio")
             updated = updated.with_changes(
-                body=[updated.body[0].with_changes(value=call.with_changes(func=parse_expression(f"{asyncio_name}.run")))],
+                body=[
+                    updated.body[0].with_changes(value=call.with_changes(func=parse_expression(f"{asyncio_name}.run")))
+                ],
                 leading_lines=[*self.carried.get(id(original), ()), *updated.leading_lines],
             )
         exit_statement = self.runs.get(id(original))
         if exit_statement is not None:
             self.applied()
-            wrapper = cst.ensure_type(parse_statement(f"try:\n    pass\nexcept KeyboardInterrupt:\n    {exit_statement}\n"), cst.Try)
+            wrapper = cst.ensure_type(
+                parse_statement(f"try:\n    pass\nexcept KeyboardInterrupt:\n    {exit_statement}\n"), cst.Try
+            )
             return wrapper.with_changes(
                 body=wrapper.body.with_changes(body=[updated.with_changes(leading_lines=())]),
                 leading_lines=updated.leading_lines,
@@ -303,11 +341,17 @@ class AsyncShutdown(Rule):
         json_name = self.facts.alias_of("json") or self._add("json")
         asyncio_name = self.facts.alias_of("asyncio") or self._add("asyncio")
         websockets_name = self.facts.alias_of("websockets")
-        errors = f"({websockets_name}.exceptions.ConnectionClosed, {asyncio_name}.TimeoutError)" if websockets_name else "Exception"
+        errors = (
+            f"({websockets_name}.exceptions.ConnectionClosed, {asyncio_name}.TimeoutError)"
+            if websockets_name
+            else "Exception"
+        )
         if self.facts.alias_of("aiohttp"):
             next_message = f"await {asyncio_name}.wait_for({socket}.receive_json(), timeout={TERMINATE_TIMEOUT})"
         else:
-            next_message = f"{json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))"
+            next_message = (
+                f"{json_name}.loads(await {asyncio_name}.wait_for({socket}.recv(), timeout={TERMINATE_TIMEOUT}))"
+            )
         reader = self._reader(calls, scope, owner)
         lines = [
             "try:",
@@ -321,7 +365,11 @@ class AsyncShutdown(Rule):
             lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
         else:
             # No reader to reuse (it stops on a flag): print the last turn the way the tutorials do.
-            final = 'message.get("end_of_turn") and message.get("turn_is_formatted")' if self.facts.format_turns else 'message.get("end_of_turn")'
+            final = (
+                'message.get("end_of_turn") and message.get("turn_is_formatted")'
+                if self.facts.format_turns
+                else 'message.get("end_of_turn")'
+            )
             lines += [
                 "        while True:",
                 f"            message = {next_message}",

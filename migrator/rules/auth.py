@@ -9,6 +9,7 @@ query ``expires_in_seconds`` (at most 600 s: it is now how long the token may be
 not how long the session lasts). A connection with neither header nor token gets a note:
 v3 refuses it with close code 1008.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -30,18 +31,18 @@ class Auth(Rule):
     name = "auth-token"
     summary = "Authorization header kept; v2 temporary-token POST -> v3 GET /v3/token?expires_in_seconds"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import requests
 
         response = requests.post("https://api.assemblyai.com/v2/realtime/token", json={"expires_in": 3600}, headers={"authorization": key})
-    '''
-    example_after = '''
+    """
+    example_after = """
         import requests
 
         # migrate-stt(STT002): v3 tokens must be redeemed within 600 s (was 3600); cap the session itself with max_session_duration_seconds
         # migrate-stt(STT002): the browser or app that uses this token must connect to wss://streaming.assemblyai.com/v3/ws too
         response = requests.get("https://streaming.assemblyai.com/v3/token", params={"expires_in_seconds": 600}, headers={"authorization": key})
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -50,7 +51,11 @@ class Auth(Rule):
 
     def collect_Call(self, node: cst.Call) -> None:
         name = call_name(node)
-        if name.rsplit(".", 1)[-1] in ("post", "request") and node.args and V2_TOKEN_URL in (string_value(node.args[0].value) or ""):
+        if (
+            name.rsplit(".", 1)[-1] in ("post", "request")
+            and node.args
+            and V2_TOKEN_URL in (string_value(node.args[0].value) or "")
+        ):
             self.token_calls[id(node)] = True
             return
         if name.rsplit(".", 1)[-1] not in _CONNECTORS or not node.args:
@@ -66,7 +71,11 @@ class Auth(Rule):
 
     def finish_analysis(self) -> None:
         for node, statement in self.unauthenticated:
-            self.note(node, 'v3 refuses a connection without an Authorization header or token (close 1008): pass header={"Authorization": API_KEY}', statement=statement)
+            self.note(
+                node,
+                'v3 refuses a connection without an Authorization header or token (close 1008): pass header={"Authorization": API_KEY}',
+                statement=statement,
+            )
 
     def nodes_to_rewrite(self):
         return set(self.token_calls)
@@ -102,10 +111,17 @@ class Auth(Rule):
                 seconds = literal_value(value, self.facts.constants)
                 if isinstance(seconds, int) and seconds > MAX_TOKEN_SECONDS:
                     value = cst.Integer(str(MAX_TOKEN_SECONDS))
-                    self.note(original, f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds")
+                    self.note(
+                        original,
+                        f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds",
+                    )
                 elif not isinstance(seconds, int):
                     self.note(original, f"v3 accepts expires_in_seconds of at most {MAX_TOKEN_SECONDS}")
-                element = element.with_changes(key=string_literal("expires_in_seconds", string_quote(element.key)), value=value)
+                element = element.with_changes(
+                    key=string_literal("expires_in_seconds", string_quote(element.key)), value=value
+                )
             elements.append(element)
-        self.note(original, "the browser or app that uses this token must connect to wss://streaming.assemblyai.com/v3/ws too")
+        self.note(
+            original, "the browser or app that uses this token must connect to wss://streaming.assemblyai.com/v3/ws too"
+        )
         return new_keyword.with_changes(value=body.with_changes(elements=elements))

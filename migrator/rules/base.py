@@ -5,6 +5,7 @@ one combined walk: methods named ``collect_<NodeType>(node)`` run in the analysi
 ``rewrite_<NodeType>(original, updated)`` in the rewrite walk and return the new node.
 ``rewrite_Module`` runs last of all, once per file, for rules that insert statements.
 """
+
 from __future__ import annotations
 
 import sys

@@ -12,6 +12,7 @@ as the migration guide does; a computed one outside 50-1000 ms gets a note. Read
 the microphone get ``exception_on_overflow=False`` so a slow consumer drops audio instead
 of killing the sender thread.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,7 @@ class BinaryAudio(Rule):
     name = "binary-audio"
     summary = "base64 JSON audio_data -> binary frames; chunk size -> 50 ms"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import base64
         import json
 
@@ -93,8 +94,8 @@ class BinaryAudio(Rule):
             data = base64.b64encode(data).decode("utf-8")
             json_data = json.dumps({"audio_data": str(data)})
             ws.send(json_data)
-    '''
-    example_after = '''
+    """
+    example_after = """
         import json
 
         import websocket
@@ -105,7 +106,7 @@ class BinaryAudio(Rule):
         def send_audio(ws, stream):
             data = stream.read(3200)
             ws.send(data, websocket.ABNF.OPCODE_BINARY)
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -140,10 +141,19 @@ class BinaryAudio(Rule):
         if value is None:
             return
         parent, grandparent = self.context.parent(1), self.context.parent(2)
-        if isinstance(parent, cst.Arg) and isinstance(grandparent, cst.Call) and isinstance(grandparent.func, cst.Attribute) and grandparent.func.attr.value in _SEND_METHODS:
+        if (
+            isinstance(parent, cst.Arg)
+            and isinstance(grandparent, cst.Call)
+            and isinstance(grandparent.func, cst.Attribute)
+            and grandparent.func.attr.value in _SEND_METHODS
+        ):
             self.sends[id(grandparent)] = self._raw(value, self._block_context())
             self._note_relayed(grandparent, self.sends[id(grandparent)])
-        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        elif (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
             self._plan_chain(parent.targets[0].target.value, value)
         else:
             self.note(node, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
@@ -153,8 +163,12 @@ class BinaryAudio(Rule):
         closes the session (3007) on messages under 50 ms: that buffering cannot be inferred."""
         code = cst.Module([]).code_for_node(raw)
         if any(word in code for word in ("receive", "bytes_data", "payload", "b64decode", "media")):
-            self.note(send, "v3 closes the session (3007) unless each audio message holds 50-1000 ms: "
-                      "buffer relayed frames (browsers and Twilio send 20-40 ms) before sending", statement=statement)
+            self.note(
+                send,
+                "v3 closes the session (3007) unless each audio message holds 50-1000 ms: "
+                "buffer relayed frames (browsers and Twilio send 20-40 ms) before sending",
+                statement=statement,
+            )
 
     def _block_context(self):
         statement = self.context.statement_stack[-1]
@@ -177,7 +191,7 @@ class BinaryAudio(Rule):
                 statement = body[position]
                 if _assigns(statement, value.value):
                     source = _b64_source(statement.body[0].value, self.facts)
-                    later_uses = sum(_mentions(other, value.value) for other in body[position + 1:index])
+                    later_uses = sum(_mentions(other, value.value) for other in body[position + 1 : index])
                     if source is not None and later_uses == 0:
                         self.removed.add(id(statement))
                         self.context.drop_import_if_unused("base64")
@@ -197,7 +211,7 @@ class BinaryAudio(Rule):
             statement = body[position]
             send = _send_call(statement)
             if send is not None and len(send.args) == 1 and dotted_name(send.args[0].value) == json_name:
-                others = sum(_mentions(other, json_name) for other in body[position + 1:])
+                others = sum(_mentions(other, json_name) for other in body[position + 1 :])
                 if others == 0:
                     self.removed.add(id(body[index]))
                     self.sends[id(send)] = raw
@@ -225,7 +239,16 @@ class BinaryAudio(Rule):
     def rewrite_Call(self, original, updated):
         if id(original) in self.reads:
             self.applied()
-            return updated.with_changes(args=[*_with_comma(updated.args), cst.Arg(cst.Name("False"), keyword=cst.Name("exception_on_overflow"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+            return updated.with_changes(
+                args=[
+                    *_with_comma(updated.args),
+                    cst.Arg(
+                        cst.Name("False"),
+                        keyword=cst.Name("exception_on_overflow"),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                    ),
+                ]
+            )
         raw = self.sends.get(id(original))
         if raw is None:
             return updated
@@ -233,7 +256,9 @@ class BinaryAudio(Rule):
         library = self.facts.client_library()
         method = updated.func.attr.value
         if library == "aiohttp" or method in ("send_str", "send_json"):
-            return updated.with_changes(func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)])
+            return updated.with_changes(
+                func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)]
+            )
         if library == "websocket":
             alias = self.facts.alias_of("websocket") or "websocket"
             return updated.with_changes(args=[cst.Arg(raw), cst.Arg(parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
@@ -272,11 +297,19 @@ class BinaryAudio(Rule):
                 continue
             frames = evaluate(frames_node, constants)
             if rate is None or frames is None:
-                self.note(frames_arg, statement=statement, message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)")
+                self.note(
+                    frames_arg,
+                    statement=statement,
+                    message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)",
+                )
                 continue
             duration = frames * 1000 / rate
             if not MIN_CHUNK_MS <= duration <= MAX_CHUNK_MS:
-                self.note(frames_arg, statement=statement, message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms")
+                self.note(
+                    frames_arg,
+                    statement=statement,
+                    message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
+                )
 
 
 def _assigns(statement, name: str) -> bool:

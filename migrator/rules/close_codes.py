@@ -11,6 +11,7 @@ not a ``ConnectionClosedError``) into an AssertionError at the end of every sess
 such a ``try`` gains an ``except ...ConnectionClosedOK`` clause that ends the loop quietly.
 No handler is ever removed.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -28,7 +29,7 @@ class CloseCodes(Rule):
     name = "close-codes"
     summary = "v2 4xxx close codes -> v3 codes; ConnectionClosedOK (v3's normal end) handled"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import websockets
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -43,8 +44,8 @@ class CloseCodes(Rule):
                     break
                 except Exception:
                     assert False, "Not a websocket 4008 error"
-    '''
-    example_after = '''
+    """
+    example_after = """
         import websockets
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -61,7 +62,7 @@ class CloseCodes(Rule):
                     break
                 except Exception:
                     assert False, "Not a websocket 4008 error"
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -82,10 +83,16 @@ class CloseCodes(Rule):
         if v3_code is not None:
             self.codes[id(node)] = v3_code
         else:
-            self.unmapped.append((node, self.context.statement_stack[-1], (
-                f"{value} is a v2 close code ({meaning}) with no v3 counterpart; v3 closes normally with 1000 "
-                "and reports errors with 1008 and 3005-3009"
-            )))
+            self.unmapped.append(
+                (
+                    node,
+                    self.context.statement_stack[-1],
+                    (
+                        f"{value} is a v2 close code ({meaning}) with no v3 counterpart; v3 closes normally with 1000 "
+                        "and reports errors with 1008 and 3005-3009"
+                    ),
+                )
+            )
 
     def collect_Try(self, node: cst.Try) -> None:
         names = [dotted_name(handler.type) if handler.type is not None else "" for handler in node.handlers]
@@ -121,15 +128,20 @@ class CloseCodes(Rule):
         prefix, exit_statement = plan
         if not prefix:
             # ``from websockets.exceptions import ConnectionClosedError``: import its sibling too.
-            qualified = self.facts.imported_names.get("ConnectionClosedError", "websockets.exceptions.ConnectionClosedError")
+            qualified = self.facts.imported_names.get(
+                "ConnectionClosedError", "websockets.exceptions.ConnectionClosedError"
+            )
             self.context.add_import(qualified.rsplit(".", 1)[0], "ConnectionClosedOK")
         handler = cst.ensure_type(
             parse_statement(f"try:\n    pass\nexcept {prefix}ConnectionClosedOK:\n    {exit_statement}\n"), cst.Try
         ).handlers[0]
         handlers = list(updated.handlers)
         at = next(
-            (index for index, existing in enumerate(handlers)
-             if existing.type is None or dotted_name(existing.type) in _CATCH_ALL),
+            (
+                index
+                for index, existing in enumerate(handlers)
+                if existing.type is None or dotted_name(existing.type) in _CATCH_ALL
+            ),
             len(handlers),
         )
         handlers.insert(at, handler)

@@ -8,6 +8,7 @@ turns on a model score as well as silence. Any other text frame is refused by v3
 close code 3006, so these are rewritten wherever they are written: a dict literal sent
 with ``json.dumps`` or ``send_json``, a class constant, a queue sentinel, or a JSON string.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,12 +35,12 @@ class ControlMessages(Rule):
     name = "control-messages"
     summary = "terminate_session / force_end_utterance / end_utterance_silence_threshold -> Terminate / ForceEndpoint / UpdateConfiguration"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         ws.send(json.dumps({"terminate_session": True}))
-    '''
-    example_after = '''
+    """
+    example_after = """
         ws.send(json.dumps({"type": "Terminate"}))
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -64,22 +65,26 @@ class ControlMessages(Rule):
         quote = string_quote(element.key)
         if key in _FIXED:
             self.applied()
-            (field, value), = _FIXED[key].items()
-            return updated.with_changes(elements=[element.with_changes(key=string_literal(field, quote), value=string_literal(value, quote))])
+            ((field, value),) = _FIXED[key].items()
+            return updated.with_changes(
+                elements=[element.with_changes(key=string_literal(field, quote), value=string_literal(value, quote))]
+            )
         if key == _THRESHOLD:
             self.applied()
             self.note(original, _THRESHOLD_NOTE)
-            return updated.with_changes(elements=[
-                cst.DictElement(string_literal("type", quote), string_literal("UpdateConfiguration", quote)),
-                element.with_changes(key=string_literal("max_turn_silence", quote)),
-            ])
+            return updated.with_changes(
+                elements=[
+                    cst.DictElement(string_literal("type", quote), string_literal("UpdateConfiguration", quote)),
+                    element.with_changes(key=string_literal("max_turn_silence", quote)),
+                ]
+            )
         return updated
 
     def rewrite_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString):
         message = _json_control(original)
         if message is None:
             return updated
-        (key, value), = message.items()
+        ((key, value),) = message.items()
         if key in _FIXED:
             new = _FIXED[key]
         else:

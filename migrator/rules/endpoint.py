@@ -11,6 +11,7 @@ as the migration guide does, so finals stay punctuated and cased as v2 finals we
 ``speech_model`` is set to the English model v2 used. URLs inside prints, log calls and
 docstrings are text for people and are left alone.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -18,8 +19,13 @@ import libcst as cst
 from migrator.endpoint_url import Endpoint, literal_value
 from migrator.markers import RULE_MARKERS
 from migrator.protocol import (
-    ADDED_PARAMETERS, DROPPED_PARAMETERS, KEPT_PARAMETERS, RENAMED_PARAMETERS, V2_ENDPOINT,
-    V3_ENDPOINT, V3_PARAMETERS,
+    ADDED_PARAMETERS,
+    DROPPED_PARAMETERS,
+    KEPT_PARAMETERS,
+    RENAMED_PARAMETERS,
+    V2_ENDPOINT,
+    V3_ENDPOINT,
+    V3_PARAMETERS,
 )
 from migrator.rules.base import Rule
 from migrator.syntax import is_docstring_like, string_literal, string_quote
@@ -30,13 +36,13 @@ class EndpointUrl(Rule):
     name = "endpoint-url"
     summary = "v2 realtime URL -> v3 URL with urlencode()d parameters, format_turns on"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         URL = f"wss://api.assemblyai.com/v2/realtime/ws?sample_rate={SAMPLE_RATE}"
-    '''
-    example_after = '''
+    """
+    example_after = """
         from urllib.parse import urlencode
         URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": SAMPLE_RATE, "speech_model": "universal-streaming-english", "format_turns": True})
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -59,7 +65,11 @@ class EndpointUrl(Rule):
 
     def _plan_v2_rewrite(self, node, endpoint: Endpoint, statement) -> None:
         if endpoint.suffix:
-            self.note(node, statement=statement, message="v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead")
+            self.note(
+                node,
+                statement=statement,
+                message="v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead",
+            )
             return
         quote = string_quote(node) if not isinstance(node, cst.BinaryOperation) else '"'
         if not endpoint.params and endpoint.urlencode_call is None and not endpoint.opaque:
@@ -71,10 +81,18 @@ class EndpointUrl(Rule):
             if endpoint.params_dict is not None:
                 self.replacements[id(endpoint.params_dict)] = self._migrated_dict(endpoint, node, statement)
             else:
-                self.note(node, statement=statement, message="check the parameters passed to urlencode(): v3 drops word_boost and wants format_turns=True")
+                self.note(
+                    node,
+                    statement=statement,
+                    message="check the parameters passed to urlencode(): v3 drops word_boost and wants format_turns=True",
+                )
         elif endpoint.opaque:
             self.replacements[id(node)] = _replace_endpoint_text(node)
-            self.note(node, statement=statement, message="the query string is built in a way migrate-stt cannot read; check its parameters against v3 (sample_rate, encoding, format_turns, keyterms_prompt)")
+            self.note(
+                node,
+                statement=statement,
+                message="the query string is built in a way migrate-stt cannot read; check its parameters against v3 (sample_rate, encoding, format_turns, keyterms_prompt)",
+            )
         else:
             base = endpoint.base_name if endpoint.base_name is not None else None
             params = self._migrated_params(endpoint, node, statement)
@@ -127,7 +145,11 @@ class EndpointUrl(Rule):
             if param.key in RENAMED_PARAMETERS:
                 new_key = RENAMED_PARAMETERS[param.key]
                 kept.append((new_key, param.value))
-                self.note(node, statement=statement, message=f"{param.key} became {new_key}: v3 takes at most 100 terms of at most 50 characters each and boosts differently; review the list")
+                self.note(
+                    node,
+                    statement=statement,
+                    message=f"{param.key} became {new_key}: v3 takes at most 100 terms of at most 50 characters each and boosts differently; review the list",
+                )
             elif param.key in KEPT_PARAMETERS or param.key in V3_PARAMETERS:
                 kept.append((param.key, param.value))
             else:
@@ -173,7 +195,11 @@ def _with_layout(dictionary: cst.Dict, elements: list) -> list:
     original = dictionary.elements
     between = original[0].comma if len(original) > 1 else cst.MaybeSentinel.DEFAULT
     trailing = original[-1].comma if original else cst.MaybeSentinel.DEFAULT
-    if isinstance(between, cst.Comma) and isinstance(trailing, cst.MaybeSentinel) and "\n" in cst.Module([]).code_for_node(between):
+    if (
+        isinstance(between, cst.Comma)
+        and isinstance(trailing, cst.MaybeSentinel)
+        and "\n" in cst.Module([]).code_for_node(between)
+    ):
         trailing = between  # a multi-line dict gets a trailing comma on its new last line
     commas = [between] * (len(elements) - 1) + [trailing]
     return [element.with_changes(comma=comma) for element, comma in zip(elements, commas)]

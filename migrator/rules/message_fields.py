@@ -13,6 +13,7 @@ message type gains a ``Termination`` branch that prints the session statistics, 
 does. Only variables bound to ``json.loads(...)`` in files that talk to AssemblyAI are
 touched.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -21,7 +22,15 @@ from migrator.markers import RULE_MARKERS
 from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
 from migrator.protocol import MESSAGE_TYPES
 from migrator.rules.base import Rule
-from migrator.syntax import innermost_exit, parse_expression, parse_statement, sole_expression, string_literal, string_quote, string_value
+from migrator.syntax import (
+    innermost_exit,
+    parse_expression,
+    parse_statement,
+    sole_expression,
+    string_literal,
+    string_quote,
+    string_value,
+)
 
 _TRANSCRIPT_TYPES = ("PartialTranscript", "FinalTranscript")
 
@@ -31,7 +40,7 @@ class MessageFields(Rule):
     name = "message-fields"
     summary = "message_type/SessionBegins/PartialTranscript/FinalTranscript/text -> type/Begin/Turn/transcript"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import json
 
         URL = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&format_turns=true"
@@ -41,8 +50,8 @@ class MessageFields(Rule):
             transcript = json.loads(message)
             if transcript["message_type"] == "FinalTranscript":
                 print(transcript["text"])
-    '''
-    example_after = '''
+    """
+    example_after = """
         import json
 
         URL = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&format_turns=true"
@@ -58,7 +67,7 @@ class MessageFields(Rule):
                 print(transcript.get("transcript", ""))
             elif transcript["type"] == "Termination":
                 print(f"Session terminated: {transcript.get('audio_duration_seconds')} s of audio, {transcript.get('session_duration_seconds')} s of session")
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -96,7 +105,9 @@ class MessageFields(Rule):
         if key is None or self.scopes.message_of(self.context, node, self.facts) is None:
             return
         parent = self.context.parent()
-        if isinstance(parent, (cst.AssignTarget, cst.Del)) or (isinstance(parent, cst.AugAssign) and parent.target is node):
+        if isinstance(parent, (cst.AssignTarget, cst.Del)) or (
+            isinstance(parent, cst.AugAssign) and parent.target is node
+        ):
             return
         if key == "message_type":
             self._replace(node, node.with_changes(slice=[_index_with(node.slice[0], "type")]))
@@ -104,22 +115,30 @@ class MessageFields(Rule):
             self._replace(node, node.with_changes(slice=[_index_with(node.slice[0], "id")]))
         elif key == "text":
             quote = _quote_of_key(node)
-            self._replace(node, cst.Call(
-                cst.Attribute(node.value, cst.Name("get")),
-                args=[cst.Arg(string_literal("transcript", quote)), cst.Arg(string_literal("", quote))],
-            ))
+            self._replace(
+                node,
+                cst.Call(
+                    cst.Attribute(node.value, cst.Name("get")),
+                    args=[cst.Arg(string_literal("transcript", quote)), cst.Arg(string_literal("", quote))],
+                ),
+            )
             self._guard_consumer(node.value)
 
     def collect_Call(self, node: cst.Call) -> None:
         key = key_of(node)
-        if key not in ("message_type", "session_id", "text") or self.scopes.message_of(self.context, node, self.facts) is None:
+        if (
+            key not in ("message_type", "session_id", "text")
+            or self.scopes.message_of(self.context, node, self.facts) is None
+        ):
             return
         new_key = {"message_type": "type", "session_id": "id", "text": "transcript"}[key]
         if key == "text":
             self._guard_consumer(container_of(node))
         first = node.args[0]
         quote = string_quote(first.value)
-        self._replace(node, node.with_changes(args=[first.with_changes(value=string_literal(new_key, quote)), *node.args[1:]]))
+        self._replace(
+            node, node.with_changes(args=[first.with_changes(value=string_literal(new_key, quote)), *node.args[1:]])
+        )
 
     def collect_Comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) != 1:
@@ -131,13 +150,21 @@ class MessageFields(Rule):
             return
         if not isinstance(operator, (cst.Equal, cst.NotEqual)):
             return
-        literal, other, literal_first = (left, right, True) if string_value(left) in MESSAGE_TYPES else (right, left, False)
+        literal, other, literal_first = (
+            (left, right, True) if string_value(left) in MESSAGE_TYPES else (right, left, False)
+        )
         v2_type = string_value(literal)
         if v2_type not in MESSAGE_TYPES:
             return
         message = self.scopes.type_source(self.context, other, self.facts)
         if message is None:
-            self.pending_notes.append((literal, f"'{v2_type}' is a v2 message type: v3 sends {MESSAGE_TYPES[v2_type]}" + (" with end_of_turn" if v2_type in _TRANSCRIPT_TYPES else "")))
+            self.pending_notes.append(
+                (
+                    literal,
+                    f"'{v2_type}' is a v2 message type: v3 sends {MESSAGE_TYPES[v2_type]}"
+                    + (" with end_of_turn" if v2_type in _TRANSCRIPT_TYPES else ""),
+                )
+            )
             return
         quote = string_quote(literal)
         self._note_head(other, message)
@@ -173,7 +200,10 @@ class MessageFields(Rule):
         if not final:
             return [cst.UnaryOperation(cst.Not(), read("end_of_turn"))]
         if self.facts.format_turns is None:
-            self.note(message, "a final is end_of_turn; if this connection sets format_turns, also require turn_is_formatted or each turn arrives twice")
+            self.note(
+                message,
+                "a final is end_of_turn; if this connection sets format_turns, also require turn_is_formatted or each turn arrives twice",
+            )
         if self.facts.format_turns:
             return [read("end_of_turn"), read("turn_is_formatted")]
         return [read("end_of_turn")]
@@ -182,10 +212,16 @@ class MessageFields(Rule):
         if string_value(left) == "message_type" and self.scopes.is_message(self.context, right, self.facts):
             self._replace(node, node.with_changes(left=string_literal("type", string_quote(left))))
             return
-        if string_value(left) == "text" and isinstance(right, cst.Name) and self.scopes.is_message(self.context, right, self.facts):
+        if (
+            string_value(left) == "text"
+            and isinstance(right, cst.Name)
+            and self.scopes.is_message(self.context, right, self.facts)
+        ):
             # v2 messages had "text" exactly when they were transcripts.
             quote = string_quote(left)
-            self._replace(node, lambda updated: _parenthesized(parse_expression(self._update_condition(right.value, quote))))
+            self._replace(
+                node, lambda updated: _parenthesized(parse_expression(self._update_condition(right.value, quote)))
+            )
             return
         if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
             return
@@ -195,10 +231,16 @@ class MessageFields(Rule):
         if self.scopes.type_source(self.context, left, self.facts) is None or (
             any(name in _TRANSCRIPT_TYPES for name in names) and not all(name in names for name in _TRANSCRIPT_TYPES)
         ):
-            self.pending_notes.append((node, "v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination"))
+            self.pending_notes.append(
+                (node, "v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination")
+            )
             return
         message = self.scopes.type_source(self.context, left, self.facts)
-        if set(names) == set(_TRANSCRIPT_TYPES) and isinstance(message, cst.Name) and isinstance(node.comparisons[0].operator, cst.In):
+        if (
+            set(names) == set(_TRANSCRIPT_TYPES)
+            and isinstance(message, cst.Name)
+            and isinstance(node.comparisons[0].operator, cst.In)
+        ):
             # "any transcript": every partial and each turn's end once, as v2 sent them.
             self._note_head(left, message)
             condition = parse_expression(self._update_condition(message.value, string_quote(right.elements[0].value)))
@@ -216,13 +258,17 @@ class MessageFields(Rule):
                 if new_name in seen:
                     continue
                 seen.add(new_name)
-                value = string_literal(new_name, string_quote(element.value)) if name in MESSAGE_TYPES else element.value
+                value = (
+                    string_literal(new_name, string_quote(element.value)) if name in MESSAGE_TYPES else element.value
+                )
                 elements.append(element.with_changes(value=value))
             if isinstance(comparator, cst.Tuple) and len(elements) == 1:
                 elements = [elements[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace("")))]
             else:
                 elements[-1] = elements[-1].with_changes(comma=comparator.elements[-1].comma)
-            return updated.with_changes(comparisons=[updated.comparisons[0].with_changes(comparator=comparator.with_changes(elements=elements))])
+            return updated.with_changes(
+                comparisons=[updated.comparisons[0].with_changes(comparator=comparator.with_changes(elements=elements))]
+            )
 
         self._replace(node, plan)
         self._note_head(left, self.scopes.type_source(self.context, left, self.facts))
@@ -239,7 +285,9 @@ class MessageFields(Rule):
                 break
             if isinstance(ancestor, (cst.If, cst.While)):
                 test = cst.Module([]).code_for_node(ancestor.test)
-                if any(word in test for word in ("type", "end_of_turn", "text", "Transcript")) or (name and name in test):
+                if any(word in test for word in ("type", "end_of_turn", "text", "Transcript")) or (
+                    name and name in test
+                ):
                     return  # already dispatched on the message
         self.consumers[id(statement)] = message
 
@@ -261,7 +309,9 @@ class MessageFields(Rule):
         chain_head = head
         ancestors = self.context.ancestors
         index = ancestors.index(head)
-        while index > 0 and isinstance(ancestors[index - 1], cst.If) and ancestors[index - 1].orelse is ancestors[index]:
+        while (
+            index > 0 and isinstance(ancestors[index - 1], cst.If) and ancestors[index - 1].orelse is ancestors[index]
+        ):
             index -= 1
             chain_head = ancestors[index]
         self.dispatch_heads.setdefault(id(chain_head), (type_expression, message))
@@ -304,8 +354,8 @@ class MessageFields(Rule):
         name = message.value
         branch = parse_statement(
             f'if {type_code} == "Termination":\n'
-            f'    print(f"Session terminated: {{{name}.get(\'audio_duration_seconds\')}} s of audio, '
-            f'{{{name}.get(\'session_duration_seconds\')}} s of session")\n'
+            f"    print(f\"Session terminated: {{{name}.get('audio_duration_seconds')}} s of audio, "
+            f"{{{name}.get('session_duration_seconds')}} s of session\")\n"
         )
         self.applied()
         return _append_elif(updated, branch)
@@ -340,7 +390,10 @@ class MessageFields(Rule):
             hoisted = [parse_statement(f"{name} = {loads}").with_changes(leading_lines=updated.leading_lines)]
             updated = updated.visit(_ReplaceCall(message, cst.Name(name))).with_changes(leading_lines=())
         if self.facts.format_turns is None:
-            self.note(message, "v3 sends each turn's end twice when format_turns is on; if it is, also require turn_is_formatted on finals")
+            self.note(
+                message,
+                "v3 sends each turn's end twice when format_turns is on; if it is, also require turn_is_formatted on finals",
+            )
         guard = cst.ensure_type(parse_statement(f"if {self._update_condition(name)}:\n    pass\n"), cst.If)
         guard = guard.with_changes(
             body=guard.body.with_changes(body=[updated.with_changes(leading_lines=())]),

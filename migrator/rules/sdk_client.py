@@ -16,6 +16,7 @@ note: ``word_boost`` (now ``keyterms_prompt``), ``end_utterance_silence_threshol
 ``max_turn_silence``), ``disable_partial_transcripts``, ``on_close`` (no close event in v3;
 it runs on Termination), and a new session started for every turn.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,13 +47,13 @@ class SdkClient(SdkRule):
     name = "sdk-client"
     summary = "aai.RealtimeTranscriber(...) -> StreamingClient(StreamingClientOptions(...)) + client.on(...); connect(StreamingParameters(...))"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import assemblyai as aai
 
         transcriber = aai.RealtimeTranscriber(on_data=on_data, on_error=on_error, sample_rate=16_000)
         transcriber.connect()
-    '''
-    example_after = '''
+    """
+    example_after = """
         import assemblyai as aai
         from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions, StreamingEvents, StreamingParameters
 
@@ -64,7 +65,7 @@ class SdkClient(SdkRule):
         transcriber.connect(
             StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")
         )
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -84,9 +85,13 @@ class SdkClient(SdkRule):
             if construction.version != 2:
                 continue
             if construction.problem is not None:
-                self.note(construction.call, f"not migrated: {construction.problem}", statement=construction.site.statement)
+                self.note(
+                    construction.call, f"not migrated: {construction.problem}", statement=construction.site.statement
+                )
                 continue
-            by_target.setdefault(sdk.receiver_key(construction.target, construction.site.scopes), []).append(construction)
+            by_target.setdefault(sdk.receiver_key(construction.target, construction.site.scopes), []).append(
+                construction
+            )
             self.constructions[id(construction.site.statement)] = construction
         connected = set()
         for method, receiver, site in sdk.method_calls:
@@ -95,11 +100,17 @@ class SdkClient(SdkRule):
                 continue
             construction = self._construction_for(by_target[key], site)
             if construction is None:
-                self.note(site.node, "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()")
+                self.note(
+                    site.node, "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()"
+                )
                 continue
             connected.add(id(construction))
             if site.node.args:
-                self.note(site.node, "v3 connect() takes the session settings; its handshake timeout is StreamingClientOptions(connect_timeout=...)", statement=site.statement)
+                self.note(
+                    site.node,
+                    "v3 connect() takes the session settings; its handshake timeout is StreamingClientOptions(connect_timeout=...)",
+                    statement=site.statement,
+                )
             stash = None
             if construction.site.function is not site.function and construction.site.function is not None:
                 local = set(sdk.functions[id(construction.site.function)].bound_names)
@@ -113,7 +124,11 @@ class SdkClient(SdkRule):
             statement = construction.site.statement
             if id(construction) not in connected:
                 self.stashed[id(construction)] = f"{construction.target}_parameters"
-                self.note(construction.call, f"pass {construction.target}_parameters to {construction.target}.connect(): v3 takes the session settings there", statement=statement)
+                self.note(
+                    construction.call,
+                    f"pass {construction.target}_parameters to {construction.target}.connect(): v3 takes the session settings there",
+                    statement=statement,
+                )
             move = self._move_for(construction)
             if move is not None:
                 self.moves[id(move.statement)] = construction
@@ -123,7 +138,11 @@ class SdkClient(SdkRule):
                 self.blank_lines_to[id(following)] = id(construction)
                 statement = move.statement
             elif self._key_set_later(construction):
-                self.note(construction.call, "the v3 client takes the API key when it is created: set aai.settings.api_key before this", statement=statement)
+                self.note(
+                    construction.call,
+                    "the v3 client takes the API key when it is created: set aai.settings.api_key before this",
+                    statement=statement,
+                )
             for message in sdk.setting_notes(construction.kwargs):
                 self.note(construction.call, message, statement=statement)
             if construction.site.function is not None and id(construction.site.function) in reachable:
@@ -153,12 +172,18 @@ class SdkClient(SdkRule):
             if site.block is not block or not any(construction.site.order < key < site.order for key in later_keys):
                 continue
             statement = site.statement
-            if not (len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr) and statement.body[0].value is site.node):
+            if not (
+                len(statement.body) == 1
+                and isinstance(statement.body[0], cst.Expr)
+                and statement.body[0].value is site.node
+            ):
                 continue
             body = list(block.body)
             start, end = body.index(construction.site.statement), body.index(statement)
             pattern = re.compile(rf"(?<![\w.]){re.escape(construction.target)}\b")
-            between = [s for s in body[start + 1:end] if not any(s is k.statement for k in self.sdk.settings_assignments)]
+            between = [
+                s for s in body[start + 1 : end] if not any(s is k.statement for k in self.sdk.settings_assignments)
+            ]
             if any(pattern.search(code(s)) for s in between):
                 continue
             return site
@@ -178,7 +203,9 @@ class SdkClient(SdkRule):
         if stash is not None:
             return parse_expression(f"{receiver}.connect({stash})")
         arguments = self.sdk.parameters_arguments(construction.kwargs)
-        return parse_expression(wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context)))
+        return parse_expression(
+            wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context))
+        )
 
     def rewrite_SimpleStatementLine(self, original, updated):
         construction = self.constructions.get(id(original))
@@ -221,5 +248,7 @@ class SdkClient(SdkRule):
                 lines.append(f"{target}.on(StreamingEvents.{CALLBACK_EVENTS[keyword]}, {code(kwargs[keyword].value)})")
         stash = self.stashed.get(id(construction))
         if stash is not None:
-            lines.append(call_statement(f"{stash} = StreamingParameters", sdk.parameters_arguments(construction.kwargs), indent))
+            lines.append(
+                call_statement(f"{stash} = StreamingParameters", sdk.parameters_arguments(construction.kwargs), indent)
+            )
         return parse_statements("\n".join(lines) + "\n")

@@ -17,6 +17,7 @@ unformatted then formatted), and ``RealtimePartialTranscript`` becomes its negat
 itself. Message-level ``confidence``, ``audio_start``, ``audio_end`` and ``created`` have no v3
 counterpart: they get a note.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -41,9 +42,7 @@ MISSING_FIELDS = {
     "message_type": "v3 turns have no message_type: partials and finals are both Turn events, and end_of_turn marks a final",
 }
 _EVENT_TYPES = {"Turn": "TurnEvent (.transcript, .end_of_turn)", "Begin": "BeginEvent (.id)"}
-_FORMAT_TURNS_NOTE = (
-    "a final is end_of_turn; if this session sets format_turns, also require turn_is_formatted or each turn arrives twice"
-)
+_FORMAT_TURNS_NOTE = "a final is end_of_turn; if this session sets format_turns, also require turn_is_formatted or each turn arrives twice"
 #: Parents in which ``a and b`` / ``not a`` must be parenthesised.
 _TIGHTER = (cst.UnaryOperation, cst.Comparison, cst.BinaryOperation, cst.Attribute, cst.Subscript, cst.Await)
 
@@ -51,9 +50,11 @@ _TIGHTER = (cst.UnaryOperation, cst.Comparison, cst.BinaryOperation, cst.Attribu
 class SdkHandlers(SdkRule):
     code = "STT022"
     name = "sdk-handlers"
-    summary = "callbacks take (client, event); .text/.session_id -> .transcript/.id; RealtimeFinalTranscript -> end_of_turn"
+    summary = (
+        "callbacks take (client, event); .text/.session_id -> .transcript/.id; RealtimeFinalTranscript -> end_of_turn"
+    )
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import assemblyai as aai
 
 
@@ -66,8 +67,8 @@ class SdkHandlers(SdkRule):
 
 
         transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda error: print(error), sample_rate=16_000)
-    '''
-    example_after = '''
+    """
+    example_after = """
         import assemblyai as aai
 
 
@@ -80,7 +81,7 @@ class SdkHandlers(SdkRule):
 
 
         transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda client, error: print(error), sample_rate=16_000)
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -102,7 +103,11 @@ class SdkHandlers(SdkRule):
             if function is None or not plan.edit:
                 self.adapters[id(slot.arg)] = (plan, skip_partials)
                 if function is None and slot.event in _EVENT_TYPES and not _is_builtin(slot.arg.value):
-                    self.note(slot.arg, f"{code(slot.arg.value)} is defined elsewhere: it now receives a v3 {_EVENT_TYPES[slot.event]}", statement=slot.site.statement)
+                    self.note(
+                        slot.arg,
+                        f"{code(slot.arg.value)} is defined elsewhere: it now receives a v3 {_EVENT_TYPES[slot.event]}",
+                        statement=slot.site.statement,
+                    )
                 continue
             if id(function.node) not in self.parameters:
                 names = [sdk.fresh_name(function, "client", "streaming_client")]
@@ -128,7 +133,11 @@ class SdkHandlers(SdkRule):
             if kind not in ("RealtimeFinalTranscript", "RealtimePartialTranscript"):
                 continue
             if not dotted_name(subject):
-                self.note(site.node, "v3 has no final transcript type: test end_of_turn (and turn_is_formatted with format_turns)", statement=site.statement)
+                self.note(
+                    site.node,
+                    "v3 has no final transcript type: test end_of_turn (and turn_is_formatted with format_turns)",
+                    statement=site.statement,
+                )
                 continue
             if sdk.format_turns is None:
                 self.note(site.node, _FORMAT_TURNS_NOTE, statement=site.statement)
@@ -192,7 +201,9 @@ class SdkHandlers(SdkRule):
         if event is None or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         self.applied()
-        guard = parse_statement(f"if {self._partial_test(event)}:\n    return  # v3 has no disable_partial_transcripts\n")
+        guard = parse_statement(
+            f"if {self._partial_test(event)}:\n    return  # v3 has no disable_partial_transcripts\n"
+        )
         body = list(updated.body.body)
         at = 1 if body and _is_docstring(body[0]) else 0
         body.insert(at, guard)
@@ -222,7 +233,7 @@ def _with_parameters(params: cst.Parameters, index: int, names: list) -> cst.Par
     if index < len(posonly):
         posonly[index:index] = new
     else:
-        regular[index - len(posonly):index - len(posonly)] = new
+        regular[index - len(posonly) : index - len(posonly)] = new
     return params.with_changes(posonly_params=posonly, params=regular)
 
 

@@ -13,6 +13,7 @@ turns on a model score as well as silence. The class method
 must be redeemed within 600 s. μ-law sessions fed ``stream(bytes)`` get a note: v3 refuses
 messages under 50 ms, and Twilio sends 20 ms frames.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -31,22 +32,24 @@ SHORT_FRAMES_NOTE = (
 class SdkMethods(SdkRule):
     code = "STT023"
     name = "sdk-methods"
-    summary = "close()/force_end_utterance()/configure_end_utterance_silence_threshold()/create_temporary_token() -> v3 calls"
+    summary = (
+        "close()/force_end_utterance()/configure_end_utterance_silence_threshold()/create_temporary_token() -> v3 calls"
+    )
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import assemblyai as aai
 
         transcriber = aai.RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)
         transcriber.force_end_utterance()
         transcriber.close()
-    '''
-    example_after = '''
+    """
+    example_after = """
         import assemblyai as aai
 
         transcriber = aai.RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)
         transcriber.force_endpoint()
         transcriber.disconnect(terminate=True)
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -54,8 +57,11 @@ class SdkMethods(SdkRule):
 
     def plan(self) -> None:
         sdk = self.sdk
-        telephony = {sdk.receiver_key(c.target, c.site.scopes) for c in sdk.constructions
-                     if c.version == 2 and "encoding" in c.kwargs and _attribute(c.kwargs["encoding"].value) == "pcm_mulaw"}
+        telephony = {
+            sdk.receiver_key(c.target, c.site.scopes)
+            for c in sdk.constructions
+            if c.version == 2 and "encoding" in c.kwargs and _attribute(c.kwargs["encoding"].value) == "pcm_mulaw"
+        }
         for method, receiver, site in sdk.method_calls:
             call = site.node
             if method == "close" and sdk.is_receiver(receiver, site):
@@ -64,7 +70,11 @@ class SdkMethods(SdkRule):
                 self.calls[id(call)] = "force_endpoint"
             elif method == "configure_end_utterance_silence_threshold" and len(call.args) == 1:
                 self.calls[id(call)] = "set_params"
-                self.note(call, SILENCE_THRESHOLD_NOTE.replace("end_utterance_silence_threshold became", "the threshold is now"), statement=site.statement)
+                self.note(
+                    call,
+                    SILENCE_THRESHOLD_NOTE.replace("end_utterance_silence_threshold became", "the threshold is now"),
+                    statement=site.statement,
+                )
             elif method == "create_temporary_token" and sdk.v2_name(call.func.value) == "RealtimeTranscriber":
                 self._plan_token(call, site)
             elif method == "stream" and sdk.receiver_key(receiver, site.scopes) in telephony:
@@ -77,12 +87,23 @@ class SdkMethods(SdkRule):
             return
         seconds = _integer(expires.value)
         if seconds is None:
-            self.note(call, f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s: keep expires_in_seconds at most {MAX_TOKEN_SECONDS}", statement=site.statement)
+            self.note(
+                call,
+                f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s: keep expires_in_seconds at most {MAX_TOKEN_SECONDS}",
+                statement=site.statement,
+            )
         elif seconds > MAX_TOKEN_SECONDS:
-            self.note(call, f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds", statement=site.statement)
+            self.note(
+                call,
+                f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds",
+                statement=site.statement,
+            )
         if any(arg.keyword is not None and arg.keyword.value == "timeout" for arg in call.args):
             self.note(call, "v3 create_temporary_token() takes no timeout", statement=site.statement)
-        self.calls[id(call)] = ("token", str(min(seconds, MAX_TOKEN_SECONDS)) if seconds is not None else code(expires.value))
+        self.calls[id(call)] = (
+            "token",
+            str(min(seconds, MAX_TOKEN_SECONDS)) if seconds is not None else code(expires.value),
+        )
 
     def nodes_to_rewrite(self):
         return set(self.calls)
@@ -96,15 +117,24 @@ class SdkMethods(SdkRule):
         if planned == "close":
             return updated.with_changes(
                 func=func.with_changes(attr=cst.Name("disconnect")),
-                args=[cst.Arg(cst.Name("True"), keyword=cst.Name("terminate"), equal=cst.AssignEqual(
-                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))],
+                args=[
+                    cst.Arg(
+                        cst.Name("True"),
+                        keyword=cst.Name("terminate"),
+                        equal=cst.AssignEqual(
+                            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                        ),
+                    )
+                ],
             )
         if planned == "force_endpoint":
             return updated.with_changes(func=func.with_changes(attr=cst.Name("force_endpoint")))
         if planned == "set_params":
             self.sdk.emit("StreamingSessionParameters")
             value = code(updated.args[0].value)
-            return parse_expression(f"{code(func.value)}.set_params(StreamingSessionParameters(max_turn_silence={value}))")
+            return parse_expression(
+                f"{code(func.value)}.set_params(StreamingSessionParameters(max_turn_silence={value}))"
+            )
         _, seconds = planned
         self.sdk.emit("StreamingClient")
         client = wrapped_call("StreamingClient", "StreamingClientOptions", self.sdk.options_arguments({}), 0)

@@ -9,6 +9,7 @@ the session. It is defined right after the imports. Its sample rate defaults to 
 on ``MicrophoneStream``'s 44.1 kHz default keeps that rate explicitly, since it must match the
 session's ``sample_rate``, and gets a note. ``aai.extras.stream_file`` gets a note.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -50,14 +51,16 @@ def _generator(name: str, device: bool) -> str:
 class SdkMicrophone(SdkRule):
     code = "STT024"
     name = "sdk-microphone"
-    summary = "aai.extras.MicrophoneStream (gone since SDK 1.0) -> a pyaudio generator in the script, 16 kHz, 50 ms chunks"
+    summary = (
+        "aai.extras.MicrophoneStream (gone since SDK 1.0) -> a pyaudio generator in the script, 16 kHz, 50 ms chunks"
+    )
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import assemblyai as aai
 
         aai.settings.api_key = API_KEY
         transcriber.stream(aai.extras.MicrophoneStream(sample_rate=16_000))
-    '''
+    """
     example_after = '''
         import assemblyai as aai
         import pyaudio
@@ -102,13 +105,19 @@ class SdkMicrophone(SdkRule):
             call = site.node
             kind = sdk.v2_name(call.func)
             if kind == "stream_file":
-                self.note(call, "aai.extras.stream_file is gone since SDK 1.0: read the file in 50 ms chunks and pace them at real time", statement=site.statement)
+                self.note(
+                    call,
+                    "aai.extras.stream_file is gone since SDK 1.0: read the file in 50 ms chunks and pace them at real time",
+                    statement=site.statement,
+                )
                 continue
             if kind != "MicrophoneStream" or any(arg.star for arg in call.args):
                 continue
             rate = next((arg for arg in call.args if arg.keyword is None or arg.keyword.value == "sample_rate"), None)
-            self.device |= any(arg.keyword is not None and arg.keyword.value == "device_index" for arg in call.args) or len(
-                [arg for arg in call.args if arg.keyword is None]) > 1
+            self.device |= (
+                any(arg.keyword is not None and arg.keyword.value == "device_index" for arg in call.args)
+                or len([arg for arg in call.args if arg.keyword is None]) > 1
+            )
             self.calls[id(call)] = rate is None
             literal = rate is not None and isinstance(rate.value, cst.Integer)
             if rate is None or (literal and rate.value.value.replace("_", "") != "16000"):
@@ -134,7 +143,9 @@ class SdkMicrophone(SdkRule):
         """``from assemblyai.extras import MicrophoneStream`` inside a function goes."""
         if not self.calls or original.module is None or dotted_name(original.module) not in V2_MODULES:
             return updated
-        if isinstance(updated.names, cst.ImportStar) or not any(isinstance(s, cst.FunctionDef) for s in self.context.scope_stack):
+        if isinstance(updated.names, cst.ImportStar) or not any(
+            isinstance(s, cst.FunctionDef) for s in self.context.scope_stack
+        ):
             return updated
         kept = [alias for alias in updated.names if dotted_name(alias.name) != "MicrophoneStream"]
         if len(kept) == len(updated.names):

@@ -13,6 +13,7 @@ rewrite would be wrong). All v3 names go into one ``from assemblyai.streaming.v3
 where the v2 imports were; names only string annotations use stay under ``TYPE_CHECKING``.
 A note above the imports states the SDK version the migrated script needs.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ class SdkNames(SdkRule):
     name = "sdk-names"
     summary = "aai.Realtime*/AudioEncoding -> StreamingClient/TurnEvent/BeginEvent/... from assemblyai.streaming.v3"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import assemblyai as aai
 
 
@@ -49,8 +50,8 @@ class SdkNames(SdkRule):
         def stop(transcriber):
             if isinstance(transcriber, aai.RealtimeTranscriber):
                 print("stopping")
-    '''
-    example_after = '''
+    """
+    example_after = """
         # migrate-stt(STT020): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, and a disconnect(terminate=True) that waits for the last turn)
         from assemblyai.streaming.v3 import StreamingClient, TurnEvent
 
@@ -62,7 +63,7 @@ class SdkNames(SdkRule):
         def stop(transcriber):
             if isinstance(transcriber, StreamingClient):
                 print("stopping")
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -78,8 +79,11 @@ class SdkNames(SdkRule):
             module, _, name = imported.rpartition(".")
             if module in V2_MODULES and name in V2_NAMES:
                 self.imported[local] = name
-        self.annotations = {id(node) for node in self.sdk.string_annotations
-                            if self._renamed_annotation(node.value, emit=False) != node.value}
+        self.annotations = {
+            id(node)
+            for node in self.sdk.string_annotations
+            if self._renamed_annotation(node.value, emit=False) != node.value
+        }
         self.kept = self.sdk.unmigrated()
         renamed = self.sdk.v2_names_to_rename()
         if renamed or self.annotations:
@@ -105,7 +109,12 @@ class SdkNames(SdkRule):
 
     def rewrite_Attribute(self, original: cst.Attribute, updated):
         name = original.attr.value
-        if name not in V2_NAMES or not self.sdk.active or self.sdk.v2_name(original) != name or id(original) in self.kept:
+        if (
+            name not in V2_NAMES
+            or not self.sdk.active
+            or self.sdk.v2_name(original) != name
+            or id(original) in self.kept
+        ):
             return updated
         return self._renamed(name, original).with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
@@ -149,7 +158,11 @@ class SdkNames(SdkRule):
 
     def rewrite_ImportFrom(self, original: cst.ImportFrom, updated):
         """v2 names imported inside functions go; their v3 names are imported at the top."""
-        if original.module is None or dotted_name(original.module) not in V2_MODULES or isinstance(updated.names, cst.ImportStar):
+        if (
+            original.module is None
+            or dotted_name(original.module) not in V2_MODULES
+            or isinstance(updated.names, cst.ImportStar)
+        ):
             return updated
         if not any(isinstance(scope, cst.FunctionDef) for scope in self.context.scope_stack):
             return updated  # module-level imports are tidied once the whole script is known

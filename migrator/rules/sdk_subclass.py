@@ -19,6 +19,7 @@ keeps offering the same three methods:
 single ``super().__init__(...)`` with keyword arguments, or their own ``connect``/``stream``/``close``)
 get a note.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -68,14 +69,14 @@ class SdkSubclass(SdkRule):
     name = "sdk-subclass"
     summary = "class X(aai.RealtimeTranscriber) -> class X(StreamingClient) that still offers connect/stream/close"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import assemblyai as aai
 
 
         class TwilioTranscriber(aai.RealtimeTranscriber):
             def __init__(self):
                 super().__init__(on_data=on_data, on_error=on_error, sample_rate=8000, encoding=aai.AudioEncoding.pcm_mulaw)
-    '''
+    """
     example_after = '''
         import assemblyai as aai
         from assemblyai.streaming.v3 import (
@@ -128,10 +129,18 @@ class SdkSubclass(SdkRule):
     def plan(self) -> None:
         for subclass in self.sdk.subclasses:
             if subclass.problem is not None:
-                self.note(subclass.node, f"not migrated: {subclass.problem}; rebuild it on StreamingClient (options, on(), connect(StreamingParameters))", statement=subclass.node)
+                self.note(
+                    subclass.node,
+                    f"not migrated: {subclass.problem}; rebuild it on StreamingClient (options, on(), connect(StreamingParameters))",
+                    statement=subclass.node,
+                )
                 continue
             if "sample_rate" not in subclass.kwargs:
-                self.note(subclass.node, "not migrated: its super().__init__(...) passes no sample_rate", statement=subclass.node)
+                self.note(
+                    subclass.node,
+                    "not migrated: its super().__init__(...) passes no sample_rate",
+                    statement=subclass.node,
+                )
                 continue
             self.classes[id(subclass.node)] = subclass
             self.inits[id(subclass.init_call.statement)] = subclass
@@ -172,15 +181,25 @@ class SdkSubclass(SdkRule):
         if subclass is None:
             return updated
         self.sdk.emit("StreamingClient")
-        bases = [arg.with_changes(value=cst.Name("StreamingClient")) if arg is subclass.base or _same(arg, subclass.base) else arg
-                 for arg in updated.bases]
+        bases = [
+            arg.with_changes(value=cst.Name("StreamingClient"))
+            if arg is subclass.base or _same(arg, subclass.base)
+            else arg
+            for arg in updated.bases
+        ]
         encoding = subclass.kwargs.get("encoding")
         pcm16 = encoding is None or not code(encoding.value).endswith("pcm_mulaw")
         dummy = parse_statement("class _:\n" + textwrap.indent(_methods(pcm16), "    "))
         methods = [method.with_changes(leading_lines=[cst.EmptyLine(indent=False)]) for method in dummy.body.body]
         body = list(updated.body.body)
-        at = next((index + 1 for index, statement in enumerate(body)
-                   if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"), len(body))
+        at = next(
+            (
+                index + 1
+                for index, statement in enumerate(body)
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
+            ),
+            len(body),
+        )
         body[at:at] = methods
         return updated.with_changes(bases=bases, body=updated.body.with_changes(body=body))
 

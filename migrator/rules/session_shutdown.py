@@ -11,6 +11,7 @@ stream. This is the guide's final v3 script, except that it waits on the session
 than sleeping a fixed 5 s. In a class that runs ``run_forever`` in its own thread, the
 ``close()`` of the socket is preceded by the same Terminate-and-wait.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -28,14 +29,14 @@ class SessionShutdown(Rule):
     name = "session-shutdown"
     summary = "run_forever()/close() -> Ctrl-C sends Terminate, waits for Termination, cleans up in finally"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import websocket
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
         ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
         ws.run_forever()
-    '''
-    example_after = '''
+    """
+    example_after = """
         import websocket
         import json
         import time
@@ -54,7 +55,7 @@ class SessionShutdown(Rule):
                 ws_thread.join(timeout=5)  # until Termination arrives and the server closes
         finally:
             ws.close()
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -79,7 +80,11 @@ class SessionShutdown(Rule):
                     self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
             elif not self.facts.sends_terminate:
                 where = app.blocking_runs[0][0] if app.blocking_runs else None
-                self.note(app.call, 'v3 bills until the session ends: send {"type": "Terminate"} and wait for Termination before closing', statement=where)
+                self.note(
+                    app.call,
+                    'v3 bills until the session ends: send {"type": "Terminate"} and wait for Termination before closing',
+                    statement=where,
+                )
 
     @staticmethod
     def _terminate_precedes(statement, block) -> bool:
@@ -182,7 +187,9 @@ class SessionShutdown(Rule):
                 f"    {app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes",
             ]
         else:
-            indent_lines.append(f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes")
+            indent_lines.append(
+                f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes"
+            )
         block = parse_statements("\n".join(indent_lines) + "\n")
         block[0] = block[0].with_changes(leading_lines=statement.leading_lines)
         self.applied()

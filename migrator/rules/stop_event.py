@@ -9,6 +9,7 @@ so the process can always exit) so shutdown can wait for the last chunk before s
 ``Terminate`` (STT007). ``on_close(ws)`` gains the two arguments websocket-client has
 passed since 1.0, or it would raise before setting the event.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -26,7 +27,7 @@ class StopEvent(Rule):
     name = "stop-event"
     summary = "while True audio loop -> while not stop_event.is_set(); set in on_error/on_close"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import threading
 
         import pyaudio
@@ -54,8 +55,8 @@ class StopEvent(Rule):
 
 
         ws = websocket.WebSocketApp(URL, header=HEADERS, on_open=on_open, on_error=on_error, on_close=on_close)
-    '''
-    example_after = '''
+    """
+    example_after = """
         import threading
 
         import pyaudio
@@ -90,7 +91,7 @@ class StopEvent(Rule):
 
 
         ws = websocket.WebSocketApp(URL, header=HEADERS, on_open=on_open, on_error=on_error, on_close=on_close)
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -113,7 +114,9 @@ class StopEvent(Rule):
                 self.module_level = True
                 self.loops[id(loop)] = _EVENT
         for app in session.apps:
-            in_class = app.owner_class is not None and session.methods.get((id(app.owner_class), "__init__")) is not None
+            in_class = (
+                app.owner_class is not None and session.methods.get((id(app.owner_class), "__init__")) is not None
+            )
             event = f"self.{_EVENT}" if in_class and f"self.{_EVENT}" in self.loops.values() else _EVENT
             if event == _EVENT and _EVENT not in self.loops.values():
                 continue
@@ -123,7 +126,10 @@ class StopEvent(Rule):
                     is_method = dotted_name(app.callbacks[name]).startswith("self.")
                     self.setters[id(function)] = (event, name == "on_close", is_method)
                 elif name not in app.callbacks:
-                    self.note(app.call, f"add an {name} callback that calls {event}.set(), or the audio loop never stops when the session ends")
+                    self.note(
+                        app.call,
+                        f"add an {name} callback that calls {event}.set(), or the audio loop never stops when the session ends",
+                    )
             opener = session.resolve(app, app.callbacks.get("on_open")) if "on_open" in app.callbacks else None
             if opener is not None:
                 self._find_thread_start(opener, event.replace(_EVENT, _THREAD))
@@ -136,7 +142,11 @@ class StopEvent(Rule):
             call = sole_expression(statement)
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "start":
                 creator = call.func.value
-                if isinstance(creator, cst.Call) and call_name(creator).endswith("Thread") and keyword(creator, "target") is not None:
+                if (
+                    isinstance(creator, cst.Call)
+                    and call_name(creator).endswith("Thread")
+                    and keyword(creator, "target") is not None
+                ):
                     self.thread_starts[id(statement)] = thread
                     return
 
@@ -159,7 +169,17 @@ class StopEvent(Rule):
         call = updated.body[0].value
         creator = call.func.value
         if keyword(creator, "daemon") is None:
-            creator = creator.with_changes(args=[*creator.args[:-1], creator.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(cst.Name("True"), keyword=cst.Name("daemon"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+            creator = creator.with_changes(
+                args=[
+                    *creator.args[:-1],
+                    creator.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(
+                        cst.Name("True"),
+                        keyword=cst.Name("daemon"),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                    ),
+                ]
+            )
         creator_code = cst.Module([]).code_for_node(creator)
         lines = [] if thread.startswith("self.") else [f"global {thread}"]
         lines += [f"{thread} = {creator_code}", f"{thread}.start()"]
@@ -200,7 +220,10 @@ class StopEvent(Rule):
         if _THREAD in self.thread_starts.values():
             lines.append(f"{_THREAD} = None")
         body = list(updated.body)
-        at = next((i for i, s in enumerate(body) if isinstance(s, (cst.FunctionDef, cst.ClassDef)) or _is_main_guard(s)), len(body))
+        at = next(
+            (i for i, s in enumerate(body) if isinstance(s, (cst.FunctionDef, cst.ClassDef)) or _is_main_guard(s)),
+            len(body),
+        )
         new = [parse_statement(line) for line in lines]
         if at < len(body) and at > 0:
             new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
@@ -215,7 +238,12 @@ def _is_main_guard(statement) -> bool:
 def _insert_at_start(function: cst.FunctionDef, lines: list, after_super: bool = False) -> cst.FunctionDef:
     body = list(function.body.body)
     at = 0
-    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+    if (
+        body
+        and isinstance(body[0], cst.SimpleStatementLine)
+        and isinstance(body[0].body[0], cst.Expr)
+        and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ):
         at = 1
     if after_super:
         for index in range(at, len(body)):

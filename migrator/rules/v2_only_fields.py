@@ -7,6 +7,7 @@ done, not transcript confidence), ``audio_start``/``audio_end``, ``punctuated``/
 code is left as it is with a ``# migrate-stt(STT008): ...`` note above it and an entry in
 the report.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -22,7 +23,7 @@ class V2OnlyFields(Rule):
     name = "v2-only-fields"
     summary = "notes on message confidence/audio_start/audio_end/punctuated/created (no v3 equivalent)"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import json
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -32,8 +33,8 @@ class V2OnlyFields(Rule):
             result = json.loads(message)
             if result["confidence"] > 0.8:
                 print(result["text"])
-    '''
-    example_after = '''
+    """
+    example_after = """
         import json
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -44,7 +45,7 @@ class V2OnlyFields(Rule):
             # migrate-stt(STT008): confidence: v3 has no message-level confidence (end_of_turn_confidence means something else); average words[].confidence if you need one
             if result["confidence"] > 0.8:
                 print(result["text"])
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

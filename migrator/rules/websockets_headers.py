@@ -9,6 +9,7 @@ the import the script uses: ``websockets.connect``, ``websockets.asyncio.client`
 (``websockets.legacy.client`` or ``websockets.client``) keeps ``extra_headers``. Every
 header form (tuple of tuples, dict, variable) is passed through unchanged.
 """
+
 from __future__ import annotations
 
 import libcst as cst
@@ -42,7 +43,7 @@ class WebsocketsHeaders(Rule):
     name = "websockets-headers"
     summary = "websockets.connect(extra_headers=) -> additional_headers= for the new client (legacy import kept)"
     markers = RULE_MARKERS[code]
-    example_before = '''
+    example_before = """
         import websockets
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -51,8 +52,8 @@ class WebsocketsHeaders(Rule):
         async def main(key):
             async with websockets.connect(URL, extra_headers=(("Authorization", key),), ping_interval=5) as ws:
                 print(await ws.recv())
-    '''
-    example_after = '''
+    """
+    example_after = """
         import websockets
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -61,7 +62,7 @@ class WebsocketsHeaders(Rule):
         async def main(key):
             async with websockets.connect(URL, additional_headers=(("Authorization", key),), ping_interval=5) as ws:
                 print(await ws.recv())
-    '''
+    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

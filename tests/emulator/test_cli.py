@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from websockets.sync.client import connect
 
 from migrator.emulator.cli import main

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.emulator.wire import open_v2, open_v3, begin, pcm, receive_all, send_audio, terminate, finals
+from tests.emulator.wire import begin, finals, open_v2, open_v3, pcm, receive_all, send_audio, terminate
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -169,7 +169,10 @@ def test_microphone_opens_16k_mono_int16_with_50_ms_buffers(fake_pyaudio):
     source.open()
     options = FakePyAudio.instances[-1].opened[-1]
     assert (options["rate"], options["channels"], options["format"], options["frames_per_buffer"]) == (
-        16000, 1, fake_pyaudio.paInt16, 800,
+        16000,
+        1,
+        fake_pyaudio.paInt16,
+        800,
     )
     assert options["start"] is False
     assert len(source.read()) == 1600

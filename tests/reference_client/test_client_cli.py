@@ -89,9 +89,18 @@ def test_options_become_query_parameters(emulator, make_wav, run_client, secret_
     emu = emulator()
     run = run_client(
         *stream_args(emu, make_wav(0.3), secret_key),
-        "--keyterm", "AssemblyAI", "--keyterm", "R&D",
-        "--no-format-turns", "--language-detection", "--max-turn-silence", "900",
-        "--end-of-turn-confidence-threshold", "0.5", "--inactivity-timeout", "30",
+        "--keyterm",
+        "AssemblyAI",
+        "--keyterm",
+        "R&D",
+        "--no-format-turns",
+        "--language-detection",
+        "--max-turn-silence",
+        "900",
+        "--end-of-turn-confidence-threshold",
+        "0.5",
+        "--inactivity-timeout",
+        "30",
     )
     assert run.returncode == 0, run
     record = emu.wait_for_sessions(1)[0]

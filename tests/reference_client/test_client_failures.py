@@ -48,7 +48,6 @@ def stream_args(url: str, wav, secret_key: str, *extra: str):
 def test_close_code_mid_session(emulator, make_wav, secret_key, code, reason, exit_code):
     """In-process for speed: the CLI only prints what the session decides (proven below)."""
     from migrator.emulator import Fault
-
     from reference_client import SessionConfig, StreamingSession, WavFileSource
 
     emu = emulator(fault=Fault("close", code=code, reason=reason, after_frames=3))
@@ -84,7 +83,9 @@ def test_typed_error_frame_is_preferred_to_the_close_reason(emulator, make_wav, 
     long_reason = "Audio Transmission Rate Exceeded: Received 9.9 sec. audio in 1.0 sec"
     emu = emulator(fault=Fault("error_frame", code=3007, reason=long_reason, after_frames=2))
     run = run_client(*stream_args(emu.v3_url, make_wav(3.0), secret_key))
-    assert_failed(run, ExitCode.AUDIO_REJECTED, "close code 3007", "Audio Transmission Rate Exceeded", secret=secret_key)
+    assert_failed(
+        run, ExitCode.AUDIO_REJECTED, "close code 3007", "Audio Transmission Rate Exceeded", secret=secret_key
+    )
 
 
 def test_untyped_error_frame_as_the_retired_v2_endpoint_sends(emulator, make_wav, run_client, secret_key):

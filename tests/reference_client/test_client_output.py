@@ -76,7 +76,14 @@ def test_json_output_is_one_parsable_object_per_event():
     out, err = render(JsonRenderer)
     objects = [json.loads(line) for line in out.splitlines()]
     assert [o["event"] for o in objects] == [
-        "begin", "partial", "partial", "final", "partial", "final", "termination", "end",
+        "begin",
+        "partial",
+        "partial",
+        "final",
+        "partial",
+        "final",
+        "termination",
+        "end",
     ]
     assert objects[3]["transcript"] == "Hello world." and objects[-1]["exit_code"] == 0
     assert err == ""

@@ -41,8 +41,13 @@ def test_receiver_that_stops_on_a_flag_is_replaced_by_a_drain_loop():
 
                 await asyncio.gather(send(ws), receive())
         """)
-    assert "                while True:\n                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))\n" in result.code
-    assert '                    if message.get("type") == "Termination":\n                        break\n' in result.code
+    assert (
+        "                while True:\n                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))\n"
+        in result.code
+    )
+    assert (
+        '                    if message.get("type") == "Termination":\n                        break\n' in result.code
+    )
 
 
 def test_receiver_method_of_the_class_is_used():
@@ -79,7 +84,10 @@ def test_asyncio_run_ends_quietly_on_ctrl_c_and_breaks_reconnect_loops():
         while True:
             asyncio.run(main())
         """)
-    assert "while True:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        break\n" in result.code
+    assert (
+        "while True:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        break\n"
+        in result.code
+    )
 
 
 def test_close_right_after_terminate_gets_a_note():
@@ -92,11 +100,19 @@ def test_close_right_after_terminate_gets_a_note():
 
 
 def test_leaves_scripts_that_already_terminate_alone():
-    check_noop(HEAD + "async def main():\n    async with websockets.connect(URL) as ws:\n        await asyncio.gather(a(ws), b(ws))\n        await ws.send(json.dumps({'terminate_session': True}))\n", select=["STT011"])
+    check_noop(
+        HEAD
+        + "async def main():\n    async with websockets.connect(URL) as ws:\n        await asyncio.gather(a(ws), b(ws))\n        await ws.send(json.dumps({'terminate_session': True}))\n",
+        select=["STT011"],
+    )
 
 
 def test_leaves_v3_scripts_alone():
-    check_noop(HEAD.replace("api.assemblyai.com/v2/realtime/ws", "streaming.assemblyai.com/v3/ws") + "async def main():\n    async with websockets.connect(URL) as ws:\n        await asyncio.gather(a(ws), b(ws))\nasyncio.run(main())\n", select=["STT011"])
+    check_noop(
+        HEAD.replace("api.assemblyai.com/v2/realtime/ws", "streaming.assemblyai.com/v3/ws")
+        + "async def main():\n    async with websockets.connect(URL) as ws:\n        await asyncio.gather(a(ws), b(ws))\nasyncio.run(main())\n",
+        select=["STT011"],
+    )
 
 
 def test_leaves_gather_outside_a_connection_alone():
@@ -147,7 +163,10 @@ def test_event_loop_used_for_nothing_else_becomes_asyncio_run():
 def test_run_until_complete_in_a_reconnect_loop_breaks_it_on_ctrl_c():
     source = HEAD + SESSION + "loop = asyncio.new_event_loop()\nwhile True:\n    loop.run_until_complete(main())\n"
     result = migrate_source(source, select=["STT011"])
-    assert "while True:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        break\n" in result.code
+    assert (
+        "while True:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        break\n"
+        in result.code
+    )
 
 
 def test_event_loop_used_otherwise_keeps_run_until_complete_with_a_note():
@@ -162,6 +181,10 @@ def test_event_loop_used_otherwise_keeps_run_until_complete_with_a_note():
 
 
 def test_a_local_loop_of_the_same_name_is_not_a_use():
-    source = HEAD + SESSION + "async def tick():\n    loop = asyncio.get_running_loop()\n    loop.call_soon(print)\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
+    source = (
+        HEAD
+        + SESSION
+        + "async def tick():\n    loop = asyncio.get_running_loop()\n    loop.call_soon(print)\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
+    )
     result = migrate_source(source, select=["STT011"])
     assert "asyncio.run(main())" in result.code and "loop.call_soon(print)" in result.code

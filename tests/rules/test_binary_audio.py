@@ -7,41 +7,62 @@ HEAD = "import base64\nimport json\nimport websocket\n" + URL
 
 def test_base64_chain_becomes_one_binary_send_and_base64_import_goes():
     check_transformed(
-        HEAD + "def send(ws, stream):\n    data = stream.read(3200)\n    data = base64.b64encode(data).decode(\"utf-8\")\n"
+        HEAD
+        + 'def send(ws, stream):\n    data = stream.read(3200)\n    data = base64.b64encode(data).decode("utf-8")\n'
         '    json_data = json.dumps({"audio_data": str(data)})\n    ws.send(json_data)\n',
-        "import json\nimport websocket\n" + URL + "def send(ws, stream):\n    data = stream.read(3200)\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n",
+        "import json\nimport websocket\n"
+        + URL
+        + "def send(ws, stream):\n    data = stream.read(3200)\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n",
         select=["STT004"],
     )
 
 
 def test_inline_base64_send_becomes_binary():
-    result = migrate_source(HEAD + 'def send(ws, chunk):\n    ws.send(json.dumps({"audio_data": base64.b64encode(chunk).decode()}))\n', select=["STT004"])
+    result = migrate_source(
+        HEAD + 'def send(ws, chunk):\n    ws.send(json.dumps({"audio_data": base64.b64encode(chunk).decode()}))\n',
+        select=["STT004"],
+    )
     assert "    ws.send(chunk, websocket.ABNF.OPCODE_BINARY)\n" in result.code
     assert "import base64" not in result.code
 
 
 def test_browser_base64_text_is_decoded_before_sending():
-    result = migrate_source(HEAD + 'def relay(ws, payload):\n    ws.send(json.dumps({"audio_data": payload["audio"]}))\n', select=["STT004"])
+    result = migrate_source(
+        HEAD + 'def relay(ws, payload):\n    ws.send(json.dumps({"audio_data": payload["audio"]}))\n', select=["STT004"]
+    )
     assert 'ws.send(base64.b64decode(payload["audio"]), websocket.ABNF.OPCODE_BINARY)' in result.code
     assert "import base64" in result.code
 
 
 def test_websockets_library_sends_plain_bytes():
     result = migrate_source(
-        "import base64, json\nimport websockets\n" + URL + "async def send(ws, data):\n    data = base64.b64encode(data).decode('utf-8')\n"
+        "import base64, json\nimport websockets\n"
+        + URL
+        + "async def send(ws, data):\n    data = base64.b64encode(data).decode('utf-8')\n"
         "    json_data = json.dumps({'audio_data': str(data)})\n    await ws.send(json_data)\n",
         select=["STT004"],
     )
-    assert result.code == "import json\nimport websockets\n" + URL + "async def send(ws, data):\n    await ws.send(data)\n"
+    assert (
+        result.code == "import json\nimport websockets\n" + URL + "async def send(ws, data):\n    await ws.send(data)\n"
+    )
 
 
 def test_aiohttp_send_json_becomes_send_bytes():
-    result = migrate_source("import base64\nimport aiohttp\n" + URL + "async def s(ws, b):\n    await ws.send_json({'audio_data': base64.b64encode(b).decode()})\n", select=["STT004"])
+    result = migrate_source(
+        "import base64\nimport aiohttp\n"
+        + URL
+        + "async def s(ws, b):\n    await ws.send_json({'audio_data': base64.b64encode(b).decode()})\n",
+        select=["STT004"],
+    )
     assert "await ws.send_bytes(b)" in result.code
 
 
 def test_reused_json_variable_is_not_collapsed():
-    result = migrate_source(HEAD + 'def send(ws, data):\n    j = json.dumps({"audio_data": base64.b64encode(data).decode()})\n    ws.send(j)\n    log(j)\n', select=["STT004"])
+    result = migrate_source(
+        HEAD
+        + 'def send(ws, data):\n    j = json.dumps({"audio_data": base64.b64encode(data).decode()})\n    ws.send(j)\n    log(j)\n',
+        select=["STT004"],
+    )
     assert [note.code for note in result.notes] == ["STT004"]
 
 
@@ -55,27 +76,41 @@ def test_literal_chunk_size_becomes_50_ms_at_the_sample_rate():
 
 
 def test_chunk_at_8_khz_is_400_frames():
-    result = migrate_source("import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=8000, input=True, frames_per_buffer=1600)\n", select=["STT004"])
+    result = migrate_source(
+        "import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=8000, input=True, frames_per_buffer=1600)\n",
+        select=["STT004"],
+    )
     assert "frames_per_buffer=400" in result.code
 
 
 def test_computed_chunk_outside_the_v3_range_gets_a_note():
-    result = migrate_source("import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\nRATE = 16000\np = pyaudio.PyAudio()\ns = p.open(rate=RATE, input=True, frames_per_buffer=int(RATE * 0.02))\n", select=["STT004"])
+    result = migrate_source(
+        "import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\nRATE = 16000\np = pyaudio.PyAudio()\ns = p.open(rate=RATE, input=True, frames_per_buffer=int(RATE * 0.02))\n",
+        select=["STT004"],
+    )
     assert "int(RATE * 0.02)" in result.code
     assert "20 ms" in result.notes[0].message
 
 
 def test_computed_chunk_inside_the_range_is_left_alone():
-    check_noop("import pyaudio\nRATE = 16000\np = pyaudio.PyAudio()\ns = p.open(rate=RATE, input=True, frames_per_buffer=int(RATE * 0.1))\n", select=["STT004"])
+    check_noop(
+        "import pyaudio\nRATE = 16000\np = pyaudio.PyAudio()\ns = p.open(rate=RATE, input=True, frames_per_buffer=int(RATE * 0.1))\n",
+        select=["STT004"],
+    )
 
 
 def test_microphone_reads_tolerate_overflow():
-    result = migrate_source("import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=800)\ndata = s.read(800)\n", select=["STT004"])
+    result = migrate_source(
+        "import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=800)\ndata = s.read(800)\n",
+        select=["STT004"],
+    )
     assert "data = s.read(800, exception_on_overflow=False)" in result.code
 
 
 def test_leaves_existing_binary_sends_alone():
-    check_noop("import websocket\ndef send(ws, data):\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n", select=["STT004"])
+    check_noop(
+        "import websocket\ndef send(ws, data):\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n", select=["STT004"]
+    )
 
 
 def test_leaves_other_json_alone():
@@ -83,4 +118,7 @@ def test_leaves_other_json_alone():
 
 
 def test_leaves_chunk_sizes_in_v3_code_alone():
-    check_noop("import pyaudio\nV3 = 'wss://streaming.assemblyai.com/v3/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=1600)\ndata = s.read(1600)\n", select=["STT004"])
+    check_noop(
+        "import pyaudio\nV3 = 'wss://streaming.assemblyai.com/v3/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=1600)\ndata = s.read(1600)\n",
+        select=["STT004"],
+    )

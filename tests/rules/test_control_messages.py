@@ -3,11 +3,19 @@ from tests.migration_checks import check_noop, check_transformed
 
 
 def test_terminate_session_becomes_terminate():
-    check_transformed('import json\nws.send(json.dumps({"terminate_session": True}))\n', 'import json\nws.send(json.dumps({"type": "Terminate"}))\n', select=["STT006"])
+    check_transformed(
+        'import json\nws.send(json.dumps({"terminate_session": True}))\n',
+        'import json\nws.send(json.dumps({"type": "Terminate"}))\n',
+        select=["STT006"],
+    )
 
 
 def test_terminate_session_in_a_class_constant_string():
-    check_transformed("class A:\n    CLOSE = '{\"terminate_session\": true}'\n", "class A:\n    CLOSE = '{\"type\": \"Terminate\"}'\n", select=["STT006"])
+    check_transformed(
+        "class A:\n    CLOSE = '{\"terminate_session\": true}'\n",
+        'class A:\n    CLOSE = \'{"type": "Terminate"}\'\n',
+        select=["STT006"],
+    )
 
 
 def test_force_end_utterance_becomes_force_endpoint():

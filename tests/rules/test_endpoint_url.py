@@ -27,7 +27,10 @@ def test_single_quoted_url_keeps_its_quotes():
 
 
 def test_encoding_and_token_are_kept():
-    result = migrate_source('u = f"wss://api.assemblyai.com/v2/realtime/ws?sample_rate=8000&encoding=pcm_mulaw&token={token}"\n', select=["STT001"])
+    result = migrate_source(
+        'u = f"wss://api.assemblyai.com/v2/realtime/ws?sample_rate=8000&encoding=pcm_mulaw&token={token}"\n',
+        select=["STT001"],
+    )
     assert 'urlencode({"sample_rate": 8000, "encoding": "pcm_mulaw", "token": token, ' in result.code
 
 
@@ -40,7 +43,9 @@ def test_base_constant_plus_query_keeps_the_constant():
 
 
 def test_implicit_concatenation_over_lines():
-    result = migrate_source('URL = ("wss://api.assemblyai.com/v2/realtime/ws"\n       "?sample_rate=16000")\n', select=["STT001"])
+    result = migrate_source(
+        'URL = ("wss://api.assemblyai.com/v2/realtime/ws"\n       "?sample_rate=16000")\n', select=["STT001"]
+    )
     assert f'URL = ({V3} + urlencode({{"sample_rate": 16000, {ADDED}}}))' in result.code
 
 
@@ -67,13 +72,19 @@ def test_urlencode_dict_is_edited_in_place():
 
 
 def test_word_boost_becomes_keyterms_prompt_with_a_note():
-    result = migrate_source('U = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&word_boost=%5B%22foo%22%5D"\n', select=["STT001"])
-    assert "\"keyterms_prompt\": '[\"foo\"]'" in result.code
+    result = migrate_source(
+        'U = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&word_boost=%5B%22foo%22%5D"\n',
+        select=["STT001"],
+    )
+    assert '"keyterms_prompt": \'["foo"]\'' in result.code
     assert note_codes(result) == [(1, "STT001")]
 
 
 def test_unknown_and_v2_only_parameters_are_dropped_and_named():
-    result = migrate_source('U = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&disable_partial_transcripts=true&language=tr"\n', select=["STT001"])
+    result = migrate_source(
+        'U = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&disable_partial_transcripts=true&language=tr"\n',
+        select=["STT001"],
+    )
     assert "disable_partial_transcripts" not in result.code.splitlines()[-1]
     assert '"language"' not in result.code
     (note,) = result.notes
@@ -81,13 +92,18 @@ def test_unknown_and_v2_only_parameters_are_dropped_and_named():
 
 
 def test_existing_format_turns_is_not_duplicated():
-    result = migrate_source('U = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&format_turns=false"\n', select=["STT001"])
+    result = migrate_source(
+        'U = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&format_turns=false"\n', select=["STT001"]
+    )
     assert result.code.count("format_turns") == 1
     assert '"format_turns": False' in result.code
 
 
 def test_reuses_an_existing_urlencode_import():
-    result = migrate_source('from urllib.parse import urlencode as enc\nU = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1"\n', select=["STT001"])
+    result = migrate_source(
+        'from urllib.parse import urlencode as enc\nU = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1"\n',
+        select=["STT001"],
+    )
     assert "+ enc({" in result.code
     assert result.code.count("import") == 1
 
@@ -113,7 +129,7 @@ def test_leaves_url_in_print_alone():
 
 
 def test_leaves_url_in_comment_alone():
-    check_noop('# wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000\nx = 1\n', select=["STT001"])
+    check_noop("# wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000\nx = 1\n", select=["STT001"])
 
 
 def test_leaves_other_hosts_alone():

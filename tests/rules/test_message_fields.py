@@ -17,22 +17,28 @@ def migrate(body: str, **options):
 
 
 def test_final_transcript_check_becomes_end_of_turn_and_formatted():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n'
+    )
     assert result.code.endswith(
-        "def f(message):\n" + GUARD
+        "def f(message):\n"
+        + GUARD
         + '    if m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):\n'
-        + '        print(m.get("transcript", ""))\n' + TERMINATION
+        + '        print(m.get("transcript", ""))\n'
+        + TERMINATION
     )
 
 
 def test_partial_transcript_check_becomes_not_end_of_turn():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "PartialTranscript":\n        print(m["text"])\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "PartialTranscript":\n        print(m["text"])\n'
+    )
     assert 'if m["type"] == "Turn" and not m.get("end_of_turn"):' in result.code
 
 
 def test_final_without_format_turns_is_end_of_turn_only():
     source = (
-        "import json\nURL = \"wss://streaming.assemblyai.com/v3/ws?sample_rate=16000\"\n"
+        'import json\nURL = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000"\n'
         'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n'
     )
     result = migrate_source(source)
@@ -47,7 +53,9 @@ def test_final_in_a_file_without_url_gets_a_note():
 
 
 def test_get_forms_are_renamed():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    t = m.get("message_type")\n    print(m.get("text", ""), m.get("session_id"))\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    t = m.get("message_type")\n    print(m.get("text", ""), m.get("session_id"))\n'
+    )
     assert 't = m.get("type")' in result.code
     assert 'print(m.get("transcript", ""), m.get("id"))' in result.code
 
@@ -68,61 +76,91 @@ def test_text_printed_for_every_message_prints_each_transcript_once():
 
 def test_text_consumer_on_a_variable_is_guarded_without_hoisting():
     result = migrate('def f(r):\n    m = json.loads(r)\n    callback(m.get("text"))\n')
-    assert '    if m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted")):\n        callback(m.get("transcript"))\n' in result.code
+    assert (
+        '    if m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted")):\n        callback(m.get("transcript"))\n'
+        in result.code
+    )
 
 
 def test_text_membership_means_a_transcript_update():
     result = migrate('def f(r):\n    m = json.loads(r)\n    if "text" in m and m["text"]:\n        print(m["text"])\n')
-    assert 'if (m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted"))) and m.get("transcript", ""):' in result.code
+    assert (
+        'if (m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted"))) and m.get("transcript", ""):'
+        in result.code
+    )
 
 
 def test_text_consumer_inside_a_type_check_is_not_guarded_again():
-    result = migrate('def f(r):\n    m = json.loads(r)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n')
+    result = migrate(
+        'def f(r):\n    m = json.loads(r)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n'
+    )
     assert "(not m.get(" not in result.code
-    assert 'if m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):\n        print(m.get("transcript", ""))' in result.code
+    assert (
+        'if m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):\n        print(m.get("transcript", ""))'
+        in result.code
+    )
 
 
 def test_type_variable_comparisons_use_the_message():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    kind = m["message_type"]\n    if kind == "FinalTranscript":\n        pass\n    elif kind == "SessionBegins":\n        pass\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    kind = m["message_type"]\n    if kind == "FinalTranscript":\n        pass\n    elif kind == "SessionBegins":\n        pass\n'
+    )
     assert 'if kind == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):' in result.code
     assert 'elif kind == "Begin":' in result.code
     assert 'elif kind == "Termination":' in result.code
 
 
 def test_not_equal_final_is_negated_as_a_whole():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] != "FinalTranscript":\n        return\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] != "FinalTranscript":\n        return\n'
+    )
     assert 'if not (m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted")):' in result.code
 
 
 def test_session_terminated_becomes_termination_and_no_branch_is_added():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "SessionTerminated":\n        print("bye")\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "SessionTerminated":\n        print("bye")\n'
+    )
     assert 'if m["type"] == "Termination":' in result.code
     assert result.code.count("Termination") == 1
 
 
 def test_termination_branch_goes_before_else():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "SessionBegins":\n        a = 1\n    else:\n        a = 2\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "SessionBegins":\n        a = 1\n    else:\n        a = 2\n'
+    )
     assert result.code.index('elif m["type"] == "Termination":') < result.code.index("    else:")
 
 
 def test_membership_of_both_transcript_types_means_a_transcript_update():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] in ("PartialTranscript", "FinalTranscript"):\n        pass\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] in ("PartialTranscript", "FinalTranscript"):\n        pass\n'
+    )
     assert 'if m.get("type") == "Turn" and (not m.get("end_of_turn") or m.get("turn_is_formatted")):' in result.code
 
 
 def test_membership_with_begin_maps_each_name():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    if m["message_type"] in ("SessionBegins", "PartialTranscript", "FinalTranscript"):\n        pass\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    if m["message_type"] in ("SessionBegins", "PartialTranscript", "FinalTranscript"):\n        pass\n'
+    )
     assert 'if m["type"] in ("Begin", "Turn"):' in result.code
 
 
 def test_existing_try_is_not_wrapped_again():
-    result = migrate('def f(message):\n    try:\n        m = json.loads(message)\n    except ValueError:\n        return\n    print(m["text"])\n')
+    result = migrate(
+        'def f(message):\n    try:\n        m = json.loads(message)\n    except ValueError:\n        return\n    print(m["text"])\n'
+    )
     assert result.code.count("try:") == 1
 
 
 def test_loop_guard_uses_continue():
-    result = migrate('async def f(ws):\n    while True:\n        m = json.loads(await ws.recv())\n        print(m["text"])\n')
-    assert "        except json.JSONDecodeError as error:\n            print(f\"Error decoding message: {error}\")\n            continue\n" in result.code
+    result = migrate(
+        'async def f(ws):\n    while True:\n        m = json.loads(await ws.recv())\n        print(m["text"])\n'
+    )
+    assert (
+        '        except json.JSONDecodeError as error:\n            print(f"Error decoding message: {error}")\n            continue\n'
+        in result.code
+    )
 
 
 def test_assignment_to_text_key_is_left_alone():
@@ -131,12 +169,16 @@ def test_assignment_to_text_key_is_left_alone():
 
 
 def test_word_text_is_left_alone():
-    result = migrate('def f(message):\n    m = json.loads(message)\n    for w in m["words"]:\n        print(w["text"])\n')
+    result = migrate(
+        'def f(message):\n    m = json.loads(message)\n    for w in m["words"]:\n        print(w["text"])\n'
+    )
     assert 'print(w["text"])' in result.code
 
 
 def test_leaves_json_in_unrelated_files_alone():
-    check_noop('import json\ndef f(message):\n    m = json.loads(message)\n    print(m["text"], m.get("message_type"))\n')
+    check_noop(
+        'import json\ndef f(message):\n    m = json.loads(message)\n    print(m["text"], m.get("message_type"))\n'
+    )
 
 
 def test_leaves_v3_handling_alone():
@@ -147,22 +189,33 @@ def test_leaves_v3_handling_alone():
 
 
 def test_uses_the_files_json_alias():
-    result = migrate_source('import json as j\n' + URL + 'def f(message):\n    m = j.loads(message)\n    print(m["text"])\n')
+    result = migrate_source(
+        "import json as j\n" + URL + 'def f(message):\n    m = j.loads(message)\n    print(m["text"])\n'
+    )
     assert "except j.JSONDecodeError as error:" in result.code
 
 
 def test_whole_dispatch_is_idempotent():
     check_transformed(
-        "import json\n" + URL + 'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n',
+        "import json\n"
+        + URL
+        + 'def f(message):\n    m = json.loads(message)\n    if m["message_type"] == "FinalTranscript":\n        print(m["text"])\n',
         "import json\nfrom urllib.parse import urlencode\n"
         'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": 16000, "speech_model": "universal-streaming-english", "format_turns": True})\n'
-        "def f(message):\n" + GUARD
+        "def f(message):\n"
+        + GUARD
         + '    if m["type"] == "Turn" and m.get("end_of_turn") and m.get("turn_is_formatted"):\n'
-        + '        print(m.get("transcript", ""))\n' + TERMINATION,
+        + '        print(m.get("transcript", ""))\n'
+        + TERMINATION,
     )
 
 
 def test_leaves_json_read_from_files_and_responses_alone():
-    for source in ('cfg = json.loads(open("c.json").read())', "cfg = json.loads(path.read_text())", "cfg = json.loads(response.text)", 'cfg = json.loads(os.environ["CFG"])'):
+    for source in (
+        'cfg = json.loads(open("c.json").read())',
+        "cfg = json.loads(path.read_text())",
+        "cfg = json.loads(response.text)",
+        'cfg = json.loads(os.environ["CFG"])',
+    ):
         result = migrate(f'def f():\n    {source}\n    print(cfg["text"])\n')
         assert 'print(cfg["text"])' in result.code, source

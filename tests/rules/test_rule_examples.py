@@ -1,4 +1,5 @@
 """Each rule's own example (what ``--explain`` shows) is also a test of that rule alone."""
+
 import textwrap
 
 import pytest

@@ -4,7 +4,9 @@ from tests.migration_checks import check_noop, check_transformed, note_codes
 SELECT = {"select": ["STT021"]}
 IMPORTS = "from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions, StreamingEvents, StreamingParameters\n"
 OPTIONS = '    StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")\n'
-PARAMETERS = '    StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")\n'
+PARAMETERS = (
+    '    StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")\n'
+)
 
 
 def migrate(source: str):
@@ -18,11 +20,16 @@ def test_constructor_becomes_options_registrations_and_connect_parameters():
         transcriber = aai.RealtimeTranscriber(on_data=on_data, on_error=on_error, sample_rate=16_000)
         transcriber.connect()
         """,
-        "import assemblyai as aai\n" + IMPORTS
-        + "transcriber = StreamingClient(\n" + OPTIONS + ")\n"
+        "import assemblyai as aai\n"
+        + IMPORTS
+        + "transcriber = StreamingClient(\n"
+        + OPTIONS
+        + ")\n"
         + "transcriber.on(StreamingEvents.Turn, on_data)\n"
         + "transcriber.on(StreamingEvents.Error, on_error)\n"
-        + "transcriber.connect(\n" + PARAMETERS + ")\n",
+        + "transcriber.connect(\n"
+        + PARAMETERS
+        + ")\n",
         **SELECT,
     )
 
@@ -42,12 +49,16 @@ def test_keyword_order_does_not_matter():
 
 
 def test_api_key_from_settings_is_passed_explicitly():
-    result = migrate('import assemblyai as aai\naai.settings.api_key = "k"\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n')
+    result = migrate(
+        'import assemblyai as aai\naai.settings.api_key = "k"\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n'
+    )
     assert "StreamingClientOptions(api_key=aai.settings.api_key, " in result.code
 
 
 def test_without_the_module_alias_the_settings_come_from_assemblyai():
-    result = migrate("from assemblyai import RealtimeTranscriber\nt = RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n")
+    result = migrate(
+        "from assemblyai import RealtimeTranscriber\nt = RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n"
+    )
     assert "\nimport assemblyai\n" in result.code
     assert "StreamingClientOptions(api_key=assemblyai.settings.api_key, " in result.code
 
@@ -61,12 +72,18 @@ def test_api_key_set_after_the_constructor_creates_the_client_at_connect():
         aai.settings.api_key = "KEY"
         transcriber.connect()
         """,
-        "import assemblyai as aai\n" + IMPORTS + "\n"
+        "import assemblyai as aai\n"
+        + IMPORTS
+        + "\n"
         + 'aai.settings.api_key = "KEY"\n'
-        + "transcriber = StreamingClient(\n" + OPTIONS + ")\n"
+        + "transcriber = StreamingClient(\n"
+        + OPTIONS
+        + ")\n"
         + "transcriber.on(StreamingEvents.Turn, on_data)\n"
         + "transcriber.on(StreamingEvents.Error, on_error)\n"
-        + "transcriber.connect(\n" + PARAMETERS + ")\n",
+        + "transcriber.connect(\n"
+        + PARAMETERS
+        + ")\n",
         **SELECT,
     )
 
@@ -84,18 +101,27 @@ def test_api_key_set_after_the_constructor_elsewhere_gets_a_note():
 
 
 def test_api_key_set_before_the_constructor_needs_nothing_more():
-    result = migrate('import assemblyai as aai\naai.settings.api_key = "k"\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n')
+    result = migrate(
+        'import assemblyai as aai\naai.settings.api_key = "k"\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n'
+    )
     assert result.notes == []
 
 
 def test_a_literal_token_replaces_the_api_key():
-    result = migrate('import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, token="tok")\nt.connect()\n')
+    result = migrate(
+        'import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, token="tok")\nt.connect()\n'
+    )
     assert 'StreamingClientOptions(token="tok", api_host="streaming.assemblyai.com")' in result.code
 
 
 def test_a_token_that_may_be_none_falls_back_to_the_api_key():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, token=token)\nt.connect()\n")
-    assert 'StreamingClientOptions(api_key=aai.settings.api_key, token=token, api_host="streaming.assemblyai.com")' in result.code
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, token=token)\nt.connect()\n"
+    )
+    assert (
+        'StreamingClientOptions(api_key=aai.settings.api_key, token=token, api_host="streaming.assemblyai.com")'
+        in result.code
+    )
 
 
 def test_mulaw_encoding_maps_to_the_v3_encoding():
@@ -108,33 +134,43 @@ def test_mulaw_encoding_maps_to_the_v3_encoding():
 
 
 def test_word_boost_becomes_keyterms_prompt_with_a_note():
-    result = migrate('import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, word_boost=["aai"])\nt.connect()\n')
+    result = migrate(
+        'import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, word_boost=["aai"])\nt.connect()\n'
+    )
     assert 'keyterms_prompt=["aai"]' in result.code
     assert note_codes(result) == [(2, "STT021")]
     assert "keyterms_prompt" in result.notes[0].message
 
 
 def test_end_utterance_silence_threshold_becomes_max_turn_silence_with_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, end_utterance_silence_threshold=700)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, end_utterance_silence_threshold=700)\nt.connect()\n"
+    )
     assert "max_turn_silence=700" in result.code
     assert "end_utterance_silence_threshold" not in result.code.split("\n", 2)[2].split("#")[0]
     assert "max_turn_silence" in result.notes[0].message
 
 
 def test_disable_partial_transcripts_is_dropped_with_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, disable_partial_transcripts=True)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, disable_partial_transcripts=True)\nt.connect()\n"
+    )
     assert "disable_partial_transcripts=" not in result.code
     assert "partial" in result.notes[0].message
 
 
 def test_on_close_runs_on_termination_with_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, on_close=c, sample_rate=16_000)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, on_close=c, sample_rate=16_000)\nt.connect()\n"
+    )
     assert "t.on(StreamingEvents.Termination, c)\n" in result.code
     assert "Termination" in result.notes[0].message
 
 
 def test_extra_session_information_runs_on_termination():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, on_extra_session_information=i, sample_rate=16_000)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, on_extra_session_information=i, sample_rate=16_000)\nt.connect()\n"
+    )
     assert "t.on(StreamingEvents.Termination, i)\n" in result.code
     assert result.notes == []
 
@@ -160,24 +196,33 @@ def test_settings_local_to_the_constructor_are_kept_for_connect():
         "    def run(self):\n"
         "        self.t.connect()\n"
     )
-    assert "        self.t_parameters = StreamingParameters(\n            sample_rate=rate, format_turns=True," in result.code
+    assert (
+        "        self.t_parameters = StreamingParameters(\n            sample_rate=rate, format_turns=True,"
+        in result.code
+    )
     assert "        self.t.connect(self.t_parameters)\n" in result.code
 
 
 def test_a_transcriber_never_connected_keeps_its_parameters_with_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n"
+    )
     assert "t_parameters = StreamingParameters(\n    sample_rate=16_000, " in result.code
     assert "pass t_parameters to t.connect()" in result.notes[0].message
 
 
 def test_a_connect_timeout_gets_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect(timeout=5)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect(timeout=5)\n"
+    )
     assert "t.connect(\n" + PARAMETERS + ")" in result.code
     assert note_codes(result) == [(3, "STT021")]
 
 
 def test_an_annotated_assignment_keeps_its_annotation():
-    result = migrate("import assemblyai as aai\nt: Client = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt: Client = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n"
+    )
     assert "t: Client = StreamingClient(\n" in result.code
 
 
@@ -210,13 +255,18 @@ def test_a_new_session_for_every_turn_gets_a_note():
 
 
 def test_other_keyword_arguments_are_dropped_with_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, boost_param='high', client=c)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000, boost_param='high', client=c)\nt.connect()\n"
+    )
     assert "boost_param" not in result.code.split("StreamingClient(")[1]
     assert sorted(note.message.split(":")[0] for note in result.notes) == [
-        "RealtimeTranscriber never took boost_param; dropped", "v3 has no shared aai.Client"]
+        "RealtimeTranscriber never took boost_param; dropped",
+        "v3 has no shared aai.Client",
+    ]
 
 
 # --- leaves alone -------------------------------------------------------------------------
+
 
 def test_leaves_a_v3_client_alone():
     check_noop(
@@ -236,7 +286,9 @@ def test_leaves_settings_passed_with_double_star_alone_with_a_note():
 
 
 def test_leaves_a_constructor_that_is_not_assigned_alone_with_a_note():
-    result = migrate("import assemblyai as aai\ndef make():\n    return aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\ndef make():\n    return aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n"
+    )
     assert "return aai.RealtimeTranscriber(" in result.code
     assert note_codes(result) == [(3, "STT021")]
 
@@ -260,7 +312,10 @@ def test_leaves_connect_on_other_objects_alone():
 
 
 def test_leaves_a_same_named_class_from_another_package_alone():
-    check_noop("from mylib import RealtimeTranscriber\nt = RealtimeTranscriber(on_data=d, sample_rate=16_000)\nt.connect()\n", **SELECT)
+    check_noop(
+        "from mylib import RealtimeTranscriber\nt = RealtimeTranscriber(on_data=d, sample_rate=16_000)\nt.connect()\n",
+        **SELECT,
+    )
 
 
 def test_leaves_async_transcription_alone():
@@ -295,11 +350,15 @@ def test_leaves_a_1x_client_alone():
 
 
 def test_leaves_the_constructor_in_a_docstring_alone():
-    check_noop('"""Run aai.RealtimeTranscriber(on_data=..., sample_rate=16_000)."""\nimport assemblyai as aai\n', **SELECT)
+    check_noop(
+        '"""Run aai.RealtimeTranscriber(on_data=..., sample_rate=16_000)."""\nimport assemblyai as aai\n', **SELECT
+    )
 
 
 def test_leaves_a_commented_out_constructor_alone():
-    check_noop("import assemblyai as aai\n# t = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n", **SELECT)
+    check_noop(
+        "import assemblyai as aai\n# t = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n", **SELECT
+    )
 
 
 def test_leaves_a_reference_to_the_class_that_is_not_a_call_alone():
@@ -321,13 +380,17 @@ def test_leaves_connect_on_a_same_named_attribute_of_another_class_alone():
 
 
 def test_leaves_a_constructor_assigned_to_several_targets_alone_with_a_note():
-    result = migrate("import assemblyai as aai\na, b = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000), 1\n")
+    result = migrate(
+        "import assemblyai as aai\na, b = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000), 1\n"
+    )
     assert "a, b = aai.RealtimeTranscriber(" in result.code
     assert note_codes(result) == [(2, "STT021")]
 
 
 def test_leaves_a_constructor_inside_a_lambda_alone_with_a_note():
-    result = migrate("import assemblyai as aai\nmake = lambda: aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nmake = lambda: aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n"
+    )
     assert "make = lambda: aai.RealtimeTranscriber(" in result.code
     assert "not migrated" in result.notes[0].message
 
@@ -342,7 +405,9 @@ def test_leaves_a_known_key_setting_alone_when_it_comes_first():
 
 
 def test_leaves_the_session_settings_out_of_the_client_options():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n"
+    )
     options = result.code.split("StreamingClientOptions(")[1].split(")")[0]
     assert "sample_rate" not in options and "on_data" not in options
 
@@ -361,7 +426,9 @@ def test_leaves_the_callbacks_themselves_to_the_handler_rule():
 
 
 def test_leaves_stream_calls_alone():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\nt.stream(audio)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\nt.stream(audio)\n"
+    )
     assert result.code.endswith("t.stream(audio)\n")
 
 
@@ -387,15 +454,22 @@ def test_leaves_connect_of_a_subclass_instance_alone():
 
 
 def test_leaves_constructors_in_a_comprehension_alone_with_a_note():
-    result = migrate("import assemblyai as aai\npool = [aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000) for _ in range(2)]\n")
+    result = migrate(
+        "import assemblyai as aai\npool = [aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000) for _ in range(2)]\n"
+    )
     assert "pool = [aai.RealtimeTranscriber(" in result.code
     assert note_codes(result) == [(2, "STT021")]
 
 
 def test_leaves_the_settings_assignment_itself_alone():
-    result = migrate('import assemblyai as aai\naai.settings.api_key = "k"\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n')
-    assert 'import assemblyai as aai\n' in result.code and '\naai.settings.api_key = "k"\n' in result.code
+    result = migrate(
+        'import assemblyai as aai\naai.settings.api_key = "k"\nt = aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\nt.connect()\n'
+    )
+    assert "import assemblyai as aai\n" in result.code and '\naai.settings.api_key = "k"\n' in result.code
 
 
 def test_leaves_handler_keywords_of_other_constructors_alone():
-    check_noop("import assemblyai as aai\nimport mylib\nstream = mylib.Stream(on_data=d, on_error=e, sample_rate=16_000)\nstream.connect()\n", **SELECT)
+    check_noop(
+        "import assemblyai as aai\nimport mylib\nstream = mylib.Stream(on_data=d, on_error=e, sample_rate=16_000)\nstream.connect()\n",
+        **SELECT,
+    )

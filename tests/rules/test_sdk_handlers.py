@@ -17,7 +17,7 @@ def body_of(result, name: str) -> str:
     code = result.code
     start = code.index(f"def {name}(")
     end = re.search(r"\n(?=\S)", code[start:])
-    return code[start:start + end.start() + 1] if end else code[start:]
+    return code[start : start + end.start() + 1] if end else code[start:]
 
 
 def test_module_function_gets_a_client_parameter():
@@ -47,7 +47,10 @@ def test_bound_method_gets_the_client_after_self():
         "    def start(self):\n"
         "        self.t = aai.RealtimeTranscriber(on_data=self.on_data, on_error=print, sample_rate=16_000)\n"
     )
-    assert "    def on_data(self, client, transcript: aai.RealtimeTranscript):\n        print(transcript.transcript)\n" in result.code
+    assert (
+        "    def on_data(self, client, transcript: aai.RealtimeTranscript):\n        print(transcript.transcript)\n"
+        in result.code
+    )
 
 
 def test_closure_gets_a_client_parameter():
@@ -62,7 +65,9 @@ def test_closure_gets_a_client_parameter():
 
 
 def test_lambda_gets_a_client_parameter():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=lambda t: print(t.text), on_error=print, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=lambda t: print(t.text), on_error=print, sample_rate=16_000)\n"
+    )
     assert "on_data=lambda client, t: print(t.transcript)" in result.code
 
 
@@ -96,7 +101,10 @@ def test_final_check_becomes_end_of_turn_of_the_formatted_turn():
         "t.connect()\n",
         **WITH_CLIENT,
     )
-    assert "    if transcript.end_of_turn and transcript.turn_is_formatted:\n        print(transcript.transcript)\n" in result.code
+    assert (
+        "    if transcript.end_of_turn and transcript.turn_is_formatted:\n        print(transcript.transcript)\n"
+        in result.code
+    )
 
 
 def test_partial_check_becomes_the_negated_final_check():
@@ -124,7 +132,9 @@ def test_negated_final_check_keeps_its_meaning():
 
 
 def test_final_check_without_known_format_turns_tests_end_of_turn_with_a_note():
-    result = migrate("import assemblyai as aai\ndef is_final(t):\n    return isinstance(t, aai.RealtimeFinalTranscript)\n")
+    result = migrate(
+        "import assemblyai as aai\ndef is_final(t):\n    return isinstance(t, aai.RealtimeFinalTranscript)\n"
+    )
     assert "    return t.end_of_turn\n" in result.code
     assert note_codes(result) == [(3, "STT022")]
 
@@ -196,13 +206,17 @@ def test_callback_the_script_also_calls_is_wrapped_in_an_adapter():
 
 
 def test_callback_defined_elsewhere_is_wrapped_with_a_note():
-    result = migrate("import assemblyai as aai\nfrom handlers import show\nt = aai.RealtimeTranscriber(on_data=show, on_error=print, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nfrom handlers import show\nt = aai.RealtimeTranscriber(on_data=show, on_error=print, sample_rate=16_000)\n"
+    )
     assert "on_data=lambda client, event: show(event)" in result.code
     assert "show is defined elsewhere: it now receives a v3 TurnEvent" in result.notes[0].message
 
 
 def test_adapter_avoids_names_the_callback_uses():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=client.handle, on_error=print, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=client.handle, on_error=print, sample_rate=16_000)\n"
+    )
     assert "on_data=lambda _client, event: client.handle(event)" in result.code
 
 
@@ -237,8 +251,14 @@ def test_disabled_partials_are_skipped_in_a_lambda_and_an_adapter():
         "b = aai.RealtimeTranscriber(on_data=show, on_error=print, sample_rate=1, disable_partial_transcripts=True)\n",
         **WITH_CLIENT,
     )
-    assert "a.on(StreamingEvents.Turn, lambda client, t: print(t.transcript) if t.end_of_turn and t.turn_is_formatted else None)" in result.code
-    assert "b.on(StreamingEvents.Turn, lambda client, event: show(event) if event.end_of_turn and event.turn_is_formatted else None)" in result.code
+    assert (
+        "a.on(StreamingEvents.Turn, lambda client, t: print(t.transcript) if t.end_of_turn and t.turn_is_formatted else None)"
+        in result.code
+    )
+    assert (
+        "b.on(StreamingEvents.Turn, lambda client, event: show(event) if event.end_of_turn and event.turn_is_formatted else None)"
+        in result.code
+    )
 
 
 def test_message_level_confidence_and_timing_get_notes():
@@ -280,12 +300,15 @@ def test_a_v2_callback_registered_with_client_on_gets_the_client():
 
 
 def test_handler_taking_star_args_gets_a_note():
-    result = migrate("import assemblyai as aai\ndef on_data(*args):\n    print(args)\nt = aai.RealtimeTranscriber(on_data=on_data, on_error=print, sample_rate=1)\n")
+    result = migrate(
+        "import assemblyai as aai\ndef on_data(*args):\n    print(args)\nt = aai.RealtimeTranscriber(on_data=on_data, on_error=print, sample_rate=1)\n"
+    )
     assert "def on_data(*args):" in result.code
     assert "*args" in result.notes[0].message
 
 
 # --- leaves alone -------------------------------------------------------------------------
+
 
 def test_leaves_v3_handlers_alone():
     check_noop(
@@ -501,7 +524,9 @@ def test_leaves_module_level_reads_of_a_same_named_variable_alone():
 
 
 def test_leaves_an_adapted_lambda_alone_on_a_second_run():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=lambda t: print(t.text), on_error=print, sample_rate=1)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=lambda t: print(t.text), on_error=print, sample_rate=1)\n"
+    )
     check_noop(result.code, **SELECT)
 
 
@@ -543,6 +568,8 @@ def test_leaves_handler_keywords_of_other_constructors_alone():
 
 
 def test_leaves_builtin_callbacks_without_a_note():
-    result = migrate("import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nt = aai.RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)\n"
+    )
     assert "on_data=lambda client, event: print(event)" in result.code
     assert result.notes == []

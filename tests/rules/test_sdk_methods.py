@@ -71,7 +71,9 @@ def test_silence_threshold_becomes_set_params_with_a_note():
 
 
 def test_temporary_token_becomes_the_v3_instance_call_capped_at_600_seconds():
-    result = migrate("import assemblyai as aai\ntoken = aai.RealtimeTranscriber.create_temporary_token(expires_in=3600)\n")
+    result = migrate(
+        "import assemblyai as aai\ntoken = aai.RealtimeTranscriber.create_temporary_token(expires_in=3600)\n"
+    )
     assert result.code.endswith(
         "token = StreamingClient(\n"
         '    StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")\n'
@@ -81,13 +83,17 @@ def test_temporary_token_becomes_the_v3_instance_call_capped_at_600_seconds():
 
 
 def test_temporary_token_within_600_seconds_is_kept():
-    result = migrate("from assemblyai import RealtimeTranscriber\ntoken = RealtimeTranscriber.create_temporary_token(60)\n")
+    result = migrate(
+        "from assemblyai import RealtimeTranscriber\ntoken = RealtimeTranscriber.create_temporary_token(60)\n"
+    )
     assert ".create_temporary_token(expires_in_seconds=60)\n" in result.code
     assert result.notes == []
 
 
 def test_temporary_token_with_a_computed_lifetime_gets_a_note():
-    result = migrate("import assemblyai as aai\ntoken = aai.RealtimeTranscriber.create_temporary_token(expires_in=ttl)\n")
+    result = migrate(
+        "import assemblyai as aai\ntoken = aai.RealtimeTranscriber.create_temporary_token(expires_in=ttl)\n"
+    )
     assert ".create_temporary_token(expires_in_seconds=ttl)\n" in result.code
     assert "at most 600" in result.notes[0].message
 
@@ -103,6 +109,7 @@ def test_mulaw_audio_fed_as_bytes_gets_a_note_about_short_frames():
 
 
 # --- leaves alone -------------------------------------------------------------------------
+
 
 def test_leaves_stream_alone():
     check_noop(V2_CLIENT + "t.stream(b'audio')\n", **SELECT)

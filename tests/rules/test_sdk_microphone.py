@@ -12,7 +12,9 @@ def migrate(source: str):
 
 
 def test_microphone_stream_becomes_a_generator_in_the_script():
-    result = migrate("import assemblyai as aai\naai.settings.api_key = KEY\nmic = aai.extras.MicrophoneStream(sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\naai.settings.api_key = KEY\nmic = aai.extras.MicrophoneStream(sample_rate=16_000)\n"
+    )
     assert result.code.endswith("mic = microphone_chunks(sample_rate=16_000)\n")
     assert "\n\ndef microphone_chunks(sample_rate=16_000):\n" in result.code
     assert "import pyaudio\n" in result.code
@@ -54,8 +56,13 @@ def test_the_generator_yields_50_ms_chunks_and_ends_quietly_on_ctrl_c():
 
 
 def test_the_generator_is_defined_right_after_the_imports():
-    result = migrate("import assemblyai as aai\n\nRATE = 16_000\n\n\ndef main():\n    mic = aai.extras.MicrophoneStream(sample_rate=RATE)\n")
-    assert re.search(r"import pyaudio\n\n\ndef microphone_chunks\(.*\n(.*\n)+?        audio.terminate\(\)\n\n\nRATE = 16_000\n", result.code)
+    result = migrate(
+        "import assemblyai as aai\n\nRATE = 16_000\n\n\ndef main():\n    mic = aai.extras.MicrophoneStream(sample_rate=RATE)\n"
+    )
+    assert re.search(
+        r"import pyaudio\n\n\ndef microphone_chunks\(.*\n(.*\n)+?        audio.terminate\(\)\n\n\nRATE = 16_000\n",
+        result.code,
+    )
 
 
 def test_imported_microphone_stream_is_replaced_and_its_import_dropped():
@@ -86,29 +93,38 @@ def test_a_rate_other_than_16_khz_gets_a_note():
 
 
 def test_a_device_index_reaches_pyaudio():
-    result = migrate("import assemblyai as aai\nmic = aai.extras.MicrophoneStream(sample_rate=16_000, device_index=2)\n")
+    result = migrate(
+        "import assemblyai as aai\nmic = aai.extras.MicrophoneStream(sample_rate=16_000, device_index=2)\n"
+    )
     assert "def microphone_chunks(sample_rate=16_000, device_index=None):\n" in result.code
     assert "frames_per_buffer=frames, input_device_index=device_index\n" in result.code
     assert result.code.endswith("mic = microphone_chunks(sample_rate=16_000, device_index=2)\n")
 
 
 def test_the_generator_name_avoids_names_the_script_uses():
-    result = migrate("import assemblyai as aai\nmicrophone_chunks = []\nmic = aai.extras.MicrophoneStream(sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nmicrophone_chunks = []\nmic = aai.extras.MicrophoneStream(sample_rate=16_000)\n"
+    )
     assert "def pyaudio_microphone_chunks(" in result.code
 
 
 def test_stream_file_gets_a_note():
-    result = migrate("import assemblyai as aai\nchunks = aai.extras.stream_file(filepath='a.wav', sample_rate=16_000)\n")
+    result = migrate(
+        "import assemblyai as aai\nchunks = aai.extras.stream_file(filepath='a.wav', sample_rate=16_000)\n"
+    )
     assert note_codes(result) == [(2, "STT024")]
     assert "stream_file" in result.code
 
 
 def test_an_existing_pyaudio_import_is_not_repeated():
-    result = migrate("import pyaudio\nimport assemblyai as aai\nmic = aai.extras.MicrophoneStream(sample_rate=16_000)\n")
+    result = migrate(
+        "import pyaudio\nimport assemblyai as aai\nmic = aai.extras.MicrophoneStream(sample_rate=16_000)\n"
+    )
     assert result.code.count("import pyaudio") == 1
 
 
 # --- leaves alone -------------------------------------------------------------------------
+
 
 def test_leaves_a_script_without_the_microphone_alone():
     check_noop("import assemblyai as aai\ntranscriber.stream(chunks)\n", **SELECT)
@@ -130,7 +146,10 @@ def test_leaves_a_pyaudio_capture_alone():
 
 
 def test_leaves_the_name_in_comments_and_strings_alone():
-    check_noop('import assemblyai as aai\n# aai.extras.MicrophoneStream(sample_rate=16_000)\nprint("MicrophoneStream")\n', **SELECT)
+    check_noop(
+        'import assemblyai as aai\n# aai.extras.MicrophoneStream(sample_rate=16_000)\nprint("MicrophoneStream")\n',
+        **SELECT,
+    )
 
 
 def test_leaves_an_already_migrated_generator_alone():
@@ -151,7 +170,10 @@ def test_leaves_stream_file_of_another_package_alone():
 
 
 def test_leaves_a_local_function_named_microphone_stream_alone():
-    check_noop("import assemblyai as aai\ndef MicrophoneStream(rate):\n    return []\nmic = MicrophoneStream(16_000)\n", **SELECT)
+    check_noop(
+        "import assemblyai as aai\ndef MicrophoneStream(rate):\n    return []\nmic = MicrophoneStream(16_000)\n",
+        **SELECT,
+    )
 
 
 def test_leaves_other_extras_references_without_a_rewrite():

@@ -53,7 +53,9 @@ def test_partial_and_final_types_are_both_turn_events():
         "import assemblyai as aai\nPARTIAL, FINAL = aai.RealtimePartialTranscript, aai.RealtimeFinalTranscript\n",
         **SELECT,
     )
-    assert result.code.endswith("from assemblyai.streaming.v3 import TurnEvent\nPARTIAL, FINAL = TurnEvent, TurnEvent\n")
+    assert result.code.endswith(
+        "from assemblyai.streaming.v3 import TurnEvent\nPARTIAL, FINAL = TurnEvent, TurnEvent\n"
+    )
 
 
 def test_names_imported_from_assemblyai_are_renamed_and_reimported():
@@ -92,18 +94,24 @@ def test_names_imported_from_assemblyai_types_are_renamed():
 
 
 def test_a_v2_name_imported_under_another_name_is_renamed():
-    result = migrate_source("from assemblyai import RealtimeTranscript as Transcript\ndef f(t: Transcript): ...\n", **SELECT)
+    result = migrate_source(
+        "from assemblyai import RealtimeTranscript as Transcript\ndef f(t: Transcript): ...\n", **SELECT
+    )
     assert result.code.endswith("from assemblyai.streaming.v3 import TurnEvent\ndef f(t: TurnEvent): ...\n")
 
 
 def test_other_names_in_the_same_import_are_kept():
-    result = migrate_source("from assemblyai import Transcriber, RealtimeError\nERRORS = (RealtimeError,)\nT = Transcriber\n", **SELECT)
+    result = migrate_source(
+        "from assemblyai import Transcriber, RealtimeError\nERRORS = (RealtimeError,)\nT = Transcriber\n", **SELECT
+    )
     assert "from assemblyai import Transcriber\nfrom assemblyai.streaming.v3 import StreamingError\n" in result.code
     assert "ERRORS = (StreamingError,)\n" in result.code
 
 
 def test_module_alias_stays_while_the_script_still_uses_it():
-    result = migrate_source('import assemblyai as aai\naai.settings.api_key = "k"\nT = aai.RealtimeTranscript\n', **SELECT)
+    result = migrate_source(
+        'import assemblyai as aai\naai.settings.api_key = "k"\nT = aai.RealtimeTranscript\n', **SELECT
+    )
     assert result.code.endswith(
         'import assemblyai as aai\nfrom assemblyai.streaming.v3 import TurnEvent\naai.settings.api_key = "k"\nT = TurnEvent\n'
     )
@@ -121,7 +129,8 @@ def test_names_under_aai_types_are_renamed():
 
 def test_string_annotations_are_renamed():
     result = migrate_source(
-        'import assemblyai as aai\nfrom typing import Optional\nT: "Optional[aai.RealtimeTranscriber]" = None\n', **SELECT
+        'import assemblyai as aai\nfrom typing import Optional\nT: "Optional[aai.RealtimeTranscriber]" = None\n',
+        **SELECT,
     )
     assert 'T: "Optional[StreamingClient]" = None' in result.code
     assert "from assemblyai.streaming.v3 import StreamingClient\n" in result.code
@@ -183,7 +192,9 @@ def test_existing_v3_import_is_extended_not_repeated():
 
 
 def test_error_mapping_and_message_types_get_notes():
-    result = migrate_source("import assemblyai as aai\nA = aai.RealtimeErrorMapping\nB = aai.RealtimeMessageTypes\n", **SELECT)
+    result = migrate_source(
+        "import assemblyai as aai\nA = aai.RealtimeErrorMapping\nB = aai.RealtimeMessageTypes\n", **SELECT
+    )
     assert note_codes(result) == [(1, "STT020"), (2, "STT020"), (3, "STT020")]
     assert "A = StreamingErrorCodes\n" in result.code and "B = StreamingEvents\n" in result.code
 
@@ -199,6 +210,7 @@ def test_streaming_names_are_emitted_never_the_1x_realtime_names():
 
 
 # --- leaves alone -------------------------------------------------------------------------
+
 
 def test_leaves_an_already_v3_script_alone():
     check_noop(
@@ -338,7 +350,10 @@ def test_leaves_types_of_another_package_alone():
 
 
 def test_leaves_non_streaming_imports_from_assemblyai_alone():
-    check_noop("from assemblyai import Transcriber, TranscriptionConfig\nconfig = TranscriptionConfig(speaker_labels=True)\n", **SELECT)
+    check_noop(
+        "from assemblyai import Transcriber, TranscriptionConfig\nconfig = TranscriptionConfig(speaker_labels=True)\n",
+        **SELECT,
+    )
 
 
 def test_leaves_a_constructor_the_client_rule_cannot_migrate_visibly_v2():
@@ -348,7 +363,10 @@ def test_leaves_a_constructor_the_client_rule_cannot_migrate_visibly_v2():
 
 
 def test_leaves_constructors_to_the_client_rule():
-    check_noop("from assemblyai import RealtimeTranscriber\nt = RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)\n", **SELECT)
+    check_noop(
+        "from assemblyai import RealtimeTranscriber\nt = RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)\n",
+        **SELECT,
+    )
 
 
 def test_leaves_the_base_of_a_subclass_to_the_subclass_rule():

@@ -77,7 +77,7 @@ def _instance(code: str):
         "on_error": print,
     }
     body = code.split("\n", 1)[1]
-    body = body[body.index("\nclass "):]
+    body = body[body.index("\nclass ") :]
     exec(compile(body, "<migrated>", "exec"), namespace)
     return namespace["TwilioTranscriber"](), calls
 
@@ -153,6 +153,7 @@ def test_settings_notes_land_on_the_super_call():
 
 
 # --- leaves alone (with a note where the shape is not the known one) -----------------------
+
 
 def test_leaves_a_subclass_without_super_init_alone_with_a_note():
     result = migrate("import assemblyai as aai\nclass T(aai.RealtimeTranscriber):\n    pass\n")

@@ -34,13 +34,16 @@ def test_blocking_run_forever_becomes_terminate_and_wait():
 
 
 def test_run_forever_arguments_are_kept():
-    result = migrate_source('import websocket\nws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\nws.run_forever(ping_interval=30)\n', select=["STT007"])
+    result = migrate_source(
+        'import websocket\nws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\nws.run_forever(ping_interval=30)\n',
+        select=["STT007"],
+    )
     assert "threading.Thread(target=lambda: ws.run_forever(ping_interval=30), daemon=True)" in result.code
 
 
 def test_audio_is_released_in_finally():
     result = migrate_source(
-        'import pyaudio, websocket\np = pyaudio.PyAudio()\nmic = p.open(rate=16000, input=True, frames_per_buffer=800)\n'
+        "import pyaudio, websocket\np = pyaudio.PyAudio()\nmic = p.open(rate=16000, input=True, frames_per_buffer=800)\n"
         'ws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\nws.run_forever()\n',
         select=["STT007"],
     )
@@ -48,7 +51,8 @@ def test_audio_is_released_in_finally():
 
 
 def test_close_in_a_class_is_preceded_by_terminate_and_wait():
-    result = migrate_source(textwrap.dedent("""\
+    result = migrate_source(
+        textwrap.dedent("""\
         import json, threading, websocket
         class T:
             def __init__(self):
@@ -58,7 +62,9 @@ def test_close_in_a_class_is_preceded_by_terminate_and_wait():
                 self.thread.start()
             def stop(self):
                 self.ws.close()
-        """), select=["STT007"])
+        """),
+        select=["STT007"],
+    )
     assert result.code.endswith(
         "    def stop(self):\n"
         "        if self.ws.sock and self.ws.sock.connected:\n"
@@ -69,7 +75,8 @@ def test_close_in_a_class_is_preceded_by_terminate_and_wait():
 
 
 def test_terminate_then_close_gets_a_wait_in_between():
-    result = migrate_source(textwrap.dedent("""\
+    result = migrate_source(
+        textwrap.dedent("""\
         import json, threading, websocket
         ws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})
         t = threading.Thread(target=ws.run_forever)
@@ -77,13 +84,21 @@ def test_terminate_then_close_gets_a_wait_in_between():
         def stop():
             ws.send(json.dumps({"type": "Terminate"}))
             ws.close()
-        """), select=["STT007"])
+        """),
+        select=["STT007"],
+    )
     assert '    ws.send(json.dumps({"type": "Terminate"}))\n    t.join(timeout=5)' in result.code
 
 
 def test_script_that_already_terminates_is_left_alone():
-    check_noop('import json, websocket\nws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\nws.run_forever()\nws.send(json.dumps({"type": "Terminate"}))\n', select=["STT007"])
+    check_noop(
+        'import json, websocket\nws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\nws.run_forever()\nws.send(json.dumps({"type": "Terminate"}))\n',
+        select=["STT007"],
+    )
 
 
 def test_leaves_v3_scripts_alone():
-    check_noop('import websocket\nws = websocket.WebSocketApp("wss://streaming.assemblyai.com/v3/ws?sample_rate=1", header={})\nws.run_forever()\n', select=["STT007"])
+    check_noop(
+        'import websocket\nws = websocket.WebSocketApp("wss://streaming.assemblyai.com/v3/ws?sample_rate=1", header={})\nws.run_forever()\n',
+        select=["STT007"],
+    )
