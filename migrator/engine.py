@@ -1,7 +1,7 @@
 """The migration engine: one parse, one analysis walk, one rewrite walk, one import fix-up.
 
 Every rule's hooks are gathered into two dispatch tables so a file is walked twice in
-total however many rules there are (``anchors-codemod.md`` §4: one codemod run per rule,
+total however many rules there are (one codemod run per rule,
 each with its own metadata, is what makes peer tools slow). The walks are
 :mod:`migrator.walk`'s, which do not rebuild untouched nodes; the rewrite walk enters only
 what rules planned to change; after the analysis, a file that nothing ties to AssemblyAI

@@ -1,5 +1,5 @@
 """Facts about the two wire protocols that the rules rewrite between (see
-``shared/protocol.md`` §3 for the mapping and its sources)."""
+``docs/protocol.md`` §5 for the mapping)."""
 
 V2_HOST = "api.assemblyai.com"
 V2_PATH = "/v2/realtime/ws"
@@ -60,7 +60,7 @@ V2_ONLY_FIELDS = {
     "text_formatted": "v3 marks formatted turns with turn_is_formatted",
     "created": "v3 messages carry no timestamp; stamp them on receipt",
 }
-#: v2 close codes (protocol.md §1, §3.4): meaning, and the v3 code for the same situation.
+#: v2 close codes (docs/protocol.md §6): meaning, and the v3 code for the same situation.
 V2_CLOSE_CODES = {
     4000: ("bad sample rate", None),
     4001: ("not authorized", 1008),

@@ -10,7 +10,7 @@ selected (the others share it), resolved once in :meth:`SdkAnalysis.finish`, and
 ``from assemblyai.streaming.v3 import ...`` line at the end of the rewrite walk.
 
 The v3 names emitted are the ``Streaming*`` ones: they exist from SDK 0.41 through 1.8.x, while
-1.x's ``RealTime*`` names do not exist before 1.0 (``sdk-and-clients.md`` §0, §5.13).
+1.x's ``RealTime*`` names do not exist before 1.0 (``docs/protocol.md`` §7.1).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ API_HOST = "streaming.assemblyai.com"
 #: v2 was English-only; current v3 docs give the API no default model.
 SPEECH_MODEL = "universal-streaming-english"
 #: Streaming* names (0.41), force_endpoint (0.43.1), and a disconnect(terminate=True) that waits
-#: for the last Turn and Termination (0.64.16): ``sdk-and-clients.md`` §5.16.
+#: for the last Turn and Termination (0.64.16): ``docs/protocol.md`` §7.1.
 MINIMUM_SDK = "0.64.16"
 #: Generated calls stay on one line up to this width, and are wrapped with one nested call per
 #: line up to the longer one (the width the project's own code keeps to).

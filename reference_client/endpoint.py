@@ -1,4 +1,4 @@
-"""Where to connect and with which query parameters (protocol.md §2.1-2.3).
+"""Where to connect and with which query parameters (docs/protocol.md §2).
 
 The URL is always built with :func:`urllib.parse.urlencode`, never by string
 concatenation, so keyterms with spaces, ``&`` or non-ASCII characters arrive intact.
@@ -14,7 +14,7 @@ import json
 from typing import List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-#: Edge-routed default and the EU data-zone host (the brief maps ``us`` to the default).
+#: ``us`` is the edge-routed default host, ``eu`` the EU data-zone host (docs/protocol.md §2.1).
 REGION_HOSTS = {
     "us": "streaming.assemblyai.com",
     "eu": "streaming.eu.assemblyai.com",

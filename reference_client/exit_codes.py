@@ -28,7 +28,7 @@ Code  Name                 When
 
 Codes 2 and 130 follow shell conventions (usage error; 128 + SIGINT). The ``Error`` frame
 that the server may send before closing is preferred over the close reason, because the
-close reason is capped at 123 bytes (sdk-and-clients.md §3.6).
+close reason is capped at 123 bytes (docs/protocol.md §4.4).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ EXIT_CODE_MEANINGS = {
     ExitCode.INTERRUPTED: "second Ctrl-C: shutdown cut short",
 }
 
-#: What each documented v3 close code means (protocol.md §2.7), phrased for a user.
+#: What each documented v3 close code means (docs/protocol.md §6.2), phrased for a user.
 _CLOSE_CODES = {
     1008: (ExitCode.UNAUTHORIZED, "not authorized; check the API key or token and the account"),
     1013: (ExitCode.SERVER_UNAVAILABLE, "server temporarily unavailable; retry later"),

@@ -2,7 +2,7 @@
 
 :class:`StreamingSession` is the library behind ``stt-client`` and the model every
 migrated script follows. What it does that the migration guide's script and the SDK's
-threaded client do not (sdk-and-clients.md §6.2, §7.4, §9):
+threaded client do not (docs/protocol.md §7.6, §7.7):
 
 * **Bounded everything.** Begin is awaited for ``connect_timeout``; after ``Terminate``
   the ``Termination`` is awaited for ``terminate_timeout`` (an event, not a fixed sleep);

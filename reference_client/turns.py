@@ -1,4 +1,4 @@
-"""Deciding when a turn is final, and reporting it once (protocol.md §2.6).
+"""Deciding when a turn is final, and reporting it once (docs/protocol.md §4.5).
 
 Two server behaviours exist with ``format_turns=true``:
 

@@ -1,6 +1,6 @@
 """Validation of connection query parameters and of ``UpdateConfiguration`` messages.
 
-The rules follow protocol.md §1.1 (v2) and §2.3/§2.5 (v3). Where the real service is lenient in
+The rules follow docs/protocol.md §2.3 (v2) and §2.4/§4.3 (v3). Where the real service is lenient in
 a way documented code relies on, so is the emulator: booleans are matched case-insensitively
 because the official cookbook sends Python's ``True`` through ``urlencode``, and the pre-2026
 name ``min_end_of_turn_silence_when_confident`` is accepted beside ``min_turn_silence``.

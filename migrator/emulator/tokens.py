@@ -1,4 +1,4 @@
-"""Temporary tokens: ``GET /v3/token`` minting and single-use redemption (protocol.md §2.2).
+"""Temporary tokens: ``GET /v3/token`` minting and single-use redemption (docs/protocol.md §2.2).
 
 Tokens are random and kept only in memory. The store remembers every token it ever issued so a
 replayed or expired token is told apart from an API key and refused with 1008.

@@ -1,9 +1,9 @@
-"""The retired v2 real-time endpoint, ``/v2/realtime/ws`` (protocol.md §1).
+"""The retired v2 real-time endpoint, ``/v2/realtime/ws`` (docs/protocol.md §4.1-4.2).
 
 It exists so an original v2 script can be run on the same scripted speech as its migrated
 version and their printed finals compared. It follows the v2 wire format: ``message_type``
 keys, lower-case partials that include the word being spoken, formatted finals, base64 JSON or
-binary audio of 100-2000 ms, ``terminate_session``, and the 4xxx close codes of §1.6.
+binary audio of 100-2000 ms, ``terminate_session``, and the 4xxx close codes of §6.1.
 """
 
 from __future__ import annotations

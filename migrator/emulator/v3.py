@@ -1,6 +1,6 @@
-"""The Universal Streaming v3 endpoint, ``/v3/ws`` (protocol.md §2).
+"""The Universal Streaming v3 endpoint, ``/v3/ws`` (docs/protocol.md §4.3-4.5).
 
-Close codes and reasons are the documented ones (§2.7). Two points the docs leave open are
+Close codes and reasons are the documented ones (§6.2). Two points the docs leave open are
 emulator choices, kept in one place here: invalid query parameters close with 3005 and a reason
 naming the parameter, and an ``inactivity_timeout`` expiry ends the session like Terminate
 (final Turn, Termination, close 1000).
@@ -209,7 +209,7 @@ class V3Session(Session):
                 await self.send(message)
 
     def turn_messages(self, event: TurnEvent) -> List[Dict[str, Any]]:
-        """The Turn message(s) for one tracker event, per the format_turns mode (§2.6)."""
+        """The Turn message(s) for one tracker event, per the format_turns mode (docs/protocol.md §4.5)."""
         formatted = self._formatted_throughout
         if isinstance(event, TurnProgress):
             transcript = event.formatted if formatted else event.plain

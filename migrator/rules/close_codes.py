@@ -1,7 +1,7 @@
 """STT009: v2 close codes become v3 ones, and a normal v3 close is not an error.
 
 v2 closed sessions with 4xxx codes; v3 ends a session normally with 1000 and reports errors
-with 1008 and 3005-3009 (protocol.md §3.4). A comparison or assert on a v2 code is
+with 1008 and 3005-3009 (docs/protocol.md §6.3). A comparison or assert on a v2 code is
 rewritten to the v3 code for the same situation (``4008`` session expired -> ``3008``,
 ``4029``/``4032``/``4033`` -> ``3007``, ``4100``/``4101`` -> ``3006``, ``4001``/``4002`` ->
 ``1008``, ``4102`` -> ``3009``); a code with no v3 counterpart gets a note. The tutorial

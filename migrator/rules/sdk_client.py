@@ -1,7 +1,7 @@
 """STT021: ``aai.RealtimeTranscriber(...)`` becomes a v3 ``StreamingClient``; ``connect()`` gets the settings.
 
 v2 took everything in one keyword-only constructor. v3 splits it three ways
-(``sdk-and-clients.md`` §4.2): credentials and host go to ``StreamingClientOptions``, each
+(``docs/protocol.md`` §7.4): credentials and host go to ``StreamingClientOptions``, each
 callback is registered with ``client.on(StreamingEvents.X, handler)``, and the session
 settings go to ``client.connect(StreamingParameters(...))`` where v2 called ``connect()``.
 Keyword order does not matter. Every migrated session asks for ``format_turns=True`` (v2

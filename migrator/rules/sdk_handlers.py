@@ -1,7 +1,7 @@
 """STT022: v2 callbacks become v3 handlers ``(client, event)`` that read the v3 event fields.
 
 v3 calls every handler with two arguments, the client and the event
-(``sdk-and-clients.md`` §5.1); v2 passed the event alone, and ``on_close`` nothing. A
+(``docs/protocol.md`` §7.5); v2 passed the event alone, and ``on_close`` nothing. A
 callback defined in the script gets the new leading parameter: module functions, closures,
 lambdas, methods passed as ``self.on_data`` (after ``self``), and ``functools.partial(f, ...)``
 (before the parameter the event fills). A callback the script also calls itself, or one

@@ -3,7 +3,7 @@
 ``stream(...)`` is unchanged. ``close()`` becomes ``disconnect(terminate=True)``: v2's
 ``close()`` always ended the session, while v3's ``disconnect()`` defaults to
 ``terminate=False``, which closes the socket without telling the server and drops the last
-transcript (``sdk-and-clients.md`` §4.3, §5.2). ``close()`` is only rewritten on variables known
+transcript (``docs/protocol.md`` §7.4, §7.5). ``close()`` is only rewritten on variables known
 to hold a transcriber (assigned from the constructor, guarded with ``isinstance``, or annotated).
 ``force_end_utterance()`` becomes ``force_endpoint()``; ``configure_end_utterance_silence_threshold(ms)``
 becomes ``set_params(StreamingSessionParameters(max_turn_silence=ms))``, with a note: v3 ends

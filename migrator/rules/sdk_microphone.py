@@ -1,6 +1,6 @@
 """STT024: ``aai.extras.MicrophoneStream`` becomes a small pyaudio generator written into the script.
 
-``assemblyai.extras`` was removed in SDK 1.0 (``sdk-and-clients.md`` §0, §4.1), so a migrated
+``assemblyai.extras`` was removed in SDK 1.0 (``docs/protocol.md`` §7.1), so a migrated
 script that kept ``MicrophoneStream`` would not run on the current SDK. The replacement is a
 generator of the same shape, defined once in the script: it yields 16-bit mono PCM in 50 ms
 chunks (the chunk size v3 recommends; ``MicrophoneStream`` read 100 ms) and, like

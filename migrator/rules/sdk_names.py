@@ -2,7 +2,7 @@
 
 ``aai.RealtimeTranscriber`` is ``StreamingClient`` in v3, the event types are ``BeginEvent``,
 ``TurnEvent`` (partial and final alike), ``TerminationEvent`` and ``StreamingError``, and
-``aai.AudioEncoding`` is ``Encoding`` (``sdk-and-clients.md`` §4.1). The names are rewritten
+``aai.AudioEncoding`` is ``Encoding`` (``docs/protocol.md`` §7.4). The names are rewritten
 wherever the script writes them: ``aai.X`` and ``aai.types.X``, names imported with ``from
 assemblyai import ...`` or ``from assemblyai.types import ...`` (also under another name, inside
 functions, or under ``if TYPE_CHECKING:``), string annotations, and ``isinstance`` guards.

@@ -1,6 +1,6 @@
 """STT025: a subclass of ``aai.RealtimeTranscriber`` becomes a subclass of v3 ``StreamingClient``.
 
-AssemblyAI's Twilio sample, cloned many times (``real-world-v2-patterns.md`` (c)), subclasses
+AssemblyAI's Twilio sample, cloned many times (``docs/protocol.md`` §8), subclasses
 the transcriber and passes everything to ``super().__init__(on_data=..., sample_rate=8000,
 encoding=aai.AudioEncoding.pcm_mulaw)``; its callers, often in another module the migration
 never sees, then call ``connect()``, ``stream(bytes)`` per media frame and ``close()``. v3 splits

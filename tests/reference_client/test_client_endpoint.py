@@ -1,4 +1,4 @@
-"""Connection URL and query parameters (protocol.md §2.1-2.3)."""
+"""Connection URL and query parameters (docs/protocol.md §2)."""
 
 from __future__ import annotations
 
