@@ -75,14 +75,6 @@ class ScriptFacts:
             or any(module.split(".")[0] == "assemblyai" for module in modules)
         )
 
-    def client_library(self) -> Optional[str]:
-        """The websocket library the script uses, by its imports."""
-        modules = set(self.module_aliases.values()) | {name.split(".")[0] for name in self.imported_names.values()}
-        for library in ("websocket", "websockets", "aiohttp", "assemblyai"):
-            if library in modules:
-                return library
-        return None
-
 
 class MigrationContext:
     """Per-file state: facts, requested import changes and notes."""
@@ -100,6 +92,9 @@ class MigrationContext:
         self.scope_stack: list = []
         #: Every node from the module down to the one being visited (both walks).
         self.ancestors: list = []
+        #: What each value in the file is (:class:`migrator.model.ValueModel`), built before
+        #: the analysis walk so every rule's hooks can ask it.
+        self.model = None
         #: Analyses that a family of rules shares for this file (e.g. the SDK rules'), by key.
         self.shared: dict = {}
 

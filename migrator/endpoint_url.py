@@ -8,6 +8,7 @@ expression so that ``sample_rate={RATE}`` stays tied to ``RATE``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional, Union
 from urllib.parse import unquote_plus
@@ -58,10 +59,19 @@ class Endpoint:
         return None
 
 
+def _template_of(node):
+    """The template string of ``"..." % args`` or ``"...".format(...)``, else None."""
+    if type(node) is cst.BinaryOperation and type(node.operator) is cst.Modulo:
+        return node.left
+    if type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "format":
+        return node.func.value
+    return None
+
+
 def leftmost_text(node, constants: dict) -> str:
     """Cheap pre-check: the literal text an expression starts with, if any."""
-    while type(node) in (cst.BinaryOperation, cst.ConcatenatedString):
-        node = node.left
+    while type(node) in (cst.BinaryOperation, cst.ConcatenatedString) or _template_of(node) is not None:
+        node = _template_of(node) or node.left
     if type(node) is cst.FormattedString:
         first = node.parts[0] if node.parts else None
         if type(first) is cst.FormattedStringText:
@@ -81,8 +91,8 @@ def leftmost_text(node, constants: dict) -> str:
 
 def mentions_endpoint(node, constants: dict) -> bool:
     first = node
-    while type(first) in (cst.BinaryOperation, cst.ConcatenatedString):
-        first = first.left
+    while type(first) in (cst.BinaryOperation, cst.ConcatenatedString) or _template_of(first) is not None:
+        first = _template_of(first) or first.left
     if type(first) is cst.SimpleString and "assemblyai.com" not in first.value:
         return False  # the common case, decided without evaluating the literal
     text = leftmost_text(node, constants)
@@ -112,6 +122,9 @@ def flatten(node, constants: dict) -> Optional[list]:
             else:
                 return None
         return parts
+    template = _template_of(node)
+    if template is not None:
+        return _fill_template(node, template, constants)
     if type(node) is cst.BinaryOperation and type(node.operator) is cst.Add:
         left, right = flatten(node.left, constants), flatten(node.right, constants)
         if left is None:
@@ -120,6 +133,73 @@ def flatten(node, constants: dict) -> Optional[list]:
             right = _operand(node.right, constants)
         return left + right
     return None
+
+
+_PERCENT_FIELD = re.compile(r"%(?:\((\w+)\))?([-+ #0]*\d*(?:\.\d+)?)([diouxXeEfFgGcrsa%])")
+_BRACE_FIELD = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(![rsa])?(:[^{}]*)?\}")
+
+
+def _fill_template(node, template, constants: dict) -> Optional[list]:
+    """``"...%d..." % RATE`` and ``"...{}...".format(RATE)``: the template's text with each
+    field replaced by the expression that fills it. A field with a conversion or format
+    spec, or arguments that cannot be paired with fields, make the whole URL opaque (one
+    part that is the expression itself), never a template text with its fields escaped."""
+    text = string_value(template)
+    if text is None:
+        return None
+    opaque = [text.split("?", 1)[0] + ("?" if "?" in text else ""), node] if "?" in text else None
+    if type(node) is cst.BinaryOperation:
+        right = node.right
+        named = _dict_items(right) if type(right) is cst.Dict else None
+        positional = [e.value for e in right.elements] if type(right) is cst.Tuple else [right]
+        pattern = _PERCENT_FIELD
+    else:
+        named = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        if any(arg.star for arg in node.args):
+            return opaque
+        pattern = _BRACE_FIELD
+    parts: list = []
+    position = 0
+    index = 0
+    for match in pattern.finditer(text):
+        parts.append(text[position : match.start()])
+        position = match.end()
+        field_text = match.group(0)
+        if field_text in ("%%", "{{", "}}"):
+            parts.append(field_text[0])
+            continue
+        if type(node) is cst.BinaryOperation:
+            name, spec, conversion = match.group(1), match.group(2), match.group(3)
+            if spec or conversion not in ("s", "d", "i"):
+                return opaque
+        else:
+            name, conversion, spec = match.group(1), match.group(2), match.group(3)
+            if conversion or spec:
+                return opaque
+            if name.isdigit():
+                name, index = None, int(name)
+        if name:
+            if named is None or name not in named:
+                return opaque
+            parts.extend(_operand(named[name], constants))
+        else:
+            if index >= len(positional):
+                return opaque
+            parts.extend(_operand(positional[index], constants))
+            index += 1
+    parts.append(text[position:])
+    return parts
+
+
+def _dict_items(node: cst.Dict) -> Optional[dict]:
+    items = {}
+    for element in node.elements:
+        key = string_value(element.key) if type(element) is cst.DictElement else None
+        if key is None:
+            return None
+        items[key] = element.value
+    return items
 
 
 def _operand(node, constants: dict) -> list:

@@ -21,6 +21,7 @@ from migrator import imports, positions, walk
 from migrator.context import MigrationContext, Note, note_comment
 from migrator.facts import FactCollector
 from migrator.markers import mentions, smallest_set
+from migrator.model import ValueModel
 from migrator.rules import all_rules, select_rules
 from migrator.websocket_app import SessionCollector
 
@@ -92,6 +93,7 @@ def migrate_source(
         raise MigrationError(f"cannot parse: {_one_line(error)}") from None
 
     context = MigrationContext(path, [rule.code for rule in rule_classes])
+    context.model = ValueModel(module)
     rules = [rule_class(context) for rule_class in rule_classes if rule_class.applies_to(original)]
     analysis = _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules])
     analysis.run(module)

@@ -66,7 +66,7 @@ class FactCollector:
     collect_ConcatenatedString = _endpoint
 
     def collect_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, cst.Add):
+        if type(node.operator) in (cst.Add, cst.Modulo):
             self._endpoint(node)
 
     def collect_Import(self, node: cst.Import) -> None:
@@ -97,6 +97,8 @@ class FactCollector:
                 self.facts.constants.setdefault(name, node.value)
 
     def collect_Call(self, node: cst.Call) -> None:
+        if type(node.func) is cst.Attribute and node.func.attr.value == "format":
+            self._endpoint(node)  # "...?sample_rate={}".format(RATE)
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("close", "stop_stream"):
             name = dotted_name(node.func.value)
             if name:

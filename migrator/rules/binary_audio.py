@@ -21,11 +21,13 @@ import libcst as cst
 
 from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
 from migrator.markers import RULE_MARKERS
+from migrator.model import roles
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, parse_expression, sole_expression, string_value
 
 _SEND_METHODS = ("send", "send_str", "send_text", "send_json")
+_WEBSOCKETS_FAMILY = frozenset({roles.WEBSOCKETS, roles.WEBSOCKETS_LEGACY, roles.WEBSOCKETS_SYNC})
 
 
 def _is_json_dumps(node, facts) -> bool:
@@ -132,8 +134,9 @@ class BinaryAudio(Rule):
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "send_json" and node.args:
             value = _audio_value(node.args[0].value)
-            if value is not None:
-                self.sends[id(node)] = self._raw(value)
+            library = self._library(node) if value is not None else None
+            if library is not None:
+                self.sends[id(node)] = (self._raw(value), library)
             return
         if not (_is_json_dumps(node, self.facts) and node.args):
             return
@@ -147,8 +150,10 @@ class BinaryAudio(Rule):
             and isinstance(grandparent.func, cst.Attribute)
             and grandparent.func.attr.value in _SEND_METHODS
         ):
-            self.sends[id(grandparent)] = self._raw(value, self._block_context())
-            self._note_relayed(grandparent, self.sends[id(grandparent)])
+            library = self._library(grandparent)
+            if library is not None:
+                self.sends[id(grandparent)] = (self._raw(value, self._block_context()), library)
+                self._note_relayed(grandparent, self.sends[id(grandparent)][0])
         elif (
             isinstance(parent, cst.Assign)
             and len(parent.targets) == 1
@@ -157,6 +162,24 @@ class BinaryAudio(Rule):
             self._plan_chain(parent.targets[0].target.value, value)
         else:
             self.note(node, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
+
+    def _library(self, send: cst.Call, statement=None):
+        """The library of the connection a send goes through, which decides the form of a
+        binary send; None (with a note) when the model cannot tell or it is not AssemblyAI's."""
+        libraries = self.context.model.socket_libraries(send.func.value) or self.context.model.imported_libraries()
+        families = {roles.WEBSOCKETS if library in _WEBSOCKETS_FAMILY else library for library in libraries}
+        if families == {roles.RELAY_SERVER}:
+            return None  # a relay's reply to its browser: not the service's protocol
+        families.discard(roles.RELAY_SERVER)
+        if len(families) == 1:
+            return families.pop()
+        self.note(
+            send,
+            "v3 takes audio only as binary frames: send the raw bytes here (the connection's library "
+            "could not be told, so the form of a binary send was not chosen)",
+            statement=statement,
+        )
+        return None
 
     def _note_relayed(self, send, raw, statement=None) -> None:
         """Audio relayed from a browser or Twilio arrives in frames of 20-40 ms, and v3
@@ -206,16 +229,19 @@ class BinaryAudio(Rule):
         if block is None:
             return
         body, index = block
-        raw = self._raw(value, block)
         for position in range(index + 1, len(body)):
             statement = body[position]
             send = _send_call(statement)
             if send is not None and len(send.args) == 1 and dotted_name(send.args[0].value) == json_name:
                 others = sum(_mentions(other, json_name) for other in body[position + 1 :])
-                if others == 0:
+                library = self._library(send, statement) if others == 0 else None
+                if library is not None:
+                    raw = self._raw(value, block)
                     self.removed.add(id(body[index]))
-                    self.sends[id(send)] = raw
+                    self.sends[id(send)] = (raw, library)
                     self._note_relayed(send, raw, statement)
+                    return
+                if others == 0:
                     return
                 break
         self.note(value, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
@@ -249,17 +275,17 @@ class BinaryAudio(Rule):
                     ),
                 ]
             )
-        raw = self.sends.get(id(original))
-        if raw is None:
+        planned = self.sends.get(id(original))
+        if planned is None:
             return updated
+        raw, library = planned
         self.applied()
-        library = self.facts.client_library()
         method = updated.func.attr.value
-        if library == "aiohttp" or method in ("send_str", "send_json"):
+        if library == roles.AIOHTTP or method in ("send_str", "send_json"):
             return updated.with_changes(
                 func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)]
             )
-        if library == "websocket":
+        if library == roles.WEBSOCKET_CLIENT:
             alias = self.facts.alias_of("websocket") or "websocket"
             return updated.with_changes(args=[cst.Arg(raw), cst.Arg(parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
         return updated.with_changes(args=[cst.Arg(raw)])

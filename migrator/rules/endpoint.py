@@ -62,6 +62,7 @@ class EndpointUrl(Rule):
     collect_FormattedString = _consider
     collect_ConcatenatedString = _consider
     collect_BinaryOperation = _consider
+    collect_Call = _consider
 
     def _plan_v2_rewrite(self, node, endpoint: Endpoint, statement) -> None:
         if endpoint.suffix:
@@ -71,13 +72,13 @@ class EndpointUrl(Rule):
                 message="v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead",
             )
             return
-        quote = string_quote(node) if not isinstance(node, cst.BinaryOperation) else '"'
+        quote = string_quote(node) if not isinstance(node, (cst.BinaryOperation, cst.Call)) else '"'
         if not endpoint.params and endpoint.urlencode_call is None and not endpoint.opaque:
             # The bare endpoint (a base constant): its query is added where it is used.
-            self.replacements[id(node)] = _replace_endpoint_text(node)
+            self.replacements[id(node)] = _SWAP_ENDPOINT_TEXT
         elif endpoint.params_dict is not None or (endpoint.urlencode_call is not None and not endpoint.params):
             # The query is already urlencode(...): swap the endpoint text, edit the dict in place.
-            self.replacements[id(node)] = _replace_endpoint_text(node)
+            self.replacements[id(node)] = _SWAP_ENDPOINT_TEXT
             if endpoint.params_dict is not None:
                 self.replacements[id(endpoint.params_dict)] = self._migrated_dict(endpoint, node, statement)
             else:
@@ -87,7 +88,7 @@ class EndpointUrl(Rule):
                     message="check the parameters passed to urlencode(): v3 drops word_boost and wants format_turns=True",
                 )
         elif endpoint.opaque:
-            self.replacements[id(node)] = _replace_endpoint_text(node)
+            self.replacements[id(node)] = _SWAP_ENDPOINT_TEXT
             self.note(
                 node,
                 statement=statement,
@@ -171,6 +172,8 @@ class EndpointUrl(Rule):
         replacement = self.replacements.get(id(original))
         if replacement is None:
             return updated
+        if replacement is _SWAP_ENDPOINT_TEXT:
+            return _replace_endpoint_text(updated)  # children (a urlencode dict) may be rewritten too
         if getattr(original, "lpar", None) and not replacement.lpar:
             replacement = replacement.with_changes(lpar=original.lpar, rpar=original.rpar)
         return replacement
@@ -179,6 +182,7 @@ class EndpointUrl(Rule):
     rewrite_FormattedString = _rewrite
     rewrite_ConcatenatedString = _rewrite
     rewrite_BinaryOperation = _rewrite
+    rewrite_Call = _rewrite
     rewrite_Dict = _rewrite
 
 
@@ -213,6 +217,10 @@ class _EndpointText(cst.CSTTransformer):
 
     def leave_FormattedStringText(self, original, updated):
         return updated.with_changes(value=updated.value.replace(V2_ENDPOINT, V3_ENDPOINT))
+
+
+#: The planned replacement of a URL whose endpoint text alone changes.
+_SWAP_ENDPOINT_TEXT = object()
 
 
 def _replace_endpoint_text(node):

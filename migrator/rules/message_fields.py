@@ -19,7 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.messages import MessageScopes, container_of, is_json_loads, key_of
+from migrator.messages import container_of, key_of
 from migrator.protocol import MESSAGE_TYPES
 from migrator.rules.base import Rule
 from migrator.syntax import (
@@ -71,7 +71,6 @@ class MessageFields(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.scopes = MessageScopes()
         self.replacements: dict = {}  # id(original) -> new node
         self.dispatch_heads: dict = {}  # id(head If) -> (type expression, message expression)
         self.touched_scopes: set = set()
@@ -79,13 +78,38 @@ class MessageFields(Rule):
         self.consumers: dict = {}  # id(statement) -> message expression it reads text from
         self.pending_notes: list = []
 
+    # --- what the model says ---------------------------------------------------------------
+    @property
+    def model(self):
+        return self.context.model
+
+    def _message_of(self, access):
+        """The message expression ``access`` (``m["k"]``, ``m.get("k")``) reads a key of."""
+        container = container_of(access)
+        if container is not None and self.model.is_message(container):
+            return container
+        return None
+
+    def _message_behind_type(self, node):
+        """For an expression holding a message's type, an expression holding the message."""
+        if key_of(node) == "message_type":
+            return self._message_of(node)
+        if self.model.is_message_type(node):
+            return self.model.message_holding_type(node)
+        return None
+
+    def _scope_key(self) -> int:
+        function = self.context.current_function
+        return id(function) if function is not None else 0
+
     # --- analysis -------------------------------------------------------------------------
     def collect_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1:
-            return
-        target = node.targets[0].target
-        self.scopes.bind(self.context, target, node.value, self.facts)
-        if is_json_loads(node.value, self.facts) and isinstance(target, cst.Name):
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            if self.model.decodes_message(node.value):
+                self._remember_loads(node)
+
+    def collect_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and self.model.decodes_message(node.value):
             self._remember_loads(node)
 
     def _remember_loads(self, node: cst.Assign) -> None:
@@ -98,11 +122,11 @@ class MessageFields(Rule):
         if exit_statement is None:
             return
         statement = self.context.statement_stack[-1]
-        self.loads_statements[id(statement)] = (MessageScopes.scope_key(self.context), exit_statement)
+        self.loads_statements[id(statement)] = (self._scope_key(), exit_statement)
 
     def collect_Subscript(self, node: cst.Subscript) -> None:
         key = key_of(node)
-        if key is None or self.scopes.message_of(self.context, node, self.facts) is None:
+        if key is None or self._message_of(node) is None:
             return
         parent = self.context.parent()
         if isinstance(parent, (cst.AssignTarget, cst.Del)) or (
@@ -126,10 +150,7 @@ class MessageFields(Rule):
 
     def collect_Call(self, node: cst.Call) -> None:
         key = key_of(node)
-        if (
-            key not in ("message_type", "session_id", "text")
-            or self.scopes.message_of(self.context, node, self.facts) is None
-        ):
+        if key not in ("message_type", "session_id", "text") or self._message_of(node) is None:
             return
         new_key = {"message_type": "type", "session_id": "id", "text": "transcript"}[key]
         if key == "text":
@@ -156,7 +177,7 @@ class MessageFields(Rule):
         v2_type = string_value(literal)
         if v2_type not in MESSAGE_TYPES:
             return
-        message = self.scopes.type_source(self.context, other, self.facts)
+        message = self._message_behind_type(other)
         if message is None:
             self.pending_notes.append(
                 (
@@ -209,14 +230,10 @@ class MessageFields(Rule):
         return [read("end_of_turn")]
 
     def _membership(self, node: cst.Comparison, left, right) -> None:
-        if string_value(left) == "message_type" and self.scopes.is_message(self.context, right, self.facts):
+        if string_value(left) == "message_type" and self.model.is_message(right):
             self._replace(node, node.with_changes(left=string_literal("type", string_quote(left))))
             return
-        if (
-            string_value(left) == "text"
-            and isinstance(right, cst.Name)
-            and self.scopes.is_message(self.context, right, self.facts)
-        ):
+        if string_value(left) == "text" and isinstance(right, cst.Name) and self.model.is_message(right):
             # v2 messages had "text" exactly when they were transcripts.
             quote = string_quote(left)
             self._replace(
@@ -228,14 +245,14 @@ class MessageFields(Rule):
         names = [string_value(element.value) for element in right.elements]
         if not any(name in MESSAGE_TYPES for name in names):
             return
-        if self.scopes.type_source(self.context, left, self.facts) is None or (
+        if self._message_behind_type(left) is None or (
             any(name in _TRANSCRIPT_TYPES for name in names) and not all(name in names for name in _TRANSCRIPT_TYPES)
         ):
             self.pending_notes.append(
                 (node, "v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination")
             )
             return
-        message = self.scopes.type_source(self.context, left, self.facts)
+        message = self._message_behind_type(left)
         if (
             set(names) == set(_TRANSCRIPT_TYPES)
             and isinstance(message, cst.Name)
@@ -271,7 +288,7 @@ class MessageFields(Rule):
             )
 
         self._replace(node, plan)
-        self._note_head(left, self.scopes.type_source(self.context, left, self.facts))
+        self._note_head(left, self._message_behind_type(left))
 
     def _guard_consumer(self, message) -> None:
         """A statement that does something with every message's text (the tutorial's
@@ -318,7 +335,7 @@ class MessageFields(Rule):
 
     def _replace(self, original, new) -> None:
         self.replacements[id(original)] = new
-        self.touched_scopes.add(MessageScopes.scope_key(self.context))
+        self.touched_scopes.add(self._scope_key())
 
     def nodes_to_rewrite(self):
         return {*self.replacements, *self.dispatch_heads, *self.consumers, *self.loads_statements}

@@ -1,0 +1,128 @@
+"""The value model: what each value in a file *is*, built once per file, read by every rule.
+
+A file is walked once (:class:`~migrator.model.flow.ModelWalk`) into scopes, bindings and
+constraints, then solved to a fixed point (:class:`~migrator.model.solver.FlowSolver`), so
+that roles (a connection and its library, a server message, its type, its transcript, an
+audio chunk, its base64 text, a JSON audio payload) flow through assignments of every
+form, calls and returns, ``self`` attributes across methods and subclasses, containers
+used as dispatch tables, queues, ``functools.partial``, lambdas, thread targets and
+websocket callbacks. Rules ask questions (:meth:`ValueModel.socket_libraries`,
+:meth:`ValueModel.is_message`...); none finds values on its own.
+
+Where the flow leaves the file or cannot be followed, a value has no role: the model says
+"unknown" rather than guess, and rules then leave the code alone or note it.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from migrator.model import roles
+from migrator.model.flow import ModelWalk
+from migrator.model.libraries import JSON_LOADS
+from migrator.model.solver import FlowSolver
+
+_IMPORTED_LIBRARIES = {"websocket": roles.WEBSOCKET_CLIENT, "websockets": roles.WEBSOCKETS, "aiohttp": roles.AIOHTTP}
+
+__all__ = ["ValueModel", "build", "roles"]
+
+
+class ValueModel:
+    def __init__(self, module: cst.Module) -> None:
+        self.walk = ModelWalk()
+        self.walk.run(module)
+        self.solver = FlowSolver(self.walk)
+        self.solver.solve()
+
+    # --- what an expression is -------------------------------------------------------------------
+    def tags(self, node) -> frozenset:
+        """Every tag the expression may have (see :mod:`migrator.model.roles`)."""
+        return self.solver.value(node)
+
+    def has_role(self, node, kind: str) -> bool:
+        return any(tag[0] == kind for tag in self.solver.value(node))
+
+    def socket_libraries(self, node) -> frozenset:
+        """The websocket libraries the connection ``node`` may belong to (empty: not a socket,
+        or unknown). More than one means the model cannot tell which."""
+        return frozenset(tag[1] for tag in self.solver.value(node) if tag[0] == roles.SOCKET)
+
+    def socket_library(self, node) -> Optional[str]:
+        """The one library of a connection, or None when it is not known for sure."""
+        libraries = self.socket_libraries(node)
+        return next(iter(libraries)) if len(libraries) == 1 else None
+
+    def imported_libraries(self) -> frozenset:
+        """The websocket libraries the file imports (any import form, at any depth): the
+        evidence left when a connection comes from outside the file."""
+        found = set()
+        for _, expression, _, _ in self.walk.constraints:
+            if type(expression) is tuple:
+                top = expression[1].split(".")[0]
+                library = _IMPORTED_LIBRARIES.get(top)
+                if library is not None:
+                    found.add(library)
+        return frozenset(found)
+
+    def is_message(self, node) -> bool:
+        """A decoded server message (a mapping parsed from a frame of the socket)."""
+        return self.has_role(node, roles.MESSAGE)
+
+    def decodes_message(self, node) -> bool:
+        """``json.loads(...)`` (under any import form) that yields a server message."""
+        return type(node) is cst.Call and self.qualified_name(node.func) in JSON_LOADS and self.is_message(node)
+
+    def is_received_frame(self, node) -> bool:
+        """Text received from a connection to the service, not decoded yet."""
+        return any(tag[0] == roles.RAW_MESSAGE and tag[1] != roles.RELAY_SERVER for tag in self.solver.value(node))
+
+    def is_message_type(self, node) -> bool:
+        return self.has_role(node, roles.MESSAGE_TYPE)
+
+    def message_holding_type(self, node):
+        """For an expression holding a message's type, a name (valid where ``node`` is) that
+        holds the message itself, so a rewrite can read more of its fields; else None."""
+        for tag in self.solver.value(node):
+            if tag[0] != roles.MESSAGE_TYPE or tag[1] is None:
+                continue
+            slot = tag[1]
+            name = slot[2]
+            scope = self.solver.scope_of(node)
+            owner = scope.resolve(name)
+            if owner is not None and ("name", owner.key, name) == slot:
+                return cst.Name(name)
+        return None
+
+    def is_transcript(self, node) -> bool:
+        return self.has_role(node, roles.TRANSCRIPT)
+
+    def is_audio(self, node) -> bool:
+        return self.has_role(node, roles.AUDIO)
+
+    def is_base64_audio(self, node) -> bool:
+        return self.has_role(node, roles.BASE64_AUDIO)
+
+    def is_audio_payload(self, node) -> bool:
+        return self.has_role(node, roles.AUDIO_PAYLOAD)
+
+    def is_audio_json(self, node) -> bool:
+        return self.has_role(node, roles.AUDIO_JSON)
+
+    def qualified_name(self, node) -> Optional[str]:
+        """``json.loads`` for ``json.loads``, ``loads`` (imported from json), ``j.loads``..."""
+        names = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.QUALIFIED}
+        return next(iter(names)) if len(names) == 1 else None
+
+    def functions_called(self, call: cst.Call) -> list:
+        """The ``def``s and lambdas of this file a call may run."""
+        return [
+            self.walk.functions[tag[1]].node
+            for tag in self.solver.value(call.func)
+            if tag[0] == roles.FUNCTION and tag[1] in self.walk.functions
+        ]
+
+
+def build(module: cst.Module) -> ValueModel:
+    return ValueModel(module)

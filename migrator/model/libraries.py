@@ -1,0 +1,69 @@
+"""What the libraries a v2 script uses do with values: the tables the value model's
+evaluation reads (which call opens a connection, decodes a message, queues a value...)."""
+
+from __future__ import annotations
+
+import builtins
+
+from migrator.model import roles as r
+
+#: What a ``json.loads`` argument reads when it is a file, the environment or an HTTP
+#: response rather than a frame from the socket (whose ``text`` must not become ``transcript``).
+NOT_A_MESSAGE = (".read", "open(", "environ", "getenv", ".text", ".content", "json(")
+JSON_LOADS = frozenset({"json.loads", "ujson.loads", "orjson.loads", "simplejson.loads"})
+JSON_DUMPS = frozenset({"json.dumps", "ujson.dumps", "orjson.dumps", "simplejson.dumps"})
+BASE64_ENCODERS = frozenset({"base64.b64encode", "base64.standard_b64encode", "base64.encodebytes"})
+#: Calls that open a connection, by qualified name -> library.
+CONNECTORS = {
+    "websocket.WebSocketApp": r.WEBSOCKET_CLIENT,
+    "websocket.create_connection": r.WEBSOCKET_CLIENT,
+    "websocket.WebSocket": r.WEBSOCKET_CLIENT,
+    "websocket._app.WebSocketApp": r.WEBSOCKET_CLIENT,
+    "websockets.connect": r.WEBSOCKETS,
+    "websockets.asyncio.client.connect": r.WEBSOCKETS,
+    "websockets.client.connect": r.WEBSOCKETS_LEGACY,
+    "websockets.legacy.client.connect": r.WEBSOCKETS_LEGACY,
+    "websockets.sync.client.connect": r.WEBSOCKETS_SYNC,
+}
+#: Annotations that say a parameter is a connection.
+SOCKET_ANNOTATIONS = {
+    "websocket.WebSocketApp": r.WEBSOCKET_CLIENT,
+    "websocket.WebSocket": r.WEBSOCKET_CLIENT,
+    "websockets.WebSocketClientProtocol": r.WEBSOCKETS_LEGACY,
+    "websockets.client.WebSocketClientProtocol": r.WEBSOCKETS_LEGACY,
+    "websockets.legacy.client.WebSocketClientProtocol": r.WEBSOCKETS_LEGACY,
+    "websockets.ClientConnection": r.WEBSOCKETS,
+    "websockets.asyncio.client.ClientConnection": r.WEBSOCKETS,
+    "aiohttp.ClientWebSocketResponse": r.AIOHTTP,
+    "fastapi.WebSocket": r.RELAY_SERVER,
+    "starlette.websockets.WebSocket": r.RELAY_SERVER,
+}
+CONTAINER_FACTORIES = frozenset(
+    {
+        "queue.Queue",
+        "queue.LifoQueue",
+        "queue.SimpleQueue",
+        "asyncio.Queue",
+        "asyncio.LifoQueue",
+        "collections.deque",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "multiprocessing.Queue",
+    }
+)
+PUT_METHODS = frozenset({"put", "put_nowait", "append", "appendleft", "add", "insert", "setdefault"})
+GET_METHODS = frozenset({"get", "get_nowait", "pop", "popleft", "popitem"})
+#: websocket-client callbacks: keyword -> the roles of the arguments it is called with.
+CALLBACK_ARGUMENTS = {
+    "on_open": ("socket",),
+    "on_message": ("socket", "message"),
+    "on_data": ("socket", "message"),
+    "on_error": ("socket", None),
+    "on_close": ("socket", None, None),
+    "on_ping": ("socket", None),
+    "on_pong": ("socket", None),
+}
+#: Tag kinds that stand for the data itself, so iterating a generator of them yields them.
+BUILTIN_NAMES = frozenset(dir(builtins))
+EMPTY: frozenset = frozenset()

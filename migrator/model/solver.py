@@ -1,0 +1,655 @@
+"""Solving the value model: evaluate every constraint until no slot grows.
+
+:meth:`FlowSolver.value` says what an expression may be, given what the slots hold; this
+is where each library's semantics are written down, once for every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from migrator.model import roles as r
+from migrator.model.flow import ModelWalk
+from migrator.model.libraries import (
+    BASE64_ENCODERS,
+    BUILTIN_NAMES,
+    CALLBACK_ARGUMENTS,
+    CONNECTORS,
+    CONTAINER_FACTORIES,
+    EMPTY,
+    GET_METHODS,
+    JSON_DUMPS,
+    JSON_LOADS,
+    NOT_A_MESSAGE,
+    PUT_METHODS,
+    SOCKET_ANNOTATIONS,
+)
+from migrator.model.scopes import Scope
+from migrator.syntax import string_value
+
+#: Keys of a v2 message and the role of the value they hold.
+_KEY_ROLES = {"message_type": r.MESSAGE_TYPE, "type": r.MESSAGE_TYPE, "text": r.TRANSCRIPT, "transcript": r.TRANSCRIPT}
+_MAX_ROUNDS = 25
+_MAX_DEPTH = 40
+#: Receiving on a socket: (library or None for any, method) -> the tag of what arrives.
+_RECEIVE = {
+    "recv": r.RAW_MESSAGE,
+    "recv_data": r.RAW_MESSAGE,
+    "receive_str": r.RAW_MESSAGE,
+    "receive_text": r.RAW_MESSAGE,
+    "receive_json": r.MESSAGE,
+    "receive": r.AIOHTTP_MESSAGE,
+}
+
+
+class FlowSolver:
+    def __init__(self, walk: ModelWalk) -> None:
+        self.walk = walk
+        self.slots: dict = {}
+        self._memo: dict = {}
+        self._subclasses: dict = {}  # id(ClassDef) -> ids of itself and its subclasses in the file
+        self._socket_classes: dict = {}  # id(ClassDef) -> library, for subclasses of a connection class
+        self.rounds = 0
+        #: Off while roles flow from what the code does; on for a second solve, in which v2
+        #: evidence anchors a role where the flow is opaque (``json.loads`` of a parameter
+        #: nobody in the file passes).
+        self.anchors = False
+
+    # --- the fixed point ---------------------------------------------------------------------------
+    def solve(self) -> None:
+        self._solve()
+        self.anchors = True
+        self._solve()
+        self._memo = {}
+
+    def _solve(self) -> None:
+        changed = True
+        while changed and self.rounds < _MAX_ROUNDS:
+            self.rounds += 1
+            self._memo = {}
+            changed = False
+            for target, expression, scope, path in self.walk.constraints:
+                value = self._expression_value(expression, scope)
+                for step in path:
+                    value = self._step(value, step)
+                if value and self._store(target, value, scope):
+                    changed = True
+            for call, scope in self.walk.calls:
+                if self._flow_call(call, scope):
+                    changed = True
+            if self._seed_parameters():
+                changed = True
+
+    def _expression_value(self, expression, scope: Scope) -> frozenset:
+        if type(expression) is tuple:  # ("qualified", name) from an import
+            return frozenset({(r.QUALIFIED, expression[1])})
+        if type(expression) is cst.FunctionDef:
+            return frozenset({(r.FUNCTION, id(expression), 0)})
+        if type(expression) is cst.ClassDef:
+            return frozenset({(r.CLASS, id(expression))})
+        return self.value(expression)
+
+    def _store(self, target: tuple, value: frozenset, scope: Scope) -> bool:
+        kind = target[0]
+        if kind == "attrset":
+            changed = False
+            holder = self.value(target[1])
+            for tag in holder:
+                if tag[0] in (r.INSTANCE, r.CLASS):
+                    changed |= self._add(("attr", tag[1], target[2]), value)
+                elif tag[0] == r.SOCKET and target[2] in CALLBACK_ARGUMENTS:
+                    changed |= self._callback(target[2], tag, value)
+            return changed
+        if kind == "itemset":
+            changed = False
+            for tag in self.value(target[1]):
+                if tag[0] == r.CONTAINER:
+                    changed |= self._add(("element", tag[1]), value)
+            return changed
+        return self._add(target, value)
+
+    def _add(self, slot: tuple, value: frozenset) -> bool:
+        old = self.slots.get(slot, EMPTY)
+        if value <= old:
+            return False
+        self.slots[slot] = old | value
+        return True
+
+    def _step(self, value: frozenset, step: tuple) -> frozenset:
+        kind = step[0]
+        if kind == "iter":
+            return self._iterate(value)
+        if kind == "index":
+            return self._index(value, step[1])
+        if kind == "star":
+            return self._iterate(value)
+        if kind == "key":
+            return self._key(value, step[1], None)
+        if kind == "attribute":
+            return self._attribute(value, step[1])
+        return EMPTY
+
+    # --- calls: arguments into parameters ----------------------------------------------------------
+    def _flow_call(self, call: cst.Call, scope: Scope) -> bool:
+        changed = False
+        callee = self.value(call.func)
+        for tag in callee:
+            kind = tag[0]
+            if kind == r.FUNCTION:
+                changed |= self._arguments(tag[1], tag[2], call.args)
+            elif kind == r.CLASS:
+                init = self._lookup_method(tag[1], "__init__")
+                if init is not None:
+                    changed |= self._arguments(init, 1, call.args)
+            elif kind == r.QUALIFIED:
+                changed |= self._library_call(tag[1], call)
+            elif kind == r.BOUND:
+                changed |= self._method_call(tag, call)
+        return changed
+
+    def _arguments(self, function_id: int, offset: int, args) -> bool:
+        info = self.walk.functions.get(function_id)
+        if info is None:
+            return False
+        changed = False
+        params = info.params
+        position = offset
+        for arg in args:
+            value = self.value(arg.value)
+            if not value:
+                if arg.keyword is None and not arg.star:
+                    position += 1
+                continue
+            if arg.star == "*":
+                elements = self._iterate(value)
+                for name, *_ in params[position:]:
+                    changed |= self._add(("name", info.scope.key, name), elements)
+                continue
+            if arg.star == "**":
+                continue
+            if arg.keyword is not None:
+                name = arg.keyword.value
+                if any(param[0] == name for param in params):
+                    changed |= self._add(("name", info.scope.key, name), value)
+                continue
+            if position < len(params) and len(params[position]) == 3:
+                changed |= self._add(("name", info.scope.key, params[position][0]), value)
+            elif info.vararg:
+                changed |= self._add(("element", ("varargs", function_id)), value)
+            position += 1
+        return changed
+
+    def _call_with(self, callable_value: frozenset, argument_values: list) -> bool:
+        """Flow values into every callable in ``callable_value``, as positional arguments."""
+        changed = False
+        for tag in callable_value:
+            if tag[0] != r.FUNCTION:
+                continue
+            info = self.walk.functions.get(tag[1])
+            if info is None:
+                continue
+            offset = tag[2]
+            for index, value in enumerate(argument_values):
+                position = offset + index
+                if value and position < len(info.params):
+                    changed |= self._add(("name", info.scope.key, info.params[position][0]), value)
+        return changed
+
+    def _callback(self, event: str, socket_tag: tuple, handler: frozenset) -> bool:
+        roles = CALLBACK_ARGUMENTS[event]
+        library = socket_tag[1]
+        values = []
+        for role in roles:
+            if role == "socket":
+                values.append(frozenset({socket_tag}))
+            elif role == "message":
+                values.append(frozenset({(r.RAW_MESSAGE, library)}))
+            else:
+                values.append(EMPTY)
+        return self._call_with(handler, values)
+
+    def _library_call(self, name: str, call: cst.Call) -> bool:
+        """Calls whose arguments reach a function: callbacks, thread targets, executors."""
+        changed = False
+        library = CONNECTORS.get(name)
+        if library == r.WEBSOCKET_CLIENT:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value in CALLBACK_ARGUMENTS:
+                    changed |= self._callback(arg.keyword.value, (r.SOCKET, library), self.value(arg.value))
+        elif name in ("threading.Thread", "multiprocessing.Process"):
+            target = _keyword(call, "target")
+            arguments = _keyword(call, "args")
+            if target is not None:
+                values = self._sequence_values(arguments.value) if arguments is not None else []
+                changed |= self._call_with(self.value(target.value), values)
+        elif name in ("asyncio.to_thread",) and call.args:
+            changed |= self._call_with(self.value(call.args[0].value), [self.value(a.value) for a in call.args[1:]])
+        elif name == "functools.partial" and call.args:
+            bound = [self.value(a.value) for a in call.args[1:] if a.keyword is None and not a.star]
+            changed |= self._call_with(self.value(call.args[0].value), bound)
+        return changed
+
+    def _method_call(self, tag: tuple, call: cst.Call) -> bool:
+        receiver, method = tag[1], tag[2]
+        if receiver[0] == r.CONTAINER and method in PUT_METHODS and call.args:
+            return self._add(("element", receiver[1]), self.value(call.args[-1].value))
+        if method == "run_in_executor" and len(call.args) >= 2:
+            return self._call_with(self.value(call.args[1].value), [self.value(a.value) for a in call.args[2:]])
+        if receiver[0] == r.SOCKET and method in ("on", "add_handler") and len(call.args) >= 2:
+            return False
+        return False
+
+    def _seed_parameters(self) -> bool:
+        """``self``/``cls`` of methods, and parameters whose annotation names a connection."""
+        changed = False
+        for info in self.walk.functions.values():
+            if info.owner is not None and info.params:
+                class_id = id(info.owner.node)
+                first = info.params[0][0]
+                kind = info.kind
+                if kind == "method":
+                    value = frozenset((r.INSTANCE, c) for c in self._family(class_id))
+                    changed |= self._add(("name", info.scope.key, first), value)
+                elif kind == "class":
+                    value = frozenset((r.CLASS, c) for c in self._family(class_id))
+                    changed |= self._add(("name", info.scope.key, first), value)
+                if kind == "method" and info.node.name.value in CALLBACK_ARGUMENTS:
+                    library = self._socket_class(class_id)
+                    if library is not None:
+                        changed |= self._callback(
+                            info.node.name.value,
+                            (r.SOCKET, library),
+                            frozenset({(r.FUNCTION, id(info.node), 1)}),
+                        )
+            for name, annotation, *_ in info.params:
+                if annotation is None:
+                    continue
+                for tag in self.value(annotation):
+                    if tag[0] == r.QUALIFIED and tag[1] in SOCKET_ANNOTATIONS:
+                        socket = frozenset({(r.SOCKET, SOCKET_ANNOTATIONS[tag[1]])})
+                        changed |= self._add(("name", info.scope.key, name), socket)
+            for decorator in info.node.decorators if type(info.node) is cst.FunctionDef else ():
+                target = decorator.decorator
+                if (
+                    type(target) is cst.Call
+                    and type(target.func) is cst.Attribute
+                    and target.func.attr.value == "route"
+                ):
+                    # flask-sock's ``@sock.route(path)``: the handler's socket is a browser's.
+                    made_by = {tag[1] for tag in self.value(target.func.value) if tag[0] == "made_by"}
+                    if info.params and "flask_sock.Sock" in made_by:
+                        socket = frozenset({(r.SOCKET, r.RELAY_SERVER)})
+                        changed |= self._add(("name", info.scope.key, info.params[0][0]), socket)
+        return changed
+
+    # --- classes -----------------------------------------------------------------------------------
+    def _bases(self, class_id: int) -> list:
+        info = self.walk.classes.get(class_id)
+        if info is None:
+            return []
+        found = []
+        for base in info.bases:
+            for tag in self.value(base):
+                found.append(tag)
+        return found
+
+    def _mro(self, class_id: int, depth: int = 0) -> list:
+        order = [class_id]
+        if depth > 10:
+            return order
+        for tag in self._bases(class_id):
+            if tag[0] == r.CLASS and tag[1] not in order:
+                order.extend(c for c in self._mro(tag[1], depth + 1) if c not in order)
+        return order
+
+    def _family(self, class_id: int) -> list:
+        """The class and every class in the file that derives from it."""
+        family = [class_id]
+        for other in self.walk.classes:
+            if other != class_id and class_id in self._mro(other):
+                family.append(other)
+        return family
+
+    def _socket_class(self, class_id: int) -> Optional[str]:
+        """The library when the class derives from a connection class (a WebSocketApp subclass)."""
+        for member in self._mro(class_id):
+            for tag in self._bases(member):
+                if tag[0] == r.QUALIFIED and tag[1] in CONNECTORS:
+                    return CONNECTORS[tag[1]]
+        return None
+
+    def _lookup_method(self, class_id: int, name: str) -> Optional[int]:
+        for member in self._mro(class_id):
+            info = self.walk.classes[member]
+            for tag in self.slots.get(("name", info.scope.key, name), EMPTY):
+                if tag[0] == r.FUNCTION:
+                    return tag[1]
+        return None
+
+    def _class_attribute(self, class_id: int, name: str, bind: int) -> frozenset:
+        found: set = set()
+        for member in self._mro(class_id):
+            info = self.walk.classes[member]
+            found |= self.slots.get(("attr", member, name), EMPTY)
+            for tag in self.slots.get(("name", info.scope.key, name), EMPTY):
+                if tag[0] == r.FUNCTION and bind:
+                    function = self.walk.functions.get(tag[1])
+                    kind = function.kind if function is not None else "function"
+                    if kind == "static" or (kind == "method" and bind == 2):
+                        found.add(tag)
+                    else:
+                        found.add((r.FUNCTION, tag[1], tag[2] + 1))
+                else:
+                    found.add(tag)
+        return frozenset(found)
+
+    # --- evaluation --------------------------------------------------------------------------------
+    def scope_of(self, node) -> Scope:
+        """The scope an expression is evaluated in (that of its leftmost name)."""
+        current = node
+        for _ in range(_MAX_DEPTH):
+            kind = type(current)
+            if kind is cst.Name:
+                return self.walk.name_scope.get(id(current), self.walk.module)
+            if kind in (cst.Attribute, cst.Subscript):
+                current = current.value
+            elif kind is cst.Call:
+                current = current.func
+            elif kind in (cst.Await,):
+                current = current.expression
+            elif kind is cst.BinaryOperation or kind is cst.Comparison:
+                current = current.left
+            elif kind is cst.NamedExpr:
+                current = current.value
+            elif kind is cst.BooleanOperation:
+                current = current.left
+            elif kind is cst.Lambda:
+                return self.walk.scopes.get(id(current), self.walk.module)
+            else:
+                break
+        return self.walk.module
+
+    def value(self, node, depth: int = 0) -> frozenset:
+        if node is None or depth > _MAX_DEPTH:
+            return EMPTY
+        key = id(node)
+        found = self._memo.get(key)
+        if found is None:
+            self._memo[key] = EMPTY  # a cycle evaluates to nothing rather than forever
+            found = self._memo[key] = self._evaluate(node, depth + 1)
+        return found
+
+    def _evaluate(self, node, depth: int) -> frozenset:
+        kind = type(node)
+        if kind is cst.Name:
+            return self._name(node)
+        if kind is cst.Attribute:
+            return self._attribute(self.value(node.value, depth), node.attr.value)
+        if kind is cst.Call:
+            return self._call(node, depth)
+        if kind is cst.Subscript:
+            return self._subscript(node, depth)
+        if kind is cst.Await:
+            return self.value(node.expression, depth)
+        if kind is cst.NamedExpr:
+            return self.value(node.value, depth)
+        if kind is cst.BooleanOperation:
+            return self.value(node.left, depth) | self.value(node.right, depth)
+        if kind is cst.IfExp:
+            return self.value(node.body, depth) | self.value(node.orelse, depth)
+        if kind is cst.Dict:
+            keys = self.walk.literal_keys.get(id(node), {})
+            tags = {(r.CONTAINER, id(node))}
+            if "audio_data" in keys:
+                tags.add((r.AUDIO_PAYLOAD,))
+            if "message_type" in keys and "text" in keys:
+                tags.add((r.MESSAGE, "a literal v2 message"))
+            return frozenset(tags)
+        if kind in (cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
+            return frozenset({(r.CONTAINER, id(node))})
+        if kind is cst.Lambda:
+            return frozenset({(r.FUNCTION, id(node), 0)})
+        if kind is cst.BinaryOperation and type(node.operator) is cst.Add:
+            left, right = self.value(node.left, depth), self.value(node.right, depth)
+            return frozenset(tag for tag in left | right if tag[0] in (r.AUDIO, r.BASE64_AUDIO))
+        return EMPTY
+
+    def _name(self, node: cst.Name) -> frozenset:
+        scope = self.walk.name_scope.get(id(node), self.walk.module)
+        owner = scope.resolve(node.value)
+        if owner is None:
+            if node.value in BUILTIN_NAMES:
+                return frozenset({(r.QUALIFIED, f"builtins.{node.value}")})
+            return EMPTY
+        return self.slots.get(("name", owner.key, node.value), EMPTY)
+
+    def _attribute(self, value: frozenset, name: str) -> frozenset:
+        found: set = set()
+        for tag in value:
+            kind = tag[0]
+            if kind == r.QUALIFIED:
+                found.add((r.QUALIFIED, f"{tag[1]}.{name}"))
+            elif kind == r.INSTANCE:
+                found |= self._class_attribute(tag[1], name, 1)
+                found.add((r.BOUND, tag, name))
+            elif kind == r.CLASS:
+                found |= self._class_attribute(tag[1], name, 0)
+            elif kind == r.AIOHTTP_MESSAGE and name == "data":
+                found.add((r.RAW_MESSAGE, r.AIOHTTP))
+            elif kind == r.MESSAGE and name in _KEY_ROLES and tag[1] == "an object built from a message":
+                found.add((r.MESSAGE_TYPE, None) if _KEY_ROLES[name] == r.MESSAGE_TYPE else (r.TRANSCRIPT,))
+            elif kind in (r.FUNCTION, r.CLASS):
+                continue
+            else:
+                found.add((r.BOUND, tag, name))
+        return frozenset(found)
+
+    def _subscript(self, node: cst.Subscript, depth: int) -> frozenset:
+        value = self.value(node.value, depth)
+        key = None
+        if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
+            key = string_value(node.slice[0].slice.value)
+        found: set = set()
+        if key is not None:
+            found |= self._key(value, key, node.value)
+        for tag in value:
+            if tag[0] == r.CONTAINER:
+                found |= self._element(tag[1], key)
+        return frozenset(found)
+
+    def _key(self, value: frozenset, key: str, holder) -> frozenset:
+        """What ``holder[key]`` is when ``holder`` has ``value``."""
+        found: set = set()
+        for tag in value:
+            if tag[0] == r.MESSAGE and key in _KEY_ROLES:
+                role = _KEY_ROLES[key]
+                if role == r.MESSAGE_TYPE:
+                    found.add((r.MESSAGE_TYPE, self.slot_of(holder)))
+                else:
+                    found.add((role,))
+            elif tag[0] == r.CONTAINER:
+                found |= self._element(tag[1], key)
+        return frozenset(found)
+
+    def _element(self, container_id, key=None) -> frozenset:
+        if key is not None:
+            literal = self.walk.literal_keys.get(container_id)
+            if literal and key in literal:
+                return self.value(literal[key])
+        return self.slots.get(("element", container_id), EMPTY)
+
+    def _index(self, value: frozenset, index: int) -> frozenset:
+        found: set = set()
+        for tag in value:
+            if tag[0] == r.CONTAINER:
+                elements = self.walk.literal_elements.get(tag[1])
+                if elements is not None and index < len(elements) and elements[index] is not None:
+                    found |= self.value(elements[index])
+                else:
+                    found |= self.slots.get(("element", tag[1]), EMPTY)
+        return frozenset(found)
+
+    def _sequence_values(self, node) -> list:
+        if type(node) in (cst.Tuple, cst.List):
+            return [self.value(element.value) for element in node.elements if type(element) is cst.Element]
+        return [self._iterate(self.value(node))]
+
+    def _iterate(self, value: frozenset) -> frozenset:
+        found: set = set()
+        for tag in value:
+            kind = tag[0]
+            if kind == r.CONTAINER:
+                found |= self.slots.get(("element", tag[1]), EMPTY)
+            elif kind == r.SOCKET:
+                if tag[1] == r.AIOHTTP:
+                    found.add((r.AIOHTTP_MESSAGE,))
+                elif tag[1] != r.RELAY_SERVER:
+                    found.add((r.RAW_MESSAGE, tag[1]))
+            elif kind == "generator":
+                found |= self.slots.get(("yield", tag[1]), EMPTY)
+        return frozenset(found)
+
+    def slot_of(self, node) -> Optional[tuple]:
+        """The slot a plain name reads, so two expressions can be told to hold the same value."""
+        if type(node) is not cst.Name:
+            return None
+        scope = self.walk.name_scope.get(id(node), self.walk.module)
+        owner = scope.resolve(node.value)
+        return ("name", owner.key, node.value) if owner is not None else None
+
+    def _call(self, node: cst.Call, depth: int) -> frozenset:
+        callee = self.value(node.func, depth)
+        found: set = set()
+        for tag in callee:
+            kind = tag[0]
+            if kind == r.FUNCTION:
+                info = self.walk.functions.get(tag[1])
+                if info is not None and info.is_generator:
+                    found.add(("generator", tag[1]))
+                else:
+                    found |= self.slots.get(("return", tag[1]), EMPTY)
+            elif kind == r.CLASS:
+                found.add((r.INSTANCE, tag[1]))
+                library = self._socket_class(tag[1])
+                if library is not None:
+                    found.add((r.SOCKET, library))
+                if any(self._is_message(a.value) for a in node.args if a.star == "**"):
+                    found.add((r.MESSAGE, "an object built from a message"))
+            elif kind == r.QUALIFIED:
+                found |= self._qualified_call(tag[1], node, depth)
+            elif kind == r.BOUND:
+                found |= self._bound_call(tag[1], tag[2], node, depth)
+        return frozenset(found)
+
+    def _is_message(self, node) -> bool:
+        return any(tag[0] == r.MESSAGE for tag in self.value(node))
+
+    def _qualified_call(self, name: str, node: cst.Call, depth: int) -> frozenset:
+        args = node.args
+        first = self.value(args[0].value, depth) if args else EMPTY
+        if name in JSON_LOADS:
+            if not args:
+                return EMPTY
+            if any(tag[0] == r.RAW_MESSAGE for tag in first):
+                return frozenset({(r.MESSAGE, "a frame received from the socket")})
+            if first or not self.anchors:
+                return EMPTY  # something else the model knows (not a message), or not yet known
+            code = cst.Module([]).code_for_node(args[0].value)
+            if any(word in code for word in NOT_A_MESSAGE):
+                return EMPTY
+            return frozenset({(r.MESSAGE, "decoded JSON of unknown origin")})
+        if name in JSON_DUMPS:
+            if any(tag[0] == r.AUDIO_PAYLOAD for tag in first):
+                return frozenset({(r.AUDIO_JSON,)})
+            return EMPTY
+        if name in BASE64_ENCODERS:
+            if any(tag[0] == r.AUDIO for tag in first) or not first:
+                return frozenset({(r.BASE64_AUDIO, False)})
+            return EMPTY
+        if name == "builtins.str" and any(tag[0] == r.BASE64_AUDIO for tag in first):
+            return frozenset({(r.BASE64_AUDIO, True)})
+        if name in ("builtins.dict", "copy.copy", "copy.deepcopy") and any(tag[0] == r.MESSAGE for tag in first):
+            return frozenset(tag for tag in first if tag[0] == r.MESSAGE)
+        if name == "builtins.getattr" and len(args) >= 2:
+            attribute = string_value(args[1].value)
+            if attribute is not None:
+                return self._attribute(first, attribute) | (self.value(args[2].value) if len(args) > 2 else EMPTY)
+            return EMPTY
+        if name in CONNECTORS:
+            return frozenset({(r.SOCKET, CONNECTORS[name])})
+        if name == "aiohttp.ClientSession":
+            return frozenset({(r.HTTP_SESSION,)})
+        if name in CONTAINER_FACTORIES:
+            return frozenset({(r.CONTAINER, id(node))})
+        if name == "functools.partial" and args:
+            bound = sum(1 for a in args[1:] if a.keyword is None and not a.star)
+            return frozenset((r.FUNCTION, t[1], t[2] + bound) for t in first if t[0] == r.FUNCTION)
+        if name in ("os.environ.get", "os.getenv") and len(args) >= 2:
+            return self.value(args[1].value, depth)
+        if name == "pyaudio.PyAudio":
+            return frozenset({("made_by", "pyaudio.PyAudio")})
+        if name == "flask_sock.Sock":
+            return frozenset({("made_by", "flask_sock.Sock")})
+        if name in ("asyncio.wait_for", "asyncio.shield") and args:
+            return first
+        return EMPTY
+
+    def _bound_call(self, receiver: tuple, method: str, node: cst.Call, depth: int) -> frozenset:
+        kind = receiver[0]
+        args = node.args
+        if kind == r.SOCKET:
+            library = receiver[1]
+            if library == r.RELAY_SERVER:
+                return EMPTY
+            tag = _RECEIVE.get(method)
+            if tag == r.AIOHTTP_MESSAGE and library != r.AIOHTTP:
+                return frozenset({(r.RAW_MESSAGE, library)})
+            if tag == r.RAW_MESSAGE:
+                return frozenset({(r.RAW_MESSAGE, library)})
+            if tag == r.MESSAGE:
+                return frozenset({(r.MESSAGE, "received as JSON")})
+            if tag is not None:
+                return frozenset({(tag,)})
+            return EMPTY
+        if kind == r.AIOHTTP_MESSAGE and method == "json":
+            return frozenset({(r.MESSAGE, "a frame received from the socket")})
+        if kind == r.MESSAGE:
+            if method == "get" and args:
+                key = string_value(args[0].value)
+                found = self._key(frozenset({receiver}), key, node.func.value) if key is not None else EMPTY
+                return found | (self.value(args[1].value, depth) if len(args) > 1 else EMPTY)
+            if method == "copy":
+                return frozenset({receiver})
+            return EMPTY
+        if kind == r.CONTAINER:
+            if method in GET_METHODS:
+                key = string_value(args[0].value) if method == "get" and args else None
+                found = self._element(receiver[1], key)
+                if method == "get" and len(args) > 1:
+                    found |= self.value(args[1].value, depth)
+                return found
+            if method in ("copy", "values"):
+                return frozenset({receiver})
+            return EMPTY
+        if kind == r.MICROPHONE and method == "read":
+            return frozenset({(r.AUDIO,)})
+        if kind == "made_by" and receiver[1] == "pyaudio.PyAudio" and method == "open":
+            return frozenset({(r.MICROPHONE,)})
+        if kind == r.BASE64_AUDIO and method == "decode":
+            return frozenset({(r.BASE64_AUDIO, True)})
+        if kind == r.RAW_MESSAGE and method == "decode":
+            return frozenset({receiver})
+        if kind == r.HTTP_SESSION and method == "ws_connect":
+            return frozenset({(r.SOCKET, r.AIOHTTP)})
+        if kind == r.INSTANCE:
+            return EMPTY
+        return EMPTY
+
+
+def _keyword(call: cst.Call, name: str):
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
