@@ -20,7 +20,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.messages import container_of, key_of
-from migrator.protocol import MESSAGE_TYPES
+from migrator.protocol import MESSAGE_FIELDS, MESSAGE_TYPES
 from migrator.rules.base import Rule
 from migrator.syntax import (
     innermost_exit,
@@ -77,6 +77,8 @@ class MessageFields(Rule):
         self.loads_statements: dict = {}  # id(statement) -> (scope id, "return"/"continue")
         self.consumers: dict = {}  # id(statement) -> message expression it reads text from
         self.pending_notes: list = []
+        self.match_cases: dict = {}  # id(MatchCase) -> (new pattern from old, guard code or None)
+        self.match_terminations: dict = {}  # id(Match) -> (pattern code, message name)
 
     # --- what the model says ---------------------------------------------------------------
     @property
@@ -290,6 +292,134 @@ class MessageFields(Rule):
         self._replace(node, plan)
         self._note_head(left, self._message_behind_type(left))
 
+    # --- match statements --------------------------------------------------------------------
+    def collect_Match(self, node) -> None:
+        subject = node.subject
+        if self.model.is_message(subject):
+            message = subject if isinstance(subject, cst.Name) else None
+            for case in node.cases:
+                if isinstance(case.pattern, cst.MatchMapping):
+                    plan = self._mapping_case(case.pattern)
+                    if plan is not None:
+                        self.match_cases[id(case)] = plan
+            if message is not None and self.match_cases:
+                self.match_terminations[id(node)] = '{"type": "Termination"}', message.value
+            return
+        message = self._message_behind_type(subject)
+        if message is None and not self.model.is_message_type(subject):
+            return
+        renamed = False
+        for case in node.cases:
+            value = case.pattern.value if isinstance(case.pattern, cst.MatchValue) else None
+            v2_type = string_value(value) if value is not None else None
+            if v2_type not in MESSAGE_TYPES:
+                continue
+            renamed = True
+            guard = None
+            if v2_type in _TRANSCRIPT_TYPES:
+                if not isinstance(message, cst.Name):
+                    self.note(
+                        case.pattern, f"'{v2_type}' is a v2 message type: v3 sends Turn; tell finals by end_of_turn"
+                    )
+                else:
+                    conditions = self._turn_conditions(message, v2_type == "FinalTranscript", string_quote(value))
+                    guard = cst.Module([]).code_for_node(_and(conditions))
+            new_value = string_literal(MESSAGE_TYPES[v2_type], string_quote(value))
+            self.match_cases[id(case)] = (
+                lambda pattern, new_value=new_value: pattern.with_changes(value=new_value),
+                guard,
+            )
+        if renamed and isinstance(message, cst.Name):
+            self.match_terminations[id(node)] = '"Termination"', message.value
+        if renamed:
+            self.touched_scopes.add(self._scope_key())
+
+    def _mapping_case(self, pattern):
+        """The v3 form of a mapping pattern over a message: keys renamed, a transcript type
+        becoming ``Turn`` with the ``end_of_turn`` (and ``turn_is_formatted``) it needs."""
+        changed = False
+        elements = []
+        for element in pattern.elements:
+            key = string_value(element.key)
+            quote = string_quote(element.key)
+            if key == "message_type" and isinstance(element.pattern, cst.MatchValue):
+                v2_type = string_value(element.pattern.value)
+                if v2_type in MESSAGE_TYPES:
+                    changed = True
+                    turn = string_literal(MESSAGE_TYPES[v2_type], quote)
+                    elements.append(
+                        element.with_changes(key=string_literal("type", quote), pattern=cst.MatchValue(turn))
+                    )
+                    if v2_type in _TRANSCRIPT_TYPES:
+                        final = v2_type == "FinalTranscript"
+                        extra = [("end_of_turn", final)]
+                        if final and self.facts.format_turns:
+                            extra.append(("turn_is_formatted", True))
+                        for extra_key, flag in extra:
+                            elements.append(
+                                cst.MatchMappingElement(
+                                    string_literal(extra_key, quote), cst.MatchSingleton(cst.Name(str(flag)))
+                                )
+                            )
+                    continue
+            if key in MESSAGE_FIELDS and key != "message_type":
+                changed = True
+                elements.append(element.with_changes(key=string_literal(MESSAGE_FIELDS[key], quote)))
+                continue
+            elements.append(element)
+        if not changed:
+            return None
+        for index, element in enumerate(elements[:-1]):
+            if element.comma is cst.MaybeSentinel.DEFAULT:
+                elements[index] = element.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if elements and pattern.elements:
+            elements[-1] = elements[-1].with_changes(comma=pattern.elements[-1].comma)
+        return (lambda _: pattern.with_changes(elements=elements), None)
+
+    def rewrite_MatchCase(self, original, updated):
+        plan = self.match_cases.get(id(original))
+        if plan is None or not self._active():
+            return updated
+        new_pattern, guard = plan
+        self.applied()
+        updated = updated.with_changes(pattern=new_pattern(updated.pattern))
+        if guard is not None:
+            if updated.guard is not None:
+                existing = cst.Module([]).code_for_node(updated.guard)
+                loose = isinstance(updated.guard, (cst.IfExp, cst.NamedExpr, cst.Lambda)) or (
+                    isinstance(updated.guard, cst.BooleanOperation) and isinstance(updated.guard.operator, cst.Or)
+                )
+                guard = f"({existing}) and {guard}" if loose else f"{existing} and {guard}"
+            updated = updated.with_changes(
+                guard=parse_expression(guard),
+                whitespace_before_if=cst.SimpleWhitespace(" "),
+                whitespace_after_if=cst.SimpleWhitespace(" "),
+            )
+        return updated
+
+    def rewrite_Match(self, original, updated):
+        plan = self.match_terminations.get(id(original))
+        if plan is None or not self._active() or "Termination" in cst.Module([]).code_for_node(updated):
+            return updated
+        pattern, name = plan
+        case = cst.ensure_type(
+            parse_statement(
+                f"match {name}:\n    case {pattern}:\n"
+                f"        print(f\"Session terminated: {{{name}.get('audio_duration_seconds')}} s of audio, "
+                f"{{{name}.get('session_duration_seconds')}} s of session\")\n"
+            ),
+            cst.Match,
+        ).cases[0]
+        cases = list(updated.cases)
+        position = len(cases)
+        for index, existing in enumerate(cases):
+            if isinstance(existing.pattern, cst.MatchAs) and existing.pattern.pattern is None:
+                position = index  # before ``case _`` / ``case other``, which would take it
+                break
+        cases.insert(position, case)
+        self.applied()
+        return updated.with_changes(cases=cases)
+
     def _guard_consumer(self, message) -> None:
         """A statement that does something with every message's text (the tutorial's
         ``print(json.loads(r)["text"])``) runs only for transcript updates in v3."""
@@ -300,6 +430,8 @@ class MessageFields(Rule):
         for ancestor in reversed(self.context.ancestors[:-1]):
             if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
                 break
+            if isinstance(ancestor, cst.MatchCase):
+                return  # a case of a match on the message or its type
             if isinstance(ancestor, (cst.If, cst.While)):
                 test = cst.Module([]).code_for_node(ancestor.test)
                 if any(word in test for word in ("type", "end_of_turn", "text", "Transcript")) or (
@@ -338,7 +470,14 @@ class MessageFields(Rule):
         self.touched_scopes.add(self._scope_key())
 
     def nodes_to_rewrite(self):
-        return {*self.replacements, *self.dispatch_heads, *self.consumers, *self.loads_statements}
+        return {
+            *self.replacements,
+            *self.dispatch_heads,
+            *self.consumers,
+            *self.loads_statements,
+            *self.match_cases,
+            *self.match_terminations,
+        }
 
     # --- rewrite --------------------------------------------------------------------------
     def _active(self) -> bool:

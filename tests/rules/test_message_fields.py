@@ -219,3 +219,97 @@ def test_leaves_json_read_from_files_and_responses_alone():
     ):
         result = migrate(f'def f():\n    {source}\n    print(cfg["text"])\n')
         assert 'print(cfg["text"])' in result.code, source
+
+
+# --- values followed by the model -----------------------------------------------------------------
+SESSION_END = (
+    "print(f\"Session terminated: {data.get('audio_duration_seconds')} s of audio, "
+    "{data.get('session_duration_seconds')} s of session\")"
+)
+
+
+def test_match_on_the_type_gets_v3_values_and_turn_guards():
+    result = migrate(
+        "def f(ws, message):\n"
+        "    data = json.loads(message)\n"
+        '    match data["message_type"]:\n'
+        '        case "SessionBegins":\n'
+        '            print(data["session_id"])\n'
+        '        case "PartialTranscript":\n'
+        '            print(data["text"], end="\\r")\n'
+        '        case "FinalTranscript" if data["text"]:\n'
+        '            print(data["text"])\n'
+        "        case _:\n"
+        "            pass\n"
+    )
+    assert result.code.endswith(
+        '    match data["type"]:\n'
+        '        case "Begin":\n'
+        '            print(data["id"])\n'
+        '        case "Turn" if not data.get("end_of_turn"):\n'
+        '            print(data.get("transcript", ""), end="\\r")\n'
+        '        case "Turn" if data.get("transcript", "") and data.get("end_of_turn") and data.get("turn_is_formatted"):\n'
+        '            print(data.get("transcript", ""))\n'
+        '        case "Termination":\n'
+        f"            {SESSION_END}\n"
+        "        case _:\n"
+        "            pass\n"
+    )
+
+
+def test_match_mapping_patterns_over_the_message():
+    result = migrate(
+        "def f(ws, message):\n"
+        "    data = json.loads(message)\n"
+        "    match data:\n"
+        '        case {"message_type": "FinalTranscript", "text": text}:\n'
+        "            print(text)\n"
+        '        case {"message_type": "PartialTranscript", "text": text}:\n'
+        '            print(text, end="\\r")\n'
+    )
+    assert result.code.endswith(
+        "    match data:\n"
+        '        case {"type": "Turn", "end_of_turn": True, "turn_is_formatted": True, "transcript": text}:\n'
+        "            print(text)\n"
+        '        case {"type": "Turn", "end_of_turn": False, "transcript": text}:\n'
+        '            print(text, end="\\r")\n'
+        '        case {"type": "Termination"}:\n'
+        f"            {SESSION_END}\n"
+    )
+
+
+def test_a_message_checked_in_a_helper_is_migrated_where_it_is_used():
+    result = migrate(
+        "def show(msg):\n"
+        '    if msg["message_type"] == "FinalTranscript":\n'
+        '        print(msg["text"])\n'
+        "\n"
+        "def on_message(ws, message):\n"
+        "    show(json.loads(message))\n"
+    )
+    assert (
+        'def show(msg):\n    if msg["type"] == "Turn" and msg.get("end_of_turn") and msg.get("turn_is_formatted"):\n'
+        '        print(msg.get("transcript", ""))\n'
+    ) in result.code
+
+
+def test_a_type_held_by_a_walrus_reads_end_of_turn_from_its_message():
+    result = migrate(
+        "def on_message(ws, message):\n"
+        "    data: dict = json.loads(message)\n"
+        '    if (kind := data.get("message_type")) == "FinalTranscript":\n'
+        '        print(kind, data["text"])\n'
+    )
+    assert (
+        '    if (kind := data.get("type")) == "Turn" and data.get("end_of_turn") and data.get("turn_is_formatted"):\n'
+        '        print(kind, data.get("transcript", ""))\n'
+    ) in result.code
+
+
+def test_a_dict_of_another_origin_keeps_its_keys():
+    result = migrate(
+        "def f(path):\n"
+        "    settings = json.loads(open(path).read())\n"
+        '    print(settings["text"], settings["message_type"])\n'
+    )
+    assert 'print(settings["text"], settings["message_type"])' in result.code
