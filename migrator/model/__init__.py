@@ -115,6 +115,18 @@ class ValueModel:
         names = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.QUALIFIED}
         return next(iter(names)) if len(names) == 1 else None
 
+    def references(self, name: cst.Name) -> int:
+        """How many times the binding ``name`` makes (or reads) is read in the file."""
+        slot = self.solver.slot_of(name)
+        if slot is None:
+            return 0
+        bindings = self.walk.binding_names
+        return sum(
+            1
+            for other in self.walk.names
+            if other.value == name.value and id(other) not in bindings and self.solver.slot_of(other) == slot
+        )
+
     def functions_called(self, call: cst.Call) -> list:
         """The ``def``s and lambdas of this file a call may run."""
         return [

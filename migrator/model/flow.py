@@ -65,6 +65,9 @@ class ModelWalk:
         self.scope_stack: list = []
         #: id(Name) -> the scope it is read or bound in.
         self.name_scope: dict = {}
+        #: Every Name node, and the ids of those that bind rather than read.
+        self.names: list = []
+        self.binding_names: set = set()
         #: (target, expression, scope, path): the target slot or store receives the
         #: expression's value after ``path`` (("iter",), ("index", i), ("key", "k")...).
         self.constraints: list = []
@@ -113,6 +116,7 @@ class ModelWalk:
         kind = type(target)
         if kind is cst.Name:
             self.name_scope[id(target)] = self.scope
+            self.binding_names.add(id(target))
             self.constraints.append((self._bind(target.value), value, self.scope, path))
         elif kind in (cst.Tuple, cst.List):
             for index, element in enumerate(target.elements):
@@ -130,11 +134,13 @@ class ModelWalk:
     # --- node handlers -------------------------------------------------------------------------
     def visit_Name(self, node: cst.Name) -> None:
         self.name_scope.setdefault(id(node), self.scope)
+        self.names.append(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
         self.constraints.append((self._bind(node.name.value), node, outer, ()))
         self.name_scope[id(node.name)] = outer
+        self.binding_names.add(id(node.name))
         scope = self._push(node, FUNCTION)
         info = FunctionInfo(node, scope, outer if outer.kind == CLASS else None)
         info.decorators = tuple(_decorator_name(decorator.decorator) for decorator in node.decorators)
@@ -166,6 +172,7 @@ class ModelWalk:
         outer = self.scope
         self.constraints.append((self._bind(node.name.value), node, outer, ()))
         self.name_scope[id(node.name)] = outer
+        self.binding_names.add(id(node.name))
         scope = self._push(node, CLASS)
         self.classes[id(node)] = ClassInfo(node, scope, outer)
 

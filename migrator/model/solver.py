@@ -565,9 +565,9 @@ class FlowSolver:
                 return frozenset({(r.AUDIO_JSON,)})
             return EMPTY
         if name in BASE64_ENCODERS:
-            if any(tag[0] == r.AUDIO for tag in first) or not first:
-                return frozenset({(r.BASE64_AUDIO, False)})
-            return EMPTY
+            # Whatever it encodes (often a name rebound to its own base64), it is what goes
+            # into "audio_data"; the payload dict is what makes it audio for the rules.
+            return frozenset({(r.BASE64_AUDIO, False)})
         if name == "builtins.str" and any(tag[0] == r.BASE64_AUDIO for tag in first):
             return frozenset({(r.BASE64_AUDIO, True)})
         if name in ("builtins.dict", "copy.copy", "copy.deepcopy") and any(tag[0] == r.MESSAGE for tag in first):

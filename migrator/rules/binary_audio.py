@@ -22,19 +22,113 @@ import libcst as cst
 from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
+from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, keyword, parse_expression, sole_expression, string_value
+from migrator.syntax import call_name, dotted_name, keyword, parse_expression, string_value
 
 _SEND_METHODS = ("send", "send_str", "send_text", "send_json")
 _WEBSOCKETS_FAMILY = frozenset({roles.WEBSOCKETS, roles.WEBSOCKETS_LEGACY, roles.WEBSOCKETS_SYNC})
 
 
-def _is_json_dumps(node, facts) -> bool:
-    name = call_name(node)
-    if name.endswith(".dumps"):
-        return facts.module_aliases.get(name.rsplit(".", 1)[0]) == "json"
-    return facts.imported_names.get(name) == "json.dumps"
+class _Unwinding:
+    """Follows a JSON audio message back to the raw bytes it was built from: through
+    ``json.dumps``, the ``{"audio_data": ...}`` dict, ``str()``/``.decode()``, the base64
+    encoding, the assignments of the same block that held each step (removed when nothing
+    else reads them) and a helper function that returns the message (its call replaced by
+    the argument that carried the bytes, the helper removed when nothing else calls it)."""
+
+    def __init__(self, rule) -> None:
+        self.rule = rule
+        self.model = rule.context.model
+        self.removed: set = set()
+        self.consumed: set = set()
+        self.encoded = False
+        self.decoded = False
+
+    def raw_bytes(self, node, block, inline: bool, depth: int = 0):
+        if depth > 12:
+            return None
+        node = _unwrap_str(node)
+        if type(node) is cst.Call:
+            name = self.model.qualified_name(node.func)
+            if name in JSON_DUMPS and node.args:
+                self.consumed.add(id(node))
+                return self.raw_bytes(node.args[0].value, block, inline, depth + 1)
+            if name in BASE64_ENCODERS and node.args:
+                self.encoded = True
+                return node.args[0].value
+            if type(node.func) is cst.Attribute and node.func.attr.value == "decode":
+                if self.model.is_base64_audio(node.func.value):
+                    return self.raw_bytes(node.func.value, block, inline, depth + 1)
+            return self._through_helper(node, depth)
+        if type(node) is cst.Dict:
+            value = _audio_value(node)
+            if value is None:
+                return None
+            raw = self.raw_bytes(value, block, inline, depth + 1)
+            if raw is None and inline:
+                # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
+                self.decoded = True
+                return parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(_unwrap_str(value))})")
+            return raw
+        if type(node) is cst.Name and block is not None:
+            return self._through_assignment(node, block, depth)
+        return None
+
+    def _through_assignment(self, name: cst.Name, block, depth: int):
+        """The value of the assignment to ``name`` that reaches the use at ``block``."""
+        body, index = block
+        for position in range(index - 1, -1, -1):
+            statement = body[position]
+            if not _assigns(statement, name.value):
+                continue
+            later_uses = sum(_mentions(other, name.value) for other in body[position + 1 : index])
+            after = sum(_mentions(other, name.value) for other in body[index + 1 :])
+            if later_uses or after:
+                return None
+            value = statement.body[0].value
+            if not (
+                self.model.is_audio_json(value)
+                or self.model.is_audio_payload(value)
+                or self.model.is_base64_audio(value)
+            ):
+                return None
+            raw = self.raw_bytes(value, (body, position), inline=True, depth=depth + 1)
+            if raw is not None:
+                self.removed.add(id(statement))
+            return raw
+        return None
+
+    def _through_helper(self, call: cst.Call, depth: int):
+        functions = self.model.functions_called(call)
+        if len(functions) != 1 or type(functions[0]) is not cst.FunctionDef:
+            return None
+        helper = functions[0]
+        body = list(helper.body.body) if type(helper.body) is cst.IndentedBlock else []
+        returns = [
+            (i, s) for i, s in enumerate(body) if type(s) is cst.SimpleStatementLine and type(s.body[0]) is cst.Return
+        ]
+        if len(returns) != 1 or returns[0][1].body[0].value is None:
+            return None
+        position, statement = returns[0]
+        inner = _Unwinding(self.rule)
+        raw = inner.raw_bytes(statement.body[0].value, (body, position), inline=False, depth=depth + 1)
+        parameters = [param.name.value for param in helper.params.params]
+        if type(raw) is not cst.Name or raw.value not in parameters:
+            return None
+        index = parameters.index(raw.value)
+        argument = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == raw.value), None)
+        if argument is None:
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            if index >= len(positional):
+                return None
+            argument = positional[index]
+        if self.model.references(helper.name) == 1:
+            self.removed.add(id(helper))
+        self.encoded |= inner.encoded
+        self.consumed |= inner.consumed
+        return argument
 
 
 def _audio_value(node):
@@ -46,31 +140,10 @@ def _audio_value(node):
     return None
 
 
-def _b64_source(node, facts):
-    """``R`` of ``base64.b64encode(R)[.decode(...)]`` (optionally inside ``str()``), else None."""
-    if isinstance(node, cst.Call) and call_name(node) == "str" and len(node.args) == 1:
-        node = node.args[0].value
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "decode":
-        node = node.func.value
-    if isinstance(node, cst.Call) and call_name(node).endswith("b64encode") and node.args:
-        return node.args[0].value
-    return None
-
-
 def _unwrap_str(node):
     if isinstance(node, cst.Call) and call_name(node) == "str" and len(node.args) == 1:
         return node.args[0].value
     return node
-
-
-def _send_call(statement):
-    """The ``X.send(arg)`` call (awaited or not) a statement consists of, else None."""
-    value = sole_expression(statement)
-    if isinstance(value, cst.Await):
-        value = value.expression
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _SEND_METHODS:
-        return value
-    return None
 
 
 def _mentions(statement, name: str) -> int:
@@ -113,11 +186,14 @@ class BinaryAudio(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.removed: set = set()  # ids of statements to delete
-        self.sends: dict = {}  # id(send call) -> raw audio expression
+        self.sends: dict = {}  # id(send call) -> (raw audio expression, library of the connection)
         self.chunks: list = []  # (open call, frames expression)
         self.reads: set = set()  # ids of stream.read calls to make overflow-tolerant
         self.chunk_literals: dict = {}  # id(Integer) -> sample rate
         self.literal_reads: list = []  # (Integer frames argument of stream.read, its open() call)
+        #: json.dumps of an audio payload, and the ids of those a planned binary send replaces.
+        self.payloads: list = []
+        self.consumed: set = set()
 
     # --- analysis -------------------------------------------------------------------------
     def collect_Call(self, node: cst.Call) -> None:
@@ -132,36 +208,36 @@ class BinaryAudio(Rule):
                 if isinstance(node.args[0].value, cst.Integer):
                     self.literal_reads.append((node.args[0].value, opener))
             return
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "send_json" and node.args:
-            value = _audio_value(node.args[0].value)
-            library = self._library(node) if value is not None else None
-            if library is not None:
-                self.sends[id(node)] = (self._raw(value), library)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _SEND_METHODS and node.args:
+            self._plan_send(node)
+        elif self.context.model.is_audio_json(node) and self.context.model.qualified_name(node.func) in JSON_DUMPS:
+            self.payloads.append((node, self.context.statement_stack[-1] if self.context.statement_stack else None))
+
+    def _plan_send(self, send: cst.Call) -> None:
+        """A send of a JSON audio message becomes a binary send of the raw bytes behind it,
+        however the message was built (inline, through variables, in a helper)."""
+        model = self.context.model
+        argument = send.args[0].value
+        wanted = model.is_audio_payload if send.func.attr.value == "send_json" else model.is_audio_json
+        if not wanted(argument):
             return
-        if not (_is_json_dumps(node, self.facts) and node.args):
+        statement = self.context.statement_stack[-1]
+        plan = _Unwinding(self)
+        raw = plan.raw_bytes(argument, self._block_context(), inline=True)
+        library = self._library(send, statement)
+        if library is None:
+            self.consumed |= plan.consumed  # noted at the send
             return
-        value = _audio_value(node.args[0].value)
-        if value is None:
-            return
-        parent, grandparent = self.context.parent(1), self.context.parent(2)
-        if (
-            isinstance(parent, cst.Arg)
-            and isinstance(grandparent, cst.Call)
-            and isinstance(grandparent.func, cst.Attribute)
-            and grandparent.func.attr.value in _SEND_METHODS
-        ):
-            library = self._library(grandparent)
-            if library is not None:
-                self.sends[id(grandparent)] = (self._raw(value, self._block_context()), library)
-                self._note_relayed(grandparent, self.sends[id(grandparent)][0])
-        elif (
-            isinstance(parent, cst.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0].target, cst.Name)
-        ):
-            self._plan_chain(parent.targets[0].target.value, value)
-        else:
-            self.note(node, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
+        if raw is None:
+            return  # the json.dumps that built it gets the note (finish_analysis)
+        self.removed |= plan.removed
+        self.consumed |= plan.consumed
+        if plan.encoded:
+            self.context.drop_import_if_unused("base64")
+        if plan.decoded:
+            self.context.add_import("base64")
+        self.sends[id(send)] = (raw, library)
+        self._note_relayed(send, raw, statement)
 
     def _library(self, send: cst.Call, statement=None):
         """The library of the connection a send goes through, which decides the form of a
@@ -201,51 +277,6 @@ class BinaryAudio(Rule):
             return None
         return list(body), list(body).index(statement)
 
-    def _raw(self, value, block=None):
-        """The raw audio bytes behind a base64 value; plans removal of the encoding step."""
-        source = _b64_source(value, self.facts)
-        if source is not None:
-            self.context.drop_import_if_unused("base64")
-            return source
-        value = _unwrap_str(value)
-        if isinstance(value, cst.Name) and block is not None:
-            body, index = block
-            for position in range(index - 1, -1, -1):
-                statement = body[position]
-                if _assigns(statement, value.value):
-                    source = _b64_source(statement.body[0].value, self.facts)
-                    later_uses = sum(_mentions(other, value.value) for other in body[position + 1 : index])
-                    if source is not None and later_uses == 0:
-                        self.removed.add(id(statement))
-                        self.context.drop_import_if_unused("base64")
-                        return source
-                    break
-        # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
-        self.context.add_import("base64")
-        return parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(value)})")
-
-    def _plan_chain(self, json_name: str, value) -> None:
-        block = self._block_context()
-        if block is None:
-            return
-        body, index = block
-        for position in range(index + 1, len(body)):
-            statement = body[position]
-            send = _send_call(statement)
-            if send is not None and len(send.args) == 1 and dotted_name(send.args[0].value) == json_name:
-                others = sum(_mentions(other, json_name) for other in body[position + 1 :])
-                library = self._library(send, statement) if others == 0 else None
-                if library is not None:
-                    raw = self._raw(value, block)
-                    self.removed.add(id(body[index]))
-                    self.sends[id(send)] = (raw, library)
-                    self._note_relayed(send, raw, statement)
-                    return
-                if others == 0:
-                    return
-                break
-        self.note(value, "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message")
-
     def _rate(self, opener: cst.Call):
         """The sample rate an audio ``open(...)`` captures at (its ``rate=``, else the session's)."""
         rate_arg = keyword(opener, "rate")
@@ -261,6 +292,8 @@ class BinaryAudio(Rule):
             self.applied()
             return cst.RemoveFromParent()
         return updated
+
+    rewrite_FunctionDef = rewrite_SimpleStatementLine  # a payload helper nothing else calls
 
     def rewrite_Call(self, original, updated):
         if id(original) in self.reads:
@@ -302,6 +335,13 @@ class BinaryAudio(Rule):
 
     def finish_analysis(self) -> None:
         """Decide chunk sizes once the whole file (and the sample rate) is known."""
+        for payload, statement in self.payloads:
+            if id(payload) not in self.consumed:
+                self.note(
+                    payload,
+                    "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message",
+                    statement=statement,
+                )
         if not self.facts.speaks_v2:
             # Chunks that v3 accepts in a v3 script are the author's choice.
             self.reads.clear()

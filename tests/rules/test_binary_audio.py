@@ -122,3 +122,65 @@ def test_leaves_chunk_sizes_in_v3_code_alone():
         "import pyaudio\nV3 = 'wss://streaming.assemblyai.com/v3/ws'\np = pyaudio.PyAudio()\ns = p.open(rate=16000, input=True, frames_per_buffer=1600)\ndata = s.read(1600)\n",
         select=["STT004"],
     )
+
+
+# --- payloads followed by the value model ---------------------------------------------------------
+def test_payload_built_through_several_variables():
+    result = migrate_source(
+        HEAD + "def send(ws, stream):\n    while True:\n        data = stream.read(3200)\n"
+        '        b64 = base64.b64encode(data).decode("utf-8")\n        payload = {"audio_data": b64}\n'
+        "        message = json.dumps(payload)\n        ws.send(message)\n",
+        select=["STT004"],
+    )
+    assert result.code.endswith(
+        "def send(ws, stream):\n    while True:\n        data = stream.read(3200)\n"
+        "        ws.send(data, websocket.ABNF.OPCODE_BINARY)\n"
+    )
+    assert "import base64" not in result.code
+
+
+def test_payload_built_by_a_helper_that_nothing_else_calls():
+    result = migrate_source(
+        HEAD + "def encode_chunk(chunk):\n    encoded = base64.b64encode(chunk).decode()\n"
+        '    return json.dumps({"audio_data": encoded})\n\n'
+        "def send(ws, stream):\n    ws.send(encode_chunk(stream.read(3200)))\n",
+        select=["STT004"],
+    )
+    assert "def encode_chunk" not in result.code
+    assert "    ws.send(stream.read(3200), websocket.ABNF.OPCODE_BINARY)\n" in result.code
+
+
+def test_a_helper_called_elsewhere_too_is_kept():
+    result = migrate_source(
+        HEAD + "def encode_chunk(chunk):\n"
+        '    return json.dumps({"audio_data": base64.b64encode(chunk).decode()})\n\n'
+        "def send(ws, stream):\n    ws.send(encode_chunk(stream.read(3200)))\n\n"
+        "def log(chunk):\n    print(encode_chunk(chunk))\n",
+        select=["STT004"],
+    )
+    assert "def encode_chunk" in result.code
+    assert "    ws.send(stream.read(3200), websocket.ABNF.OPCODE_BINARY)\n" in result.code
+    assert "import base64" in result.code
+
+
+def test_the_send_form_follows_the_connection_not_the_imports():
+    """A file that imports both libraries: the asyncio connection gets a plain binary send,
+    never websocket-client's opcode argument (which websockets would reject)."""
+    result = migrate_source(
+        "import base64\nimport json\nimport websocket\nimport websockets\n" + URL + "async def pump(ws, stream):\n"
+        "    data = stream.read(3200)\n    await ws.send(json.dumps({'audio_data': base64.b64encode(data).decode()}))\n\n"
+        "async def main(stream):\n    async with websockets.connect(URL) as ws:\n        await pump(ws, stream)\n",
+        select=["STT004"],
+    )
+    assert "    await ws.send(data)\n" in result.code
+    assert "OPCODE_BINARY" not in result.code
+
+
+def test_a_connection_of_unknown_library_in_a_file_with_two_gets_a_note():
+    result = migrate_source(
+        "import base64\nimport json\nimport websocket\nimport websockets\n" + URL + "def pump(ws, data):\n"
+        "    ws.send(json.dumps({'audio_data': base64.b64encode(data).decode()}))\n",
+        select=["STT004"],
+    )
+    assert "ws.send(json.dumps(" in result.code
+    assert [note.code for note in result.notes] == ["STT004"]
