@@ -10,9 +10,12 @@ from typing import Optional
 import libcst as cst
 
 from migrator.context import MigrationContext
-from migrator.syntax import call_name, dotted_name, keyword, sole_expression
+from migrator.model.roles import WEBSOCKET_CLIENT
+from migrator.syntax import dotted_name, keyword, sole_expression
 
 CALLBACKS = ("on_open", "on_message", "on_error", "on_close")
+#: websocket-client connections that are not apps (no callbacks, no run_forever).
+_NOT_APPS = frozenset({"websocket.create_connection", "websocket.WebSocket"})
 
 
 @dataclass
@@ -38,11 +41,11 @@ class Session:
     #: While-True loops that read or send audio: id -> (loop, owning class or None)
     audio_loops: dict = field(default_factory=dict)
 
-    def app_for(self, name: str) -> Optional[App]:
-        for app in self.apps:
-            if app.target == name:
-                return app
-        return None
+    def app_made_by(self, calls: list) -> Optional[App]:
+        """The one app among those made by ``calls`` (what the value model says an
+        expression may be), else None."""
+        found = [app for app in self.apps if any(app.call is call for call in calls)]
+        return found[0] if len(found) == 1 else None
 
     def resolve(self, app: App, expression) -> Optional[cst.FunctionDef]:
         """The ``def`` a callback expression names, when it is in this file."""
@@ -72,21 +75,29 @@ class SessionCollector:
         elif isinstance(scopes[-1], cst.ClassDef):
             self.session.methods[(id(scopes[-1]), node.name.value)] = node
 
+    def _app_of(self, expression) -> Optional[App]:
+        return self.session.app_made_by(self.context.model.connections_made_at(expression))
+
     def collect_Call(self, node: cst.Call) -> None:
-        name = call_name(node)
-        if name.endswith("WebSocketApp"):
+        model = self.context.model
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if model.connection_opened_by(node) == WEBSOCKET_CLIENT and model.qualified_name(node.func) not in _NOT_APPS:
             self._app(node)
-        elif name.endswith("run_forever") and isinstance(node.func, cst.Attribute):
+        elif method == "run_forever":
             self._run(node)
-        elif name.endswith("Thread"):
+        elif model.qualified_name(node.func) == "threading.Thread":
             target = keyword(node, "target")
-            if target is not None and dotted_name(target.value).endswith(".run_forever"):
-                app = self.session.app_for(dotted_name(target.value)[: -len(".run_forever")])
+            if (
+                target is not None
+                and isinstance(target.value, cst.Attribute)
+                and target.value.attr.value == "run_forever"
+            ):
+                app = self._app_of(target.value.value)
                 assigned = self.context.parent(1)
                 if app is not None and isinstance(assigned, cst.Assign) and len(assigned.targets) == 1:
                     app.thread = dotted_name(assigned.targets[0].target) or None
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "close" and not node.args:
-            app = self.session.app_for(dotted_name(node.func.value))
+            app = self._app_of(node.func.value)
             statement = self.context.statement_stack[-1]
             if app is not None and _is_call_statement(statement, node):
                 app.closes.append((statement, self._block_of(statement), self._container()))
@@ -129,7 +140,7 @@ class SessionCollector:
         self.session.apps.append(App(node, target, callbacks, self.context.current_class))
 
     def _run(self, node: cst.Call) -> None:
-        app = self.session.app_for(dotted_name(node.func.value))
+        app = self._app_of(node.func.value)
         statement = self.context.statement_stack[-1]
         if app is None or not _is_call_statement(statement, node):
             return

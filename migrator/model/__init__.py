@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator.model import roles
 from migrator.model.flow import ModelWalk
-from migrator.model.libraries import JSON_LOADS
+from migrator.model.libraries import CONNECTORS, JSON_LOADS
 from migrator.model.solver import FlowSolver
 
 _IMPORTED_LIBRARIES = {"websocket": roles.WEBSOCKET_CLIENT, "websockets": roles.WEBSOCKETS, "aiohttp": roles.AIOHTTP}
@@ -49,9 +49,27 @@ class ValueModel:
         or unknown). More than one means the model cannot tell which."""
         return frozenset(tag[1] for tag in self.solver.value(node) if tag[0] == roles.SOCKET)
 
+    def connections_made_at(self, node) -> list:
+        """The calls that made the connection(s) ``node`` may be, in the file's order."""
+        sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SOCKET and tag[2] is not None}
+        return [self.solver.sites[site] for site in sites if site in self.solver.sites]
+
     def socket_library(self, node) -> Optional[str]:
         """The one library of a connection, or None when it is not known for sure."""
         libraries = self.socket_libraries(node)
+        return next(iter(libraries)) if len(libraries) == 1 else None
+
+    def connection_opened_by(self, call: cst.Call) -> Optional[str]:
+        """The library of the connection ``call`` opens (``websockets.connect(...)``,
+        ``WebSocketApp(...)``, ``session.ws_connect(...)``...) or would open later when it is
+        a ``functools.partial`` of such a function; None for any other call."""
+        if type(call) is not cst.Call:
+            return None
+        libraries = {tag[1] for tag in self.solver.value(call) if tag[0] == roles.SOCKET}
+        if not libraries and self.qualified_name(call.func) == "functools.partial" and call.args:
+            connector = self.qualified_name(call.args[0].value)
+            if connector in CONNECTORS:
+                libraries = {CONNECTORS[connector]}
         return next(iter(libraries)) if len(libraries) == 1 else None
 
     def imported_libraries(self) -> frozenset:

@@ -67,3 +67,6 @@ CALLBACK_ARGUMENTS = {
 #: Tag kinds that stand for the data itself, so iterating a generator of them yields them.
 BUILTIN_NAMES = frozenset(dir(builtins))
 EMPTY: frozenset = frozenset()
+
+#: Methods only one library has: calling one says what the result is, whatever the receiver.
+METHODS_OF_ONE_LIBRARY = {"ws_connect": (r.SOCKET, r.AIOHTTP)}  # + the call that made it

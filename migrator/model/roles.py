@@ -23,7 +23,7 @@ RELAY_SERVER = "relay-server"
 ASYNCIO_LIBRARIES = frozenset({WEBSOCKETS, WEBSOCKETS_LEGACY, AIOHTTP})
 
 # --- tag kinds ---------------------------------------------------------------------------------
-SOCKET = "socket"  #: (SOCKET, library): a WebSocket connection
+SOCKET = "socket"  #: (SOCKET, library, id(call that made it) or None): a WebSocket connection
 RAW_MESSAGE = "raw_message"  #: (RAW_MESSAGE, library): a text frame received from a socket
 AIOHTTP_MESSAGE = "aiohttp_message"  #: aiohttp's ``WSMessage`` (``.data``, ``.json()``, ``.type``)
 MESSAGE = "message"  #: (MESSAGE, evidence): a decoded server message (a mapping)

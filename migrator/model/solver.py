@@ -22,6 +22,7 @@ from migrator.model.libraries import (
     GET_METHODS,
     JSON_DUMPS,
     JSON_LOADS,
+    METHODS_OF_ONE_LIBRARY,
     NOT_A_MESSAGE,
     PUT_METHODS,
     SOCKET_ANNOTATIONS,
@@ -52,6 +53,8 @@ class FlowSolver:
         self._subclasses: dict = {}  # id(ClassDef) -> ids of itself and its subclasses in the file
         self._socket_classes: dict = {}  # id(ClassDef) -> library, for subclasses of a connection class
         self.rounds = 0
+        #: id(call) -> the call that makes a connection (see :meth:`_site`).
+        self.sites: dict = {}
         #: Off while roles flow from what the code does; on for a second solve, in which v2
         #: evidence anchors a role where the flow is opaque (``json.loads`` of a parameter
         #: nobody in the file passes).
@@ -217,7 +220,8 @@ class FlowSolver:
         if library == r.WEBSOCKET_CLIENT:
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value in CALLBACK_ARGUMENTS:
-                    changed |= self._callback(arg.keyword.value, (r.SOCKET, library), self.value(arg.value))
+                    socket = (r.SOCKET, library, self._site(call))
+                    changed |= self._callback(arg.keyword.value, socket, self.value(arg.value))
         elif name in ("threading.Thread", "multiprocessing.Process"):
             target = _keyword(call, "target")
             arguments = _keyword(call, "args")
@@ -260,7 +264,7 @@ class FlowSolver:
                     if library is not None:
                         changed |= self._callback(
                             info.node.name.value,
-                            (r.SOCKET, library),
+                            (r.SOCKET, library, None),
                             frozenset({(r.FUNCTION, id(info.node), 1)}),
                         )
             for name, annotation, *_ in info.params:
@@ -268,7 +272,7 @@ class FlowSolver:
                     continue
                 for tag in self.value(annotation):
                     if tag[0] == r.QUALIFIED and tag[1] in SOCKET_ANNOTATIONS:
-                        socket = frozenset({(r.SOCKET, SOCKET_ANNOTATIONS[tag[1]])})
+                        socket = frozenset({(r.SOCKET, SOCKET_ANNOTATIONS[tag[1]], None)})
                         changed |= self._add(("name", info.scope.key, name), socket)
             for decorator in info.node.decorators if type(info.node) is cst.FunctionDef else ():
                 target = decorator.decorator
@@ -280,7 +284,7 @@ class FlowSolver:
                     # flask-sock's ``@sock.route(path)``: the handler's socket is a browser's.
                     made_by = {tag[1] for tag in self.value(target.func.value) if tag[0] == "made_by"}
                     if info.params and "flask_sock.Sock" in made_by:
-                        socket = frozenset({(r.SOCKET, r.RELAY_SERVER)})
+                        socket = frozenset({(r.SOCKET, r.RELAY_SERVER, None)})
                         changed |= self._add(("name", info.scope.key, info.params[0][0]), socket)
         return changed
 
@@ -511,6 +515,11 @@ class FlowSolver:
                 found |= self.slots.get(("yield", tag[1]), EMPTY)
         return frozenset(found)
 
+    def _site(self, call: cst.Call) -> int:
+        """Where a connection is made: the call's id, so two connections stay apart."""
+        self.sites[id(call)] = call
+        return id(call)
+
     def slot_of(self, node) -> Optional[tuple]:
         """The slot a plain name reads, so two expressions can be told to hold the same value."""
         if type(node) is not cst.Name:
@@ -522,6 +531,9 @@ class FlowSolver:
     def _call(self, node: cst.Call, depth: int) -> frozenset:
         callee = self.value(node.func, depth)
         found: set = set()
+        if type(node.func) is cst.Attribute and node.func.attr.value in METHODS_OF_ONE_LIBRARY:
+            # evidence even on an unknown receiver
+            found.add((*METHODS_OF_ONE_LIBRARY[node.func.attr.value], self._site(node)))
         for tag in callee:
             kind = tag[0]
             if kind == r.FUNCTION:
@@ -534,7 +546,7 @@ class FlowSolver:
                 found.add((r.INSTANCE, tag[1]))
                 library = self._socket_class(tag[1])
                 if library is not None:
-                    found.add((r.SOCKET, library))
+                    found.add((r.SOCKET, library, self._site(node)))
                 if any(self._is_message(a.value) for a in node.args if a.star == "**"):
                     found.add((r.MESSAGE, "an object built from a message"))
             elif kind == r.QUALIFIED:
@@ -578,7 +590,7 @@ class FlowSolver:
                 return self._attribute(first, attribute) | (self.value(args[2].value) if len(args) > 2 else EMPTY)
             return EMPTY
         if name in CONNECTORS:
-            return frozenset({(r.SOCKET, CONNECTORS[name])})
+            return frozenset({(r.SOCKET, CONNECTORS[name], self._site(node))})
         if name == "aiohttp.ClientSession":
             return frozenset({(r.HTTP_SESSION,)})
         if name in CONTAINER_FACTORIES:
@@ -642,7 +654,7 @@ class FlowSolver:
         if kind == r.RAW_MESSAGE and method == "decode":
             return frozenset({receiver})
         if kind == r.HTTP_SESSION and method == "ws_connect":
-            return frozenset({(r.SOCKET, r.AIOHTTP)})
+            return frozenset({(r.SOCKET, r.AIOHTTP, self._site(node))})
         if kind == r.INSTANCE:
             return EMPTY
         return EMPTY

@@ -25,8 +25,8 @@ import libcst as cst
 
 from migrator import walk
 from migrator.markers import RULE_MARKERS
+from migrator.model import roles
 from migrator.rules.base import Rule
-from migrator.rules.websockets_headers import qualified_call_name
 from migrator.syntax import call_name, dotted_name, parse_expression, parse_statement, sole_expression, sole_value
 
 TERMINATE_TIMEOUT = 5
@@ -142,10 +142,8 @@ class AsyncShutdown(Rule):
         self.sockets.pop()
 
     def _is_connect(self, call: cst.Call) -> bool:
-        qualified = qualified_call_name(call.func, self.facts)
-        return (qualified.startswith("websockets.") and qualified.endswith(".connect")) or call_name(call).endswith(
-            "ws_connect"
-        )
+        """An asyncio connection to the service (websockets or aiohttp), per the value model."""
+        return self.context.model.connection_opened_by(call) in roles.ASYNCIO_LIBRARIES
 
     def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
         scopes = self.context.scope_stack[:-1]

@@ -15,27 +15,12 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.model import roles
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name
 
-_LEGACY_MODULES = ("websockets.legacy", "websockets.client")
+#: The websockets clients (by the import that chose them) and what they call the header argument.
+_CLIENTS = (roles.WEBSOCKETS, roles.WEBSOCKETS_SYNC, roles.WEBSOCKETS_LEGACY)
 _NEW_KEYWORD, _LEGACY_KEYWORD = "additional_headers", "extra_headers"
-
-
-def qualified_call_name(func, facts) -> str:
-    """``websockets.connect`` for ``websockets.connect``, ``ws.connect`` (import websockets
-    as ws) or ``connect`` (from websockets import connect)."""
-    name = dotted_name(func)
-    if not name:
-        return ""
-    head, _, rest = name.partition(".")
-    if head in facts.module_aliases:
-        module = facts.module_aliases[head]
-        return f"{module}.{rest}" if rest else module
-    if head in facts.imported_names:
-        qualified = facts.imported_names[head]
-        return f"{qualified}.{rest}" if rest else qualified
-    return name
 
 
 class WebsocketsHeaders(Rule):
@@ -69,10 +54,10 @@ class WebsocketsHeaders(Rule):
         self.renames: dict = {}  # id(Arg) -> new keyword
 
     def collect_Call(self, node: cst.Call) -> None:
-        qualified = qualified_call_name(node.func, self.facts)
-        if not (qualified.startswith("websockets.") and qualified.endswith(".connect")):
+        library = self.context.model.connection_opened_by(node)
+        if library not in _CLIENTS:
             return
-        legacy = qualified.startswith(_LEGACY_MODULES)
+        legacy = library == roles.WEBSOCKETS_LEGACY
         wrong = _NEW_KEYWORD if legacy else _LEGACY_KEYWORD
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == wrong:
