@@ -16,6 +16,7 @@ import libcst as cst
 
 from migrator.endpoint_url import literal_value, mentions_endpoint
 from migrator.markers import RULE_MARKERS
+from migrator.model import roles
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, keyword, string_literal, string_quote, string_value
 
@@ -23,7 +24,6 @@ V2_TOKEN_URL = "https://api.assemblyai.com/v2/realtime/token"
 V3_TOKEN_URL = "https://streaming.assemblyai.com/v3/token"
 MAX_TOKEN_SECONDS = 600
 _HEADER_KEYWORDS = ("header", "headers", "extra_headers", "additional_headers")
-_CONNECTORS = ("WebSocketApp", "connect", "ws_connect", "create_connection")
 
 
 class Auth(Rule):
@@ -58,7 +58,7 @@ class Auth(Rule):
         ):
             self.token_calls[id(node)] = True
             return
-        if name.rsplit(".", 1)[-1] not in _CONNECTORS or not node.args:
+        if self.context.model.connection_opened_by(node) in (None, roles.RELAY_SERVER) or not node.args:
             return
         url = node.args[0].value
         if not mentions_endpoint(url, self.facts.constants):
