@@ -68,6 +68,27 @@ def string_value(node) -> Optional[str]:
     return None
 
 
+def key_of(node) -> Optional[str]:
+    """``"k"`` for ``X["k"]`` and ``X.get("k", ...)``."""
+    if type(node) is cst.Subscript and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if type(index) is cst.Index:
+            return string_value(index.value)
+    if type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "get":
+        if node.args and node.args[0].keyword is None:
+            return string_value(node.args[0].value)
+    return None
+
+
+def container_of(node):
+    """The ``X`` of ``X["k"]`` / ``X.get("k")``."""
+    if type(node) is cst.Subscript:
+        return node.value
+    if type(node) is cst.Call and type(node.func) is cst.Attribute:
+        return node.func.value
+    return None
+
+
 def string_quote(node) -> str:
     """The quote character a literal uses, so emitted strings match the file's style."""
     if type(node) is cst.SimpleString:

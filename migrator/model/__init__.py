@@ -23,6 +23,7 @@ from migrator.model import roles
 from migrator.model.flow import ModelWalk
 from migrator.model.libraries import CONNECTORS, JSON_LOADS
 from migrator.model.solver import FlowSolver
+from migrator.syntax import container_of, key_of
 
 _IMPORTED_LIBRARIES = {"websocket": roles.WEBSOCKET_CLIENT, "websockets": roles.WEBSOCKETS, "aiohttp": roles.AIOHTTP}
 
@@ -91,6 +92,13 @@ class ValueModel:
     def decodes_message(self, node) -> bool:
         """``json.loads(...)`` (under any import form) that yields a server message."""
         return type(node) is cst.Call and self.qualified_name(node.func) in JSON_LOADS and self.is_message(node)
+
+    def message_read(self, access):
+        """For ``m["k"]`` or ``m.get("k", ...)`` where ``m`` is a server message: ``m``."""
+        container = container_of(access)
+        if container is not None and key_of(access) is not None and self.is_message(container):
+            return container
+        return None
 
     def is_received_frame(self, node) -> bool:
         """Text received from a connection to the service, not decoded yet."""

@@ -19,11 +19,12 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.messages import container_of, key_of
 from migrator.protocol import MESSAGE_FIELDS, MESSAGE_TYPES
 from migrator.rules.base import Rule
 from migrator.syntax import (
+    container_of,
     innermost_exit,
+    key_of,
     parse_expression,
     parse_statement,
     sole_expression,
@@ -85,17 +86,10 @@ class MessageFields(Rule):
     def model(self):
         return self.context.model
 
-    def _message_of(self, access):
-        """The message expression ``access`` (``m["k"]``, ``m.get("k")``) reads a key of."""
-        container = container_of(access)
-        if container is not None and self.model.is_message(container):
-            return container
-        return None
-
     def _message_behind_type(self, node):
         """For an expression holding a message's type, an expression holding the message."""
         if key_of(node) == "message_type":
-            return self._message_of(node)
+            return self.model.message_read(node)
         if self.model.is_message_type(node):
             return self.model.message_holding_type(node)
         return None
@@ -128,7 +122,7 @@ class MessageFields(Rule):
 
     def collect_Subscript(self, node: cst.Subscript) -> None:
         key = key_of(node)
-        if key is None or self._message_of(node) is None:
+        if key is None or self.model.message_read(node) is None:
             return
         parent = self.context.parent()
         if isinstance(parent, (cst.AssignTarget, cst.Del)) or (
@@ -152,7 +146,7 @@ class MessageFields(Rule):
 
     def collect_Call(self, node: cst.Call) -> None:
         key = key_of(node)
-        if key not in ("message_type", "session_id", "text") or self._message_of(node) is None:
+        if key not in ("message_type", "session_id", "text") or self.model.message_read(node) is None:
             return
         new_key = {"message_type": "type", "session_id": "id", "text": "transcript"}[key]
         if key == "text":

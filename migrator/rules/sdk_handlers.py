@@ -14,8 +14,8 @@ becomes ``t.end_of_turn and t.turn_is_formatted``, which is true once per turn w
 ``format_turns`` is on (STT021 turns it on; the service may send each turn's end twice,
 unformatted then formatted), and ``RealtimePartialTranscript`` becomes its negation.
 ``disable_partial_transcripts=True`` has no v3 switch, so the Turn handler skips partials
-itself. Message-level ``confidence``, ``audio_start``, ``audio_end`` and ``created`` have no v3
-counterpart: they get a note.
+itself. ``confidence``, ``audio_start``, ``audio_end`` and ``created`` have no v3 counterpart:
+STT008 maps them to the nearest running value; with STT008 off they get a note here.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import builtins
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.protocol import V2_ONLY_FIELDS
 from migrator.sdk_analysis import SdkRule, code, loaded_names
 from migrator.syntax import dotted_name, parse_expression, parse_statement
 
@@ -83,6 +84,10 @@ class SdkHandlers(SdkRule):
         transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda client, error: print(error), sample_rate=16_000)
     """
 
+    def _mapped_by_stt008(self, field: str) -> bool:
+        """STT008 maps the v2-only fields to running v3 values (with its own note)."""
+        return field in V2_ONLY_FIELDS and "STT008" in self.context.selected
+
     def __init__(self, context) -> None:
         super().__init__(context)
         self.parameters: dict = {}  # id(def or lambda) -> (index, new parameter names)
@@ -125,7 +130,7 @@ class SdkHandlers(SdkRule):
             renamed = RENAMED_FIELDS.get(event, {}).get(field)
             if renamed is not None:
                 self.renames[id(attribute)] = renamed
-            elif event == "Turn" and field in MISSING_FIELDS:
+            elif event == "Turn" and field in MISSING_FIELDS and not self._mapped_by_stt008(field):
                 self.note(attribute, f"{field}: {MISSING_FIELDS[field]}", statement=site.statement)
         for site in sdk.isinstance_calls:
             subject, cls = site.node.args[0].value, site.node.args[1].value
