@@ -609,16 +609,30 @@ class SdkAnalysis:
                 return None, 0, set()
             return function, positional, keywords
         if isinstance(value, cst.Name):
-            return self.lookup(value.value, scopes), 0, set()
+            found = self.lookup(value.value, scopes)
+            if found is not None:
+                return found, 0, set()
         if (
             isinstance(value, cst.Attribute)
             and isinstance(value.value, cst.Name)
             and value.value.value in ("self", "cls")
         ):
             owner = next((scope for scope in reversed(scopes) if isinstance(scope, cst.ClassDef)), None)
-            if owner is not None:
-                return self.defs.get((id(owner), value.attr.value)), 0, set()
-        return None, 0, set()
+            if owner is not None and (owner_id := (id(owner), value.attr.value)) in self.defs:
+                return self.defs[owner_id], 0, set()
+        return self._resolve_by_value(value)
+
+    def _resolve_by_value(self, value):
+        """A callback the value model follows (a variable holding a function, a factory's
+        result, a bound method stored away): the one function it may be, else None."""
+        targets = self.context.model.callables(value)
+        if len(targets) != 1:
+            return None, 0, set()
+        node, bound = targets[0]
+        function = self.functions.get(id(node))
+        if function is None:
+            return None, 0, set()
+        return function, bound - (1 if function.bound and bound else 0), set()
 
     def lookup(self, name: str, scopes: tuple) -> Optional[Function]:
         for scope in reversed(scopes):
@@ -679,6 +693,9 @@ class SdkAnalysis:
                     target = dotted_name(small.targets[0].target) or None
                 elif isinstance(small, cst.AnnAssign) and small.value is call:
                     target = dotted_name(small.target) or None
+                elif isinstance(small, cst.Return) and small.value is call and site.function is not None:
+                    # a factory: the client gets a local name, is set up, and is returned
+                    target = self.fresh_name(self.functions.get(id(site.function)), "client", "transcriber")
             kwargs = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
             construction = Construction(site, version, target, kwargs)
             if version == 2:
@@ -734,8 +751,16 @@ class SdkAnalysis:
             return name, id(owner)
         return name, None
 
-    def is_receiver(self, name: str, site: Site) -> bool:
-        return bool(name) and self.receiver_key(name, site.scopes) in self.receivers
+    def is_receiver(self, name: str, site: Site, node=None) -> bool:
+        """Whether ``name`` (``node`` at ``site``) holds a streaming client: one assigned from
+        a constructor, or one the value model follows there (a factory's result, a parameter)."""
+        if bool(name) and self.receiver_key(name, site.scopes) in self.receivers:
+            return True
+        if node is None:
+            return False
+        calls = self.context.model.sdk_clients_made_at(node)
+        migrated = {id(c.call) for c in self.constructions if c.version == 2 and c.problem is None}
+        return bool(calls) and all(id(call) in migrated for call in calls)
 
     def _find_receivers(self) -> None:
         for construction in self.constructions:

@@ -55,6 +55,26 @@ class ValueModel:
         sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SOCKET and tag[2] is not None}
         return [self.solver.sites[site] for site in sites if site in self.solver.sites]
 
+    def sdk_clients_made_at(self, node) -> list:
+        """The constructor calls of the SDK client(s) ``node`` may be (v2 ``RealtimeTranscriber``
+        or v3 ``StreamingClient``), however the client reached ``node``."""
+        sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SDK_CLIENT and tag[2] is not None}
+        return [self.solver.sites[site] for site in sites if site in self.solver.sites]
+
+    def sdk_events(self, node) -> frozenset:
+        """The v3 events ("Turn", "Begin"...) the SDK may pass as ``node``."""
+        return frozenset(tag[1] for tag in self.solver.value(node) if tag[0] == roles.SDK_EVENT)
+
+    def callables(self, node) -> list:
+        """(def or lambda node, positional arguments already bound) for each function of this
+        file ``node`` may be: a name, a bound method (``self`` counts as bound), a lambda, a
+        ``functools.partial``, whatever variable or container it went through."""
+        return [
+            (self.walk.functions[tag[1]].node, tag[2])
+            for tag in self.solver.value(node)
+            if tag[0] == roles.FUNCTION and tag[1] in self.walk.functions
+        ]
+
     def socket_library(self, node) -> Optional[str]:
         """The one library of a connection, or None when it is not known for sure."""
         libraries = self.socket_libraries(node)

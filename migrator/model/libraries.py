@@ -70,3 +70,20 @@ EMPTY: frozenset = frozenset()
 
 #: Methods only one library has: calling one says what the result is, whatever the receiver.
 METHODS_OF_ONE_LIBRARY = {"ws_connect": (r.SOCKET, r.AIOHTTP)}  # + the call that made it
+
+#: The SDK's streaming clients, by qualified name -> the protocol version they speak.
+SDK_CLIENTS = {
+    "assemblyai.RealtimeTranscriber": 2,
+    "assemblyai.transcriber.RealtimeTranscriber": 2,
+    "assemblyai.streaming.v3.StreamingClient": 3,
+    "assemblyai.streaming.v3.client.StreamingClient": 3,
+    "assemblyai.RealTimeTranscriber": 3,
+}
+#: v2 constructor keywords that register a callback -> the v3 event its argument becomes.
+SDK_CALLBACKS = {
+    "on_open": "Begin",
+    "on_data": "Turn",
+    "on_error": "Error",
+    "on_extra_session_information": "Termination",
+    "on_close": None,
+}

@@ -41,6 +41,10 @@ INSTANCE = "instance"  #: (INSTANCE, id(ClassDef)): an object of a class defined
 CONTAINER = "container"  #: (CONTAINER, id(node)): a dict, list, tuple, set or queue of values
 BOUND = "bound"  #: (BOUND, tag, attribute): a method looked up on a value, not yet called
 HTTP_SESSION = "http_session"  #: an aiohttp ``ClientSession``
+#: (SDK_CLIENT, 2 or 3, id(construction call) or None): ``RealtimeTranscriber``/``StreamingClient``
+SDK_CLIENT = "sdk_client"
+#: (SDK_EVENT, v3 event name): what the SDK passes a callback ("Turn", "Begin", "Error"...)
+SDK_EVENT = "sdk_event"
 
 
 class Evidence(NamedTuple):

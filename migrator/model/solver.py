@@ -25,6 +25,8 @@ from migrator.model.libraries import (
     METHODS_OF_ONE_LIBRARY,
     NOT_A_MESSAGE,
     PUT_METHODS,
+    SDK_CALLBACKS,
+    SDK_CLIENTS,
     SOCKET_ANNOTATIONS,
 )
 from migrator.model.scopes import Scope
@@ -217,6 +219,12 @@ class FlowSolver:
         """Calls whose arguments reach a function: callbacks, thread targets, executors."""
         changed = False
         library = CONNECTORS.get(name)
+        if name in SDK_CLIENTS and SDK_CLIENTS[name] == 2:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value in SDK_CALLBACKS:
+                    event = SDK_CALLBACKS[arg.keyword.value]
+                    values = [frozenset({(r.SDK_EVENT, event)})] if event is not None else []
+                    changed |= self._call_with(self.value(arg.value), values)
         if library == r.WEBSOCKET_CLIENT:
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value in CALLBACK_ARGUMENTS:
@@ -241,8 +249,12 @@ class FlowSolver:
             return self._add(("element", receiver[1]), self.value(call.args[-1].value))
         if method == "run_in_executor" and len(call.args) >= 2:
             return self._call_with(self.value(call.args[1].value), [self.value(a.value) for a in call.args[2:]])
-        if receiver[0] == r.SOCKET and method in ("on", "add_handler") and len(call.args) >= 2:
-            return False
+        if receiver[0] == r.SDK_CLIENT and method == "on" and len(call.args) >= 2:
+            event = call.args[0].value
+            name = event.attr.value if type(event) is cst.Attribute else None
+            return self._call_with(
+                self.value(call.args[1].value), [frozenset({receiver}), frozenset({(r.SDK_EVENT, name)})]
+            )
         return False
 
     def _seed_parameters(self) -> bool:
@@ -322,6 +334,14 @@ class FlowSolver:
             for tag in self._bases(member):
                 if tag[0] == r.QUALIFIED and tag[1] in CONNECTORS:
                     return CONNECTORS[tag[1]]
+        return None
+
+    def _sdk_class(self, class_id: int) -> Optional[int]:
+        """2 or 3 when the class derives from one of the SDK's streaming clients."""
+        for member in self._mro(class_id):
+            for tag in self._bases(member):
+                if tag[0] == r.QUALIFIED and tag[1] in SDK_CLIENTS:
+                    return SDK_CLIENTS[tag[1]]
         return None
 
     def _lookup_method(self, class_id: int, name: str) -> Optional[int]:
@@ -440,6 +460,8 @@ class FlowSolver:
                 found.add((r.BOUND, tag, name))
             elif kind == r.CLASS:
                 found |= self._class_attribute(tag[1], name, 0)
+            elif kind == r.SDK_EVENT and name in ("text", "transcript"):
+                found.add((r.TRANSCRIPT,))
             elif kind == r.AIOHTTP_MESSAGE and name == "data":
                 found.add((r.RAW_MESSAGE, r.AIOHTTP))
             elif kind == r.MESSAGE and name in _KEY_ROLES and tag[1] == "an object built from a message":
@@ -547,6 +569,9 @@ class FlowSolver:
                 library = self._socket_class(tag[1])
                 if library is not None:
                     found.add((r.SOCKET, library, self._site(node)))
+                version = self._sdk_class(tag[1])
+                if version is not None:
+                    found.add((r.SDK_CLIENT, version, self._site(node)))
                 if any(self._is_message(a.value) for a in node.args if a.star == "**"):
                     found.add((r.MESSAGE, "an object built from a message"))
             elif kind == r.QUALIFIED:
@@ -591,6 +616,8 @@ class FlowSolver:
             return EMPTY
         if name in CONNECTORS:
             return frozenset({(r.SOCKET, CONNECTORS[name], self._site(node))})
+        if name in SDK_CLIENTS:
+            return frozenset({(r.SDK_CLIENT, SDK_CLIENTS[name], self._site(node))})
         if name == "aiohttp.ClientSession":
             return frozenset({(r.HTTP_SESSION,)})
         if name in CONTAINER_FACTORIES:

@@ -95,10 +95,15 @@ class SdkClient(SdkRule):
             self.constructions[id(construction.site.statement)] = construction
         connected = set()
         for method, receiver, site in sdk.method_calls:
-            key = sdk.receiver_key(receiver, site.scopes)
-            if method != "connect" or key not in by_target:
+            if method != "connect":
                 continue
-            construction = self._construction_for(by_target[key], site)
+            key = sdk.receiver_key(receiver, site.scopes)
+            if key in by_target:
+                construction = self._construction_for(by_target[key], site)
+            else:
+                construction = self._construction_made_at(site.node.func.value)
+                if construction is None:
+                    continue
             if construction is None:
                 self.note(
                     site.node, "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()"
@@ -122,7 +127,14 @@ class SdkClient(SdkRule):
         reachable = sdk.reachable_from_turns()
         for construction in self.constructions.values():
             statement = construction.site.statement
-            if id(construction) not in connected:
+            if id(construction) not in connected and _returned(construction):
+                arguments = ", ".join(sdk.parameters_arguments(construction.kwargs))
+                self.note(
+                    construction.call,
+                    f"the caller must pass StreamingParameters({arguments}) to connect(): v3 takes the session settings there",
+                    statement=statement,
+                )
+            elif id(construction) not in connected:
                 self.stashed[id(construction)] = f"{construction.target}_parameters"
                 self.note(
                     construction.call,
@@ -147,6 +159,13 @@ class SdkClient(SdkRule):
                 self.note(construction.call, message, statement=statement)
             if construction.site.function is not None and id(construction.site.function) in reachable:
                 self.note(construction.call, TURN_RESTART_NOTE, statement=statement)
+
+    def _construction_made_at(self, receiver):
+        """The one planned construction the value model says ``receiver`` holds (a client a
+        factory returned, or one handed over as an argument), else None."""
+        calls = self.context.model.sdk_clients_made_at(receiver)
+        found = [c for c in self.constructions.values() if any(c.call is call for call in calls)]
+        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def _construction_for(candidates: list, site):
@@ -236,6 +255,9 @@ class SdkClient(SdkRule):
         if isinstance(small, cst.AnnAssign):
             target = code(small.target)
             prefix = f"{target}: {code(small.annotation.annotation)} = StreamingClient"
+        elif isinstance(small, cst.Return):
+            target = construction.target
+            prefix = f"{target} = StreamingClient"
         else:
             target = code(small.targets[0].target)
             prefix = f"{target} = StreamingClient"
@@ -251,4 +273,12 @@ class SdkClient(SdkRule):
             lines.append(
                 call_statement(f"{stash} = StreamingParameters", sdk.parameters_arguments(construction.kwargs), indent)
             )
+        if isinstance(small, cst.Return):
+            lines.append(f"return {target}")
         return parse_statements("\n".join(lines) + "\n")
+
+
+def _returned(construction) -> bool:
+    """A factory's ``return RealtimeTranscriber(...)``."""
+    statement = construction.site.statement
+    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Return)

@@ -64,7 +64,7 @@ class SdkMethods(SdkRule):
         }
         for method, receiver, site in sdk.method_calls:
             call = site.node
-            if method == "close" and sdk.is_receiver(receiver, site):
+            if method == "close" and sdk.is_receiver(receiver, site, call.func.value):
                 self.calls[id(call)] = "close"
             elif method == "force_end_utterance" and not call.args:
                 self.calls[id(call)] = "force_endpoint"

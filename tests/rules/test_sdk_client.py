@@ -285,12 +285,45 @@ def test_leaves_settings_passed_with_double_star_alone_with_a_note():
     assert "not migrated" in result.notes[0].message
 
 
-def test_leaves_a_constructor_that_is_not_assigned_alone_with_a_note():
+def test_a_factory_returns_the_v3_client_and_its_caller_connects_it():
+    result = migrate_source(
+        "import assemblyai as aai\ndef make():\n    return aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n"
+        "\nt = make()\nt.connect()\nt.close()\n"
+    )
+    assert (
+        "    client = StreamingClient(\n"
+        '        StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")\n'
+        "    )\n"
+        "    client.on(StreamingEvents.Turn, lambda client, event: d(event))\n"
+        "    client.on(StreamingEvents.Error, lambda client, event: e(event))\n"
+        "    return client\n"
+    ) in result.code
+    assert (
+        "t.connect(\n"
+        '    StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")\n'
+        ")\nt.disconnect(terminate=True)\n"
+    ) in result.code
+
+
+def test_a_factory_whose_client_is_connected_elsewhere_says_what_connect_needs():
     result = migrate(
         "import assemblyai as aai\ndef make():\n    return aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000)\n"
     )
-    assert "return aai.RealtimeTranscriber(" in result.code
-    assert note_codes(result) == [(3, "STT021")]
+    assert "    return client\n" in result.code
+    assert "_parameters" not in result.code
+    assert any(
+        "the caller must pass StreamingParameters(sample_rate=16_000," in note.message
+        for note in result.notes
+        if note.code == "STT021"
+    )
+
+
+def test_leaves_a_constructor_that_is_not_assigned_alone_with_a_note():
+    result = migrate(
+        "import assemblyai as aai\nprint(aai.RealtimeTranscriber(on_data=d, on_error=e, sample_rate=16_000))\n"
+    )
+    assert "print(aai.RealtimeTranscriber(" in result.code
+    assert [code for _, code in note_codes(result)].count("STT021") == 1
 
 
 def test_leaves_positional_arguments_alone_with_a_note():
