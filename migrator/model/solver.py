@@ -61,12 +61,15 @@ class FlowSolver:
         #: evidence anchors a role where the flow is opaque (``json.loads`` of a parameter
         #: nobody in the file passes).
         self.anchors = False
+        #: Set when evaluation met a value only an anchor could give a role.
+        self._anchor_wanted = False
 
     # --- the fixed point ---------------------------------------------------------------------------
     def solve(self) -> None:
         self._solve()
-        self.anchors = True
-        self._solve()
+        if self._anchor_wanted:
+            self.anchors = True
+            self._solve()
         self._memo = {}
 
     def _solve(self) -> None:
@@ -591,8 +594,11 @@ class FlowSolver:
                 return EMPTY
             if any(tag[0] == r.RAW_MESSAGE for tag in first):
                 return frozenset({(r.MESSAGE, "a frame received from the socket")})
-            if first or not self.anchors:
-                return EMPTY  # something else the model knows (not a message), or not yet known
+            if first:
+                return EMPTY  # something else the model knows: not a message
+            if not self.anchors:
+                self._anchor_wanted = True
+                return EMPTY  # not known yet: the anchored solve decides
             code = cst.Module([]).code_for_node(args[0].value)
             if any(word in code for word in NOT_A_MESSAGE):
                 return EMPTY
