@@ -67,8 +67,8 @@ class FlowSolver:
     # --- the fixed point ---------------------------------------------------------------------------
     def solve(self) -> None:
         self._solve()
+        self.anchors = True  # from here on, and for every question asked after the solve
         if self._anchor_wanted:
-            self.anchors = True
             self._solve()
         self._memo = {}
 
