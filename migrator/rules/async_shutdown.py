@@ -19,11 +19,8 @@ leaves the session task unfinished, so its ``finally`` never sends ``Terminate``
 
 from __future__ import annotations
 
-from collections import Counter
-
 import libcst as cst
 
-from migrator import walk
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
 from migrator.rules.base import Rule
@@ -31,16 +28,16 @@ from migrator.syntax import call_name, dotted_name, parse_expression, parse_stat
 
 TERMINATE_TIMEOUT = 5
 #: Calls that make the event loop a script then drives with run_until_complete.
-_LOOP_FACTORIES = frozenset({"asyncio.get_event_loop", "asyncio.new_event_loop", "get_event_loop", "new_event_loop"})
+_LOOP_FACTORIES = frozenset({"asyncio.get_event_loop", "asyncio.new_event_loop"})
 
 
-def _awaited_gather(statement):
+def _awaited_gather(statement, model):
     """The ``asyncio.gather(...)`` call a statement awaits (``await gather`` or ``x = await gather``)."""
     value = sole_value(statement)
     if (
         isinstance(value, cst.Await)
         and isinstance(value.expression, cst.Call)
-        and call_name(value.expression).endswith("gather")
+        and model.qualified_name(value.expression.func) == "asyncio.gather"
     ):
         return value.expression
     return None
@@ -155,7 +152,7 @@ class AsyncShutdown(Rule):
         socket = next((name for name in reversed(self.sockets) if name), None)
         if socket is not None:  # only inside a session is there anything to wait for
             session = next((a for a in reversed(self.context.ancestors) if id(a) in self.sessions), None)
-            gather = _awaited_gather(node)
+            gather = _awaited_gather(node, self.context.model)
             awaited = self._last_awaited_call(node, session)
             if gather is not None or awaited is not None:
                 function = self.context.current_function
@@ -172,10 +169,11 @@ class AsyncShutdown(Rule):
                 return
         value = sole_expression(node)
         if isinstance(value, cst.Call) and self.context.current_function is None:
-            name = call_name(value)
-            if name in ("asyncio.run", "run") or name.endswith("run_until_complete"):
+            name = self.context.model.qualified_name(value.func) or ""
+            method = value.func.attr.value if isinstance(value.func, cst.Attribute) else ""
+            if name == "asyncio.run" or method == "run_until_complete":
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
-                if name.endswith("run_until_complete"):
+                if method == "run_until_complete":
                     self.loop_runs.append((value, node, inside_loop, self.context.parent()))
                 else:
                     self.runs[id(node)] = "break" if inside_loop else "pass"
@@ -185,41 +183,15 @@ class AsyncShutdown(Rule):
             self.loop_closes.setdefault(dotted_name(value.func.value), []).append(node)
         small = node.body[0] if len(node.body) == 1 else None
         if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
-            if call_name(small.value) in _LOOP_FACTORIES and type(small.value) is cst.Call and not small.value.args:
+            if (
+                type(small.value) is cst.Call
+                and not small.value.args
+                and self.context.model.qualified_name(small.value.func) in _LOOP_FACTORIES
+            ):
                 self.event_loops[small.targets[0].target.value] = node
 
     def collect_Module(self, node: cst.Module) -> None:
         self.module = node
-
-    def _uses(self, name: str) -> int:
-        """Uses of the module-level ``name``: outside functions, and in functions that do not
-        bind it (as a parameter or by assignment). One walk, only for a file with a candidate."""
-        functions: list = []  # the enclosing FunctionDefs, innermost last
-        parents: list = []
-        uses: Counter = Counter()  # id(function) or 0 -> uses of name there
-        bound: set = set()  # ids of the functions that bind it
-
-        def enter(node) -> bool:
-            if type(node) is cst.FunctionDef:
-                functions.append(node)
-            elif type(node) is cst.Name and node.value == name:
-                scope = id(functions[-1]) if functions else 0
-                uses[scope] += 1
-                parent = parents[-1] if parents else None
-                if scope and (
-                    type(parent) in (cst.Param, cst.AssignTarget) or (type(parent) is cst.For and parent.target is node)
-                ):
-                    bound.add(scope)
-            parents.append(node)
-            return True
-
-        def leave(node) -> None:
-            parents.pop()
-            if type(node) is cst.FunctionDef:
-                functions.pop()
-
-        walk.visit(self.module, enter, leave)
-        return sum(count for scope, count in uses.items() if scope not in bound)
 
     @staticmethod
     def _last_awaited_call(node, session):
@@ -287,7 +259,7 @@ class AsyncShutdown(Rule):
             if (
                 loop in self.event_loops
                 and len(call.args) == 1
-                and self._uses(loop) == 2 + len(closes)
+                and self.context.model.references(self.event_loops[loop].body[0].targets[0].target) == 1 + len(closes)
                 and not any(line.comment for line in self.event_loops[loop].leading_lines)
             ):
                 self.loop_conversions[id(statement)] = loop
