@@ -14,7 +14,9 @@ from migrator.syntax import dotted_name, in_text_output, subtree_ids
 
 _STREAMING_WORDS = ("assemblyai.com", "RealtimeTranscriber")
 #: String values only v2 AssemblyAI code uses (message types, control keys).
-_V2_STRINGS = frozenset(MESSAGE_TYPES) | {"terminate_session", "force_end_utterance", "end_utterance_silence_threshold"}
+#: v2 control keys: a string holding one (a JSON control message) is v2 code too.
+_CONTROL_KEYS = ("terminate_session", "force_end_utterance", "end_utterance_silence_threshold")
+_V2_STRINGS = frozenset(MESSAGE_TYPES) | frozenset(_CONTROL_KEYS)
 #: Keys of v2 messages that other protocols use too: v2 only in a script known to be a client.
 _SHARED_V2_KEYS = frozenset({"message_type", "audio_data"})
 
@@ -109,7 +111,7 @@ class FactCollector:
         text = node.value
         if "terminate_session" in text or '"Terminate"' in text or text.strip("'\"") == "Terminate":
             self.facts.sends_terminate = True
-        if text[1:-1] in _V2_STRINGS or "terminate_session" in text or "RealtimeTranscriber" in text:
+        if text[1:-1] in _V2_STRINGS or "RealtimeTranscriber" in text or any(key in text for key in _CONTROL_KEYS):
             self.facts.speaks_v2 = True
         elif text[1:-1] in _SHARED_V2_KEYS:
             self.shared_v2_keys = True

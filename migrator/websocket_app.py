@@ -31,6 +31,8 @@ class App:
     thread: Optional[str] = None
     #: ``T.close()`` statements: (statement, its block, the function/try around it).
     closes: list = field(default_factory=list)
+    #: The statement holding the call, where notes about the app are written.
+    statement: Optional[cst.CSTNode] = None
 
 
 @dataclass
@@ -137,7 +139,8 @@ class SessionCollector:
             arg = keyword(node, name)
             if arg is not None:
                 callbacks[name] = arg.value
-        self.session.apps.append(App(node, target, callbacks, self.context.current_class))
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        self.session.apps.append(App(node, target, callbacks, self.context.current_class, statement=statement))
 
     def _run(self, node: cst.Call) -> None:
         app = self._app_of(node.func.value)

@@ -36,6 +36,7 @@ class ValueModel:
         self.walk.run(module)
         self.solver = FlowSolver(self.walk)
         self.solver.solve()
+        self._names: Optional[set] = None
 
     # --- what an expression is -------------------------------------------------------------------
     def tags(self, node) -> frozenset:
@@ -160,6 +161,16 @@ class ValueModel:
         """``json.loads`` for ``json.loads``, ``loads`` (imported from json), ``j.loads``..."""
         names = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.QUALIFIED}
         return next(iter(names)) if len(names) == 1 else None
+
+    def unused_name(self, wanted: str) -> str:
+        """``wanted``, or ``wanted_2``... when the file already uses that name for anything."""
+        if self._names is None:
+            self._names = {name.value for name in self.walk.names}
+        name, number = wanted, 1
+        while name in self._names:
+            number += 1
+            name = f"{wanted}_{number}"
+        return name
 
     def references(self, name: cst.Name) -> int:
         """How many times the binding ``name`` makes (or reads) is read in the file."""

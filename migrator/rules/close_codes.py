@@ -1,8 +1,9 @@
 """STT009: v2 close codes become v3 ones, and a normal v3 close is not an error.
 
 v2 closed sessions with 4xxx codes; v3 ends a session normally with 1000 and reports errors
-with 1008 and 3005-3009 (docs/protocol.md §6.3). A comparison or assert on a v2 code is
-rewritten to the v3 code for the same situation (``4008`` session expired -> ``3008``,
+with 1008 and 3005-3009 (docs/protocol.md §6.3). A v2 code that an equality or
+membership test (``==``, ``!=``, ``in (...)``, ``case``) compares with what may be a close
+code is rewritten to the v3 code for the same situation (``4008`` session expired -> ``3008``,
 ``4029``/``4032``/``4033`` -> ``3007``, ``4100``/``4101`` -> ``3006``, ``4001``/``4002`` ->
 ``1008``, ``4102`` -> ``3009``); a code with no v3 counterpart gets a note. The tutorial
 shape ``except ConnectionClosedError: assert e.code == 4008`` followed by ``except
@@ -17,11 +18,32 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.model import roles
 from migrator.protocol import V2_CLOSE_CODES
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, innermost_exit, parse_statement
 
 _CATCH_ALL = ("Exception", "BaseException")
+#: Roles of values that are never a close code.
+_NOT_CLOSE_CODES = frozenset(
+    {
+        roles.SOCKET,
+        roles.RAW_MESSAGE,
+        roles.AIOHTTP_MESSAGE,
+        roles.MESSAGE,
+        roles.MESSAGE_TYPE,
+        roles.TRANSCRIPT,
+        roles.AUDIO,
+        roles.MICROPHONE,
+        roles.BASE64_AUDIO,
+        roles.AUDIO_PAYLOAD,
+        roles.AUDIO_JSON,
+        roles.CONTAINER,
+        roles.FUNCTION,
+        roles.CLASS,
+        roles.SDK_CLIENT,
+    }
+)
 
 
 class CloseCodes(Rule):
@@ -75,9 +97,7 @@ class CloseCodes(Rule):
             value = int(node.value)
         except ValueError:
             return
-        if value not in V2_CLOSE_CODES:
-            return
-        if not any(isinstance(a, (cst.Comparison, cst.Assert, cst.MatchValue)) for a in self.context.ancestors[-4:-1]):
+        if value not in V2_CLOSE_CODES or not self._tests_a_close_code(node):
             return
         meaning, v3_code = V2_CLOSE_CODES[value]
         if v3_code is not None:
@@ -93,6 +113,38 @@ class CloseCodes(Rule):
                     ),
                 )
             )
+
+    def _tests_a_close_code(self, node: cst.Integer) -> bool:
+        """The number is a value an equality or membership test (``==``, ``!=``, ``in``,
+        ``not in`` a tuple, set or list, a ``case``) compares with what may be a close code.
+        Ordering comparisons (``len(chunk) >= 4032``) compare sizes and counts, not codes."""
+        ancestors = self.context.ancestors
+        parent = ancestors[-2] if len(ancestors) > 1 else None
+        if type(parent) is cst.MatchValue:
+            match = next((a for a in reversed(ancestors) if type(a) is cst.Match), None)
+            return match is not None and self._may_be_close_code(match.subject)
+        operators: tuple = (cst.Equal, cst.NotEqual)
+        held, depth = node, 2  # the number (or the tuple holding it) and its parent's depth
+        if type(parent) is cst.Element and len(ancestors) > 4 and type(ancestors[-3]) in (cst.Tuple, cst.Set, cst.List):
+            held, depth, operators = ancestors[-3], 4, (cst.In, cst.NotIn)
+            parent = ancestors[-depth]
+        if type(parent) is cst.ComparisonTarget and parent.comparator is held:
+            comparison = ancestors[-depth - 1]
+            index = next(i for i, target in enumerate(comparison.comparisons) if target is parent)
+            other = comparison.left if index == 0 else comparison.comparisons[index - 1].comparator
+            return isinstance(parent.operator, operators) and self._may_be_close_code(other)
+        if type(parent) is cst.Comparison and parent.left is held and operators[0] is cst.Equal:
+            first = parent.comparisons[0]
+            return isinstance(first.operator, operators) and self._may_be_close_code(first.comparator)
+        return False
+
+    def _may_be_close_code(self, expression) -> bool:
+        """A value read (``code``, ``e.code``, ``e.rcvd.code``, ``ws.close_code``...) that the
+        value model does not know to be something else (audio, a message, a socket...).
+        The model has no close-code role, so a value it knows nothing about may be one."""
+        if type(expression) not in (cst.Name, cst.Attribute, cst.Subscript):
+            return False
+        return not any(tag[0] in _NOT_CLOSE_CODES for tag in self.context.model.tags(expression))
 
     def collect_Try(self, node: cst.Try) -> None:
         names = [dotted_name(handler.type) if handler.type is not None else "" for handler in node.handlers]

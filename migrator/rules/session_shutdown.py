@@ -61,6 +61,7 @@ class SessionShutdown(Rule):
         super().__init__(context)
         self.wrapped: dict = {}  # id(run_forever statement) -> app
         self.before_close: dict = {}  # id(close statement) -> (app, terminate already sent)
+        self.thread_name = "ws_thread"
 
     def finish_analysis(self) -> None:
         if not self.facts.speaks_v2:
@@ -68,18 +69,29 @@ class SessionShutdown(Rule):
         session = self.facts.session
         for app in session.apps:
             if app.target is None:
+                if not self.facts.sends_terminate:
+                    # ``WebSocketApp(...).run_forever()``: no name to send Terminate through.
+                    where = app.blocking_runs[0][0] if app.blocking_runs else app.statement
+                    self.note(
+                        app.call,
+                        "v3 bills until the session ends: keep the app in a variable, send "
+                        '{"type": "Terminate"} and wait for Termination before closing',
+                        statement=where,
+                    )
                 continue
             runs = [(statement, block) for statement, block in app.blocking_runs if app.owner_class is None]
             if runs and not self.facts.sends_terminate and not app.closes:
                 statement, _ = runs[0]
                 self.wrapped[id(statement)] = app
+                if self.thread_name == "ws_thread":
+                    self.thread_name = self.context.model.unused_name("ws_thread")
             elif app.thread is not None and app.closes:
                 for statement, block, container in app.closes:
                     if _waits_for_termination(container, app.thread):
                         continue
                     self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
             elif not self.facts.sends_terminate:
-                where = app.blocking_runs[0][0] if app.blocking_runs else None
+                where = app.blocking_runs[0][0] if app.blocking_runs else app.statement
                 self.note(
                     app.call,
                     'v3 bills until the session ends: send {"type": "Terminate"} and wait for Termination before closing',
@@ -121,7 +133,7 @@ class SessionShutdown(Rule):
         ws = app.target
         call = statement.body[0].value
         run = f"{ws}.run_forever" if not call.args else f"lambda: {cst.Module([]).code_for_node(call)}"
-        thread = "ws_thread"
+        thread = self.thread_name
         stop, audio_thread = self.facts.stop_event, self.facts.audio_thread
         json_name = self._json()
         time_name = self.facts.alias_of("time")

@@ -129,6 +129,14 @@ class StopEvent(Rule):
                     self.note(
                         app.call,
                         f"add an {name} callback that calls {event}.set(), or the audio loop never stops when the session ends",
+                        statement=app.statement,
+                    )
+                else:
+                    self.note(
+                        app.callbacks[name],
+                        f"{name} is not a def in this file, so it was not changed: make it call {event}.set(), "
+                        "or the audio loop never stops when the session ends",
+                        statement=app.statement,
                     )
             opener = session.resolve(app, app.callbacks.get("on_open")) if "on_open" in app.callbacks else None
             if opener is not None:
@@ -220,8 +228,15 @@ class StopEvent(Rule):
         if _THREAD in self.thread_starts.values():
             lines.append(f"{_THREAD} = None")
         body = list(updated.body)
+        names = {_EVENT, _THREAD}
+        # Before the first def (the callbacks use them) and before any module-level code
+        # that uses them (a loop of a script without functions, the shutdown block).
         at = next(
-            (i for i, s in enumerate(body) if isinstance(s, (cst.FunctionDef, cst.ClassDef)) or _is_main_guard(s)),
+            (
+                i
+                for i, s in enumerate(body)
+                if isinstance(s, (cst.FunctionDef, cst.ClassDef)) or _is_main_guard(s) or _uses(s, names)
+            ),
             len(body),
         )
         new = [parse_statement(line) for line in lines]
@@ -229,6 +244,27 @@ class StopEvent(Rule):
             new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
         body[at:at] = new
         return updated.with_changes(body=body)
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self, names) -> None:
+        self.names = names
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        if node.value in self.names:
+            self.found = True
+        return False
+
+    def on_visit(self, node) -> bool:
+        return not self.found and super().on_visit(node)
+
+
+def _uses(statement, names) -> bool:
+    """Whether a module-level statement mentions one of the names the rule defines."""
+    finder = _NameFinder(names)
+    statement.visit(finder)
+    return finder.found
 
 
 def _is_main_guard(statement) -> bool:

@@ -217,10 +217,9 @@ def test_already_v3_script_is_left_alone():
     )
 
 
-# --- known bugs -----------------------------------------------------------------------------
+# --- regressions -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="STT009 bug: codes inside a tuple/set/list of an `in` test are not rewritten")
 def test_membership_tests():
     transformed(
         "def f(code):\n    return code in (4029, 4032) or code in {4008} or code in [4100]\n",
@@ -228,9 +227,5 @@ def test_membership_tests():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="STT009 bug: an ordering comparison of a size or count with 4032 etc. is rewritten as a close code",
-)
 def test_ordering_comparisons_are_not_close_codes():
     check_noop(URL + "def f(chunk):\n    return len(chunk) >= 4032\n", select=["STT009"])

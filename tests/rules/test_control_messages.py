@@ -1,5 +1,3 @@
-import pytest
-
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
@@ -80,11 +78,6 @@ def test_force_end_utterance_json_string():
     transformed(URL + "FORCE = '{\"force_end_utterance\": true}'\n", URL + 'FORCE = \'{"type": "ForceEndpoint"}\'\n')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts bug: a JSON string holding force_end_utterance (or the threshold) does not tie the file to "
-    "AssemblyAI, while one holding terminate_session does",
-)
 def test_force_end_utterance_json_string_alone_ties_the_file():
     transformed("FORCE = '{\"force_end_utterance\": true}'\n", 'FORCE = \'{"type": "ForceEndpoint"}\'\n')
 
@@ -162,9 +155,6 @@ def test_control_word_in_prose_and_python_repr_strings_are_left_alone():
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="STT006 bug: dict(terminate_session=True) is left as a v2 message, without a note"
-)
 def test_dict_call_form():
     transformed(
         "import json\n" + URL + "ws.send(json.dumps(dict(terminate_session=True)))\n",
@@ -172,14 +162,10 @@ def test_dict_call_form():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="STT006 bug: a bytes JSON literal is left as a v2 message, without a note")
 def test_bytes_json_literal():
     transformed("ws.send(b'{\"terminate_session\": true}')\n", 'ws.send(b\'{"type": "Terminate"}\')\n')
 
 
-@pytest.mark.xfail(
-    strict=True, reason="STT006 bug: a control dict with another key is left as a v2 message, without a note"
-)
 def test_control_dict_with_an_extra_key_is_noted():
     result = migrate_source('m = {"terminate_session": True, "reason": "done"}\n', select=["STT006"])
     assert result.changed

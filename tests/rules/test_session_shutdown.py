@@ -1,7 +1,5 @@
 import textwrap
 
-import pytest
-
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
@@ -446,14 +444,9 @@ def test_already_migrated_output_is_left_alone():
     check_noop(migrated, select=["STT007"])
 
 
-# --- known bugs -----------------------------------------------------------------------------
+# --- regressions -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="STT007 bug: the note is only in the report when the app has no blocking run_forever "
-    "(made in finish_analysis without a statement)",
-)
 def test_thread_without_a_name_note_is_written_in_the_code():
     result = migrate_source(
         f'import threading, websocket\nws = websocket.WebSocketApp("{V2}", header={{}})\n'
@@ -463,9 +456,6 @@ def test_thread_without_a_name_note_is_written_in_the_code():
     assert "# migrate-stt(STT007)" in result.code
 
 
-@pytest.mark.xfail(
-    strict=True, reason="STT007 bug: an unassigned WebSocketApp(...).run_forever() gets no Terminate and no note"
-)
 def test_unassigned_app_is_noted():
     result = migrate_source(
         f'import websocket\nwebsocket.WebSocketApp("{V2}", header={{}}).run_forever()\n', select=["STT007"]
@@ -473,7 +463,6 @@ def test_unassigned_app_is_noted():
     assert result.notes
 
 
-@pytest.mark.xfail(strict=True, reason="STT007 bug: the generated ws_thread overwrites a variable of the same name")
 def test_generated_thread_name_does_not_clobber_the_script():
     result = migrate_source(
         f'import websocket\nws_thread = "mine"\nws = websocket.WebSocketApp("{V2}", header={{}})\nws.run_forever()\n'

@@ -1,7 +1,5 @@
 import textwrap
 
-import pytest
-
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
@@ -260,11 +258,6 @@ def test_missing_callback_note_is_reported_at_the_app():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="STT005 bug: the missing-callback note is only in the report, not written above the WebSocketApp "
-    "(it is made in finish_analysis without a statement)",
-)
 def test_missing_callback_note_is_written_above_the_app():
     result = transformed(
         """
@@ -366,14 +359,9 @@ def test_other_service_audio_loop_is_left_alone_by_every_rule():
     )
 
 
-# --- known bugs -----------------------------------------------------------------------------
+# --- regressions -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="STT005 bug: in a script without functions the event is defined after the module-level loop "
-    "(NameError at the first iteration)",
-)
 def test_module_level_loop_has_its_event_defined_first():
     result = migrate_source(
         HEAD + "ws = websocket.WebSocketApp(URL, header={}, on_error=on_error, on_close=on_close)\n"
@@ -384,10 +372,6 @@ def test_module_level_loop_has_its_event_defined_first():
     assert code.index("stop_event = threading.Event()") < code.index("while not stop_event.is_set():")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="STT005 bug: a lambda, builtin or imported on_error/on_close neither sets the event nor gets a note",
-)
 def test_callbacks_that_cannot_be_edited_get_a_note():
     result = migrate_source(
         HEAD + "from handlers import on_close\n"
