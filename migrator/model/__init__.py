@@ -162,6 +162,11 @@ class ValueModel:
         names = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.QUALIFIED}
         return next(iter(names)) if len(names) == 1 else None
 
+    def dict_literals(self, node) -> list:
+        """The dict literals of this file ``node`` may be (a dispatch table, a payload...)."""
+        found = [tag[1] for tag in self.solver.value(node) if tag[0] == roles.CONTAINER]
+        return [self.walk.dicts[key] for key in found if key in self.walk.dicts]
+
     def unused_name(self, wanted: str) -> str:
         """``wanted``, or ``wanted_2``... when the file already uses that name for anything."""
         if self._names is None:

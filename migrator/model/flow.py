@@ -76,8 +76,9 @@ class ModelWalk:
         self.classes: dict = {}  # id(ClassDef) -> ClassInfo
         #: id(literal container) -> its element expressions, for unpacking by position.
         self.literal_elements: dict = {}
-        #: id(Dict literal) -> {string key: value expression}.
+        #: id(Dict literal) -> {string key: value expression}, and the literal itself.
         self.literal_keys: dict = {}
+        self.dicts: dict = {}
         self.scopes: dict = {}  # id(scope node) -> Scope
         self.module: Optional[Scope] = None
 
@@ -269,6 +270,7 @@ class ModelWalk:
                 if key is not None:
                     keys[key] = element.value
         self.literal_keys[id(node)] = keys
+        self.dicts[id(node)] = node
 
     def visit_sequence(self, node) -> None:
         elements = []

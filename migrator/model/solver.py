@@ -546,7 +546,10 @@ class FlowSolver:
         return id(call)
 
     def slot_of(self, node) -> Optional[tuple]:
-        """The slot a plain name reads, so two expressions can be told to hold the same value."""
+        """The slot a plain name reads (or a walrus writes), so two expressions can be told to
+        hold the same value."""
+        if type(node) is cst.NamedExpr:
+            node = node.target
         if type(node) is not cst.Name:
             return None
         scope = self.walk.name_scope.get(id(node), self.walk.module)

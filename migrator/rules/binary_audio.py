@@ -38,13 +38,17 @@ class _Unwinding:
     else reads them) and a helper function that returns the message (its call replaced by
     the argument that carried the bytes, the helper removed when nothing else calls it)."""
 
-    def __init__(self, rule) -> None:
+    def __init__(self, rule, parameters=()) -> None:
         self.rule = rule
+        #: Inside a helper: its parameters, where the chain continues at the caller.
+        self.parameters = tuple(parameters)
         self.model = rule.context.model
         self.removed: set = set()
         self.consumed: set = set()
         self.encoded = False
         self.decoded = False
+        #: id(Return) -> the raw bytes a helper returns instead of its JSON message.
+        self.returns: dict = {}
 
     def raw_bytes(self, node, block, inline: bool, depth: int = 0):
         if depth > 12:
@@ -61,19 +65,24 @@ class _Unwinding:
             if type(node.func) is cst.Attribute and node.func.attr.value == "decode":
                 if self.model.is_base64_audio(node.func.value):
                     return self.raw_bytes(node.func.value, block, inline, depth + 1)
-            return self._through_helper(node, depth)
+            return self._through_helper(node, block, inline, depth)
         if type(node) is cst.Dict:
             value = _audio_value(node)
             if value is None:
                 return None
             raw = self.raw_bytes(value, block, inline, depth + 1)
+            if isinstance(raw, _Parameter):
+                return raw
             if raw is None and inline:
                 # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
                 self.decoded = True
                 return parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(_unwrap_str(value))})")
             return raw
         if type(node) is cst.Name and block is not None:
-            return self._through_assignment(node, block, depth)
+            raw = self._through_assignment(node, block, depth)
+            if raw is None and node.value in self.parameters and not _assigned_in(block[0], node.value):
+                return _Parameter(node.value)
+            return raw
         return None
 
     def _through_assignment(self, name: cst.Name, block, depth: int):
@@ -100,7 +109,7 @@ class _Unwinding:
             return raw
         return None
 
-    def _through_helper(self, call: cst.Call, depth: int):
+    def _through_helper(self, call: cst.Call, block, inline: bool, depth: int):
         functions = self.model.functions_called(call)
         if len(functions) != 1 or type(functions[0]) is not cst.FunctionDef:
             return None
@@ -112,23 +121,57 @@ class _Unwinding:
         if len(returns) != 1 or returns[0][1].body[0].value is None:
             return None
         position, statement = returns[0]
-        inner = _Unwinding(self.rule)
-        raw = inner.raw_bytes(statement.body[0].value, (body, position), inline=False, depth=depth + 1)
         parameters = [param.name.value for param in helper.params.params]
-        if type(raw) is not cst.Name or raw.value not in parameters:
-            return None
-        index = parameters.index(raw.value)
-        argument = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == raw.value), None)
+        inner = _Unwinding(self.rule, parameters)
+        raw = inner.raw_bytes(statement.body[0].value, (body, position), inline=False, depth=depth + 1)
+        if isinstance(raw, _Parameter):
+            name, carries_bytes = raw.name, False  # the caller passes the base64 text or the payload
+        elif type(raw) is cst.Name and raw.value in parameters:
+            name, carries_bytes = raw.value, True  # the caller passes the raw bytes
+        else:
+            return self._helper_returns_bytes(call, helper, statement, depth)
+        argument = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == name), None)
         if argument is None:
             positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            index = parameters.index(name)
             if index >= len(positional):
                 return None
             argument = positional[index]
+        if not carries_bytes:
+            argument = self.raw_bytes(argument, block, inline, depth + 1)
+            if argument is None:
+                return None
         if self.model.references(helper.name) == 1:
             self.removed.add(id(helper))
         self.encoded |= inner.encoded
         self.consumed |= inner.consumed
+        self.removed |= inner.removed
         return argument
+
+    def _helper_returns_bytes(self, call: cst.Call, helper: cst.FunctionDef, statement, depth: int):
+        """A helper building the message from something else (base64 text a browser sent):
+        when only this send calls it, it returns the decoded bytes instead."""
+        if self.model.references(helper.name) != 1:
+            return None
+        body = list(helper.body.body)
+        inner = _Unwinding(self.rule)
+        raw = inner.raw_bytes(statement.body[0].value, (body, body.index(statement)), inline=True, depth=depth + 1)
+        if raw is None or isinstance(raw, _Parameter):
+            return None
+        self.returns[id(statement.body[0])] = raw
+        self.encoded |= inner.encoded
+        self.decoded |= inner.decoded
+        self.consumed |= inner.consumed
+        self.removed |= inner.removed
+        return call
+
+
+class _Parameter:
+    """Unwinding inside a helper reached one of its parameters: the caller's argument
+    carries the rest of the chain."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def _audio_value(node):
@@ -194,6 +237,7 @@ class BinaryAudio(Rule):
         #: json.dumps of an audio payload, and the ids of those a planned binary send replaces.
         self.payloads: list = []
         self.consumed: set = set()
+        self.returns: dict = {}  # id(Return of a payload helper) -> the raw bytes it returns instead
 
     # --- analysis -------------------------------------------------------------------------
     def collect_Call(self, node: cst.Call) -> None:
@@ -232,6 +276,7 @@ class BinaryAudio(Rule):
             return  # the json.dumps that built it gets the note (finish_analysis)
         self.removed |= plan.removed
         self.consumed |= plan.consumed
+        self.returns.update(plan.returns)
         if plan.encoded:
             self.context.drop_import_if_unused("base64")
         if plan.decoded:
@@ -284,7 +329,7 @@ class BinaryAudio(Rule):
         return rate or self.facts.sample_rate
 
     def nodes_to_rewrite(self):
-        return {*self.removed, *self.sends, *self.reads, *self.chunk_literals}
+        return {*self.removed, *self.sends, *self.reads, *self.chunk_literals, *self.returns}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):
@@ -294,6 +339,13 @@ class BinaryAudio(Rule):
         return updated
 
     rewrite_FunctionDef = rewrite_SimpleStatementLine  # a payload helper nothing else calls
+
+    def rewrite_Return(self, original, updated):
+        raw = self.returns.get(id(original))
+        if raw is None:
+            return updated
+        self.applied()
+        return updated.with_changes(value=raw)
 
     def rewrite_Call(self, original, updated):
         if id(original) in self.reads:
@@ -376,6 +428,10 @@ class BinaryAudio(Rule):
                     statement=statement,
                     message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
                 )
+
+
+def _assigned_in(body, name: str) -> bool:
+    return any(_assigns(statement, name) for statement in body)
 
 
 def _assigns(statement, name: str) -> bool:

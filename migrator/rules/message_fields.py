@@ -78,6 +78,8 @@ class MessageFields(Rule):
         self.loads_statements: dict = {}  # id(statement) -> (scope id, "return"/"continue")
         self.consumers: dict = {}  # id(statement) -> message expression it reads text from
         self.pending_notes: list = []
+        self.tables: dict = {}  # id(Dict keyed by v2 types) -> (Dict, [])
+        self.table_lookups: list = []  # (table Dict, key expression, message name or None, scope key)
         self.match_cases: dict = {}  # id(MatchCase) -> (new pattern from old, guard code or None)
         self.match_terminations: dict = {}  # id(Match) -> (pattern code, message name)
 
@@ -121,6 +123,7 @@ class MessageFields(Rule):
         self.loads_statements[id(statement)] = (self._scope_key(), exit_statement)
 
     def collect_Subscript(self, node: cst.Subscript) -> None:
+        self._table_lookup(node)
         key = key_of(node)
         if key is None or self.model.message_read(node) is None:
             return
@@ -145,6 +148,7 @@ class MessageFields(Rule):
             self._guard_consumer(node.value)
 
     def collect_Call(self, node: cst.Call) -> None:
+        self._table_lookup(node)
         key = key_of(node)
         if key not in ("message_type", "session_id", "text") or self.model.message_read(node) is None:
             return
@@ -156,6 +160,64 @@ class MessageFields(Rule):
         self._replace(
             node, node.with_changes(args=[first.with_changes(value=string_literal(new_key, quote)), *node.args[1:]])
         )
+
+    # --- dispatch tables keyed by message type ----------------------------------------------
+    def collect_Dict(self, node: cst.Dict) -> None:
+        keys = [string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)]
+        if any(key in MESSAGE_TYPES for key in keys):
+            self.tables.setdefault(id(node), (node, []))
+
+    def _table_lookup(self, node) -> None:
+        """``T[k]``/``T.get(k, ...)`` where ``T`` is a table keyed by v2 types and ``k`` a
+        message's type: the lookup is planned once the walk has seen every table."""
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            table, key = node.value, node.slice[0].slice.value
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "get"
+            and node.args
+            and node.args[0].keyword is None
+        ):
+            table, key = node.func.value, node.args[0].value
+        else:
+            return
+        if string_value(key) is not None or not self.model.is_message_type(key):
+            return
+        for literal in self.model.dict_literals(table):
+            self.table_lookups.append((literal, key, self._message_behind_type(key), self._scope_key()))
+
+    def _plan_tables(self) -> None:
+        """A table keyed by v2 types gets v3 keys, and each lookup a key v3 messages map to:
+        ``Begin``/``Termination`` as they are, a turn's end ``Turn`` (once: its formatted copy
+        when format_turns is on), a partial turn ``PartialTurn``."""
+        lookups: dict = {}
+        for literal, key, message, scope in self.table_lookups:
+            lookups.setdefault(id(literal), []).append((key, message, scope))
+        for table_id, (literal, _) in self.tables.items():
+            found = lookups.get(table_id)
+            if not found or any(message is None or not isinstance(message, cst.Name) for _, message, _ in found):
+                self.pending_notes.append(
+                    (
+                        literal,
+                        "keyed by v2 message types: v3 sends Begin, Turn (end_of_turn marks a final) and Termination",
+                    )
+                )
+                continue
+            self.replacements[id(literal)] = _v3_table(literal)
+            for key, message, scope in found:
+                # the key is a call argument or a subscript index: no brackets needed
+                self.replacements[id(key)] = parse_expression(self._table_key(message.value))
+                self.touched_scopes.add(scope)
+
+    def _table_key(self, name: str) -> str:
+        kind = f'{name}["type"]'
+        turn = '"Turn"' if not self.facts.format_turns else f'"Turn" if {name}.get("turn_is_formatted") else None'
+        return f'{kind} if {kind} != "Turn" else "PartialTurn" if not {name}.get("end_of_turn") else {turn}'
+
+    def finish_analysis(self) -> None:
+        if self.tables:
+            self._plan_tables()
 
     def collect_Comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) != 1:
@@ -293,7 +355,7 @@ class MessageFields(Rule):
             message = subject if isinstance(subject, cst.Name) else None
             for case in node.cases:
                 if isinstance(case.pattern, cst.MatchMapping):
-                    plan = self._mapping_case(case.pattern)
+                    plan = self._mapping_case(case.pattern, message.value if message is not None else None)
                     if plan is not None:
                         self.match_cases[id(case)] = plan
             if message is not None and self.match_cases:
@@ -328,14 +390,28 @@ class MessageFields(Rule):
         if renamed:
             self.touched_scopes.add(self._scope_key())
 
-    def _mapping_case(self, pattern):
+    def _mapping_case(self, pattern, subject=None):
         """The v3 form of a mapping pattern over a message: keys renamed, a transcript type
         becoming ``Turn`` with the ``end_of_turn`` (and ``turn_is_formatted``) it needs."""
         changed = False
+        any_transcript = False
         elements = []
         for element in pattern.elements:
             key = string_value(element.key)
             quote = string_quote(element.key)
+            if key == "message_type" and isinstance(element.pattern, cst.MatchOr):
+                names = [string_value(getattr(e.pattern, "value", None)) for e in element.pattern.patterns]
+                if names and all(name in MESSAGE_TYPES for name in names):
+                    changed = True
+                    v3_names = list(dict.fromkeys(MESSAGE_TYPES[name] for name in names))
+                    quoted = [cst.MatchValue(string_literal(name, quote)) for name in v3_names]
+                    pattern_value = (
+                        quoted[0] if len(quoted) == 1 else cst.MatchOr([cst.MatchOrElement(p) for p in quoted])
+                    )
+                    elements.append(element.with_changes(key=string_literal("type", quote), pattern=pattern_value))
+                    if set(names) == set(_TRANSCRIPT_TYPES):
+                        any_transcript = True  # every partial, each turn's end once: a guard says it
+                    continue
             if key == "message_type" and isinstance(element.pattern, cst.MatchValue):
                 v2_type = string_value(element.pattern.value)
                 if v2_type in MESSAGE_TYPES:
@@ -368,7 +444,10 @@ class MessageFields(Rule):
                 elements[index] = element.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         if elements and pattern.elements:
             elements[-1] = elements[-1].with_changes(comma=pattern.elements[-1].comma)
-        return (lambda _: pattern.with_changes(elements=elements), None)
+        guard = None
+        if any_transcript and subject is not None and self.facts.format_turns:
+            guard = f'not {subject}.get("end_of_turn") or {subject}.get("turn_is_formatted")'
+        return (lambda _: pattern.with_changes(elements=elements), guard)
 
     def rewrite_MatchCase(self, original, updated):
         plan = self.match_cases.get(id(original))
@@ -490,6 +569,8 @@ class MessageFields(Rule):
 
     rewrite_Subscript = _rewrite
     rewrite_Call = _rewrite
+    rewrite_Dict = _rewrite
+    rewrite_Name = _rewrite
     rewrite_Comparison = _rewrite
 
     def rewrite_If(self, original: cst.If, updated: cst.If):
@@ -556,6 +637,25 @@ class MessageFields(Rule):
             for node, message in self.pending_notes:
                 self.note(node, message)
         return updated
+
+
+#: What the keys of a table of v2 message types become (see MessageFields._table_key).
+_TABLE_KEYS = {
+    "SessionBegins": "Begin",
+    "SessionTerminated": "Termination",
+    "FinalTranscript": "Turn",
+    "PartialTranscript": "PartialTurn",
+}
+
+
+def _v3_table(literal: cst.Dict) -> cst.Dict:
+    elements = []
+    for element in literal.elements:
+        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if key in _TABLE_KEYS:
+            element = element.with_changes(key=string_literal(_TABLE_KEYS[key], string_quote(element.key)))
+        elements.append(element)
+    return literal.with_changes(elements=elements)
 
 
 def _index_with(element: cst.SubscriptElement, key: str) -> cst.SubscriptElement:
