@@ -184,3 +184,28 @@ def test_a_connection_of_unknown_library_in_a_file_with_two_gets_a_note():
     )
     assert "ws.send(json.dumps(" in result.code
     assert [note.code for note in result.notes] == ["STT004"]
+
+
+def test_a_helper_fed_base64_text_is_followed_back_to_the_callers_bytes():
+    result = migrate_source(
+        "import base64\nimport json\nimport websockets\n" + URL + "def make_audio_message(data):\n"
+        '    return json.dumps({"audio_data": str(data)})\n\n'
+        "async def send(ws, stream):\n    data = stream.read(3200)\n"
+        '    data = base64.b64encode(data).decode("utf-8")\n    await ws.send(make_audio_message(data))\n',
+        select=["STT004"],
+    )
+    assert result.code.endswith("async def send(ws, stream):\n    data = stream.read(3200)\n    await ws.send(data)\n")
+    assert "make_audio_message" not in result.code
+    assert "import base64" not in result.code
+
+
+def test_a_helper_building_the_message_from_browser_text_returns_decoded_bytes():
+    result = migrate_source(
+        "import json\nimport websockets\n" + URL + "def make_audio_message(message):\n"
+        '    return json.dumps({"audio_data": message["audio"]})\n\n'
+        "async def relay(upstream, message):\n    await upstream.send(make_audio_message(message))\n",
+        select=["STT004"],
+    )
+    assert '    return base64.b64decode(message["audio"])\n' in result.code
+    assert "    await upstream.send(make_audio_message(message))\n" in result.code
+    assert "import base64\n" in result.code

@@ -313,3 +313,42 @@ def test_a_dict_of_another_origin_keeps_its_keys():
         '    print(settings["text"], settings["message_type"])\n'
     )
     assert 'print(settings["text"], settings["message_type"])' in result.code
+
+
+def test_a_dispatch_table_keyed_by_v2_types_gets_v3_keys_and_lookups():
+    result = migrate(
+        'HANDLERS = {"SessionBegins": begin, "PartialTranscript": partial, "FinalTranscript": final}\n'
+        "\n"
+        "def on_message(ws, message):\n"
+        "    m = json.loads(message)\n"
+        '    handler = HANDLERS.get(m["message_type"])\n'
+        "    if handler is not None:\n"
+        "        handler(m)\n"
+    )
+    assert 'HANDLERS = {"Begin": begin, "PartialTurn": partial, "Turn": final}\n' in result.code
+    assert (
+        '    handler = HANDLERS.get(m["type"] if m["type"] != "Turn" else "PartialTurn" '
+        'if not m.get("end_of_turn") else "Turn" if m.get("turn_is_formatted") else None)\n'
+    ) in result.code
+
+
+def test_the_lookup_key_maps_each_v3_message_to_the_v2_handler_it_replaces():
+    """Evaluated: a partial, a turn's unformatted end, its formatted end, Begin and Termination."""
+    result = migrate(
+        'HANDLERS = {"SessionBegins": "begin", "PartialTranscript": "partial", "FinalTranscript": "final"}\n'
+        "\ndef kind(message):\n    m = json.loads(message)\n    return HANDLERS.get(m['message_type'])\n"
+    )
+    namespace: dict = {}
+    exec(compile(result.code, "<migrated>", "exec"), namespace)
+    kind = namespace["kind"]
+    assert kind('{"type": "Begin", "id": "x"}') == "begin"
+    assert kind('{"type": "Turn", "end_of_turn": false, "transcript": "hel"}') == "partial"
+    assert kind('{"type": "Turn", "end_of_turn": true, "turn_is_formatted": false}') is None
+    assert kind('{"type": "Turn", "end_of_turn": true, "turn_is_formatted": true}') == "final"
+    assert kind('{"type": "Termination"}') is None
+
+
+def test_a_table_whose_lookups_cannot_be_followed_keeps_its_keys_with_a_note():
+    result = migrate('HANDLERS = {"FinalTranscript": final}\n\ndef route(kind):\n    return HANDLERS[kind]\n')
+    assert 'HANDLERS = {"FinalTranscript": final}' in result.code
+    assert [note.code for note in result.notes] == ["STT003"]
