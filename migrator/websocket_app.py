@@ -42,6 +42,8 @@ class Session:
     methods: dict = field(default_factory=dict)  # (id(ClassDef), name) -> FunctionDef
     #: While-True loops that read or send audio: id -> (loop, owning class or None)
     audio_loops: dict = field(default_factory=dict)
+    #: The file's value model (callbacks are resolved through it).
+    model: object = None
 
     def app_made_by(self, calls: list) -> Optional[App]:
         """The one app among those made by ``calls`` (what the value model says an
@@ -50,13 +52,10 @@ class Session:
         return found[0] if len(found) == 1 else None
 
     def resolve(self, app: App, expression) -> Optional[cst.FunctionDef]:
-        """The ``def`` a callback expression names, when it is in this file."""
-        name = dotted_name(expression)
-        if not name:
-            return None
-        if name.startswith("self.") and app.owner_class is not None:
-            return self.methods.get((id(app.owner_class), name[5:]))
-        return self.functions.get(name)
+        """The one ``def`` of this file a callback expression may be (a name, a bound method,
+        a ``functools.partial``, a variable holding one), per the value model; else None."""
+        defs = [node for node, _ in self.model.callables(expression) if type(node) is cst.FunctionDef]
+        return defs[0] if len(defs) == 1 else None
 
 
 class SessionCollector:
@@ -66,7 +65,7 @@ class SessionCollector:
 
     def __init__(self, context: MigrationContext) -> None:
         self.context = context
-        self.session = Session()
+        self.session = Session(model=context.model)
         context.facts.session = self.session
         self.loops: list = []  # open While-True loops, innermost last
 
