@@ -3,8 +3,6 @@ stream variables they are bound to, and the chunk size they read."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 import libcst as cst
 
 from migrator.endpoint_url import literal_value
@@ -21,13 +19,6 @@ def is_audio_open(node) -> bool:
         and node.func.attr.value == "open"
         and sum(keyword(node, name) is not None for name in _OPEN_KEYWORDS) >= 2
     )
-
-
-def audio_stream_of(node, constants: dict) -> Optional[cst.Call]:
-    """The ``open(...)`` call behind a stream expression (``stream``, ``self.stream``)."""
-    name = dotted_name(node)
-    value = constants.get(name) if name else None
-    return value if is_audio_open(value) else None
 
 
 def evaluate(node, constants: dict, depth: int = 0):

@@ -120,9 +120,7 @@ class SessionCollector:
             return False
         method = node.func.attr.value
         if method == "read":
-            from migrator.audio_source import audio_stream_of
-
-            return audio_stream_of(node.func.value, self.context.facts.constants) is not None
+            return self.context.model.microphone_opened_by(node.func.value) is not None
         if method in ("send", "send_bytes"):
             code = cst.Module([]).code_for_node(node)
             return "OPCODE_BINARY" in code or "audio_data" in code or method == "send_bytes"

@@ -56,6 +56,11 @@ class ValueModel:
         sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SOCKET and tag[2] is not None}
         return [self.solver.sites[site] for site in sites if site in self.solver.sites]
 
+    def microphone_opened_by(self, node) -> Optional[cst.Call]:
+        """The one pyaudio ``open(...)`` call the stream ``node`` comes from, else None."""
+        sites = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.MICROPHONE}
+        return self.solver.sites.get(next(iter(sites))) if len(sites) == 1 else None
+
     def sdk_clients_made_at(self, node) -> list:
         """The constructor calls of the SDK client(s) ``node`` may be (v2 ``RealtimeTranscriber``
         or v3 ``StreamingClient``), however the client reached ``node``."""

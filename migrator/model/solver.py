@@ -10,6 +10,7 @@ from typing import Optional
 
 import libcst as cst
 
+from migrator.audio_source import is_audio_open
 from migrator.model import roles as r
 from migrator.model.flow import ModelWalk
 from migrator.model.libraries import (
@@ -559,6 +560,9 @@ class FlowSolver:
     def _call(self, node: cst.Call, depth: int) -> frozenset:
         callee = self.value(node.func, depth)
         found: set = set()
+        if is_audio_open(node):
+            # pyaudio's open(rate=..., input=True, frames_per_buffer=...), on whatever made it
+            found.add((r.MICROPHONE, self._site(node)))
         if type(node.func) is cst.Attribute and node.func.attr.value in METHODS_OF_ONE_LIBRARY:
             # evidence even on an unknown receiver
             found.add((*METHODS_OF_ONE_LIBRARY[node.func.attr.value], self._site(node)))
@@ -684,7 +688,7 @@ class FlowSolver:
         if kind == r.MICROPHONE and method == "read":
             return frozenset({(r.AUDIO,)})
         if kind == "made_by" and receiver[1] == "pyaudio.PyAudio" and method == "open":
-            return frozenset({(r.MICROPHONE,)})
+            return frozenset({(r.MICROPHONE, self._site(node))})
         if kind == r.BASE64_AUDIO and method == "decode":
             return frozenset({(r.BASE64_AUDIO, True)})
         if kind == r.RAW_MESSAGE and method == "decode":

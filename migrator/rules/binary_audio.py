@@ -19,7 +19,7 @@ import re
 
 import libcst as cst
 
-from migrator.audio_source import audio_stream_of, evaluate, is_audio_open
+from migrator.audio_source import evaluate, is_audio_open
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
 from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
@@ -245,7 +245,7 @@ class BinaryAudio(Rule):
             self.chunks.append((node, self.context.statement_stack[-1]))
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "read" and node.args:
-            opener = audio_stream_of(node.func.value, self.facts.constants)
+            opener = self.context.model.microphone_opened_by(node.func.value)
             if opener is not None:
                 if keyword(node, "exception_on_overflow") is None:
                     self.reads.add(id(node))
