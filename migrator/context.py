@@ -35,6 +35,8 @@ class ScriptFacts:
 
     #: Local names bound to client modules, e.g. {"websocket": "websocket", "wsc": "websocket"}.
     module_aliases: dict = field(default_factory=dict)
+    #: The same, for imports at module level only (visible from everywhere in the file).
+    module_level_aliases: dict = field(default_factory=dict)
     #: ``from X import name`` bindings: local name -> "X.name".
     imported_names: dict = field(default_factory=dict)
     #: Module-level ``NAME = <expression>`` assignments (the last one wins).
@@ -61,8 +63,9 @@ class ScriptFacts:
     closed_streams: set = field(default_factory=set)
 
     def alias_of(self, module: str) -> Optional[str]:
-        """The local name ``import module [as name]`` bound, if the script imports it."""
-        return next((local for local, name in self.module_aliases.items() if name == module), None)
+        """The name ``import module [as name]`` binds at module level, so code written
+        anywhere in the file can use it (an import inside a function does not count)."""
+        return next((local for local, name in self.module_level_aliases.items() if name == module), None)
 
     def is_assemblyai_code(self) -> bool:
         """Whether anything ties the script to AssemblyAI (its endpoint, its v2 message names,

@@ -72,10 +72,13 @@ class FactCollector:
             self._endpoint(node)
 
     def collect_Import(self, node: cst.Import) -> None:
+        at_module = not self.context.scope_stack
         for alias in node.names:
             module = dotted_name(alias.name)
             local = dotted_name(alias.asname.name) if alias.asname else module.split(".")[0]
             self.facts.module_aliases[local] = module if alias.asname else module.split(".")[0]
+            if at_module:
+                self.facts.module_level_aliases[local] = self.facts.module_aliases[local]
 
     def collect_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.module is None or isinstance(node.names, cst.ImportStar):

@@ -91,7 +91,10 @@ class MessageFields(Rule):
     def _message_behind_type(self, node):
         """For an expression holding a message's type, an expression holding the message."""
         if key_of(node) == "message_type":
-            return self.model.message_read(node)
+            message = self.model.message_read(node)
+            if isinstance(message, cst.NamedExpr):
+                return message.target  # ``(m := json.loads(r))["message_type"]``: read m, never decode again
+            return message
         if self.model.is_message_type(node):
             return self.model.message_holding_type(node)
         return None
@@ -583,6 +586,8 @@ class MessageFields(Rule):
         renamed = self.replacements.get(id(type_expression), type_expression)
         type_code = cst.Module([]).code_for_node(renamed)
         name = message.value
+        if isinstance(container_of(type_expression), cst.NamedExpr):
+            type_code = f'{name}["type"]'  # the walrus already read the message: do not read another
         branch = parse_statement(
             f'if {type_code} == "Termination":\n'
             f"    print(f\"Session terminated: {{{name}.get('audio_duration_seconds')}} s of audio, "
