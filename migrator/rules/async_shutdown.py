@@ -43,11 +43,14 @@ def _awaited_gather(statement, model):
     return None
 
 
-def _statement_before(block, statement):
-    """The statement just above ``statement`` in ``block``'s body, if any."""
+def _statements_just_before(block, statement, ids: set) -> bool:
+    """Whether the statements right above ``statement`` in ``block`` are those of ``ids``
+    (the loop's set-up), so its blank lines and comments can move down to ``statement``."""
     body = list(getattr(block, "body", ()))
     index = next((i for i, other in enumerate(body) if other is statement), 0)
-    return body[index - 1] if index else None
+    above = [id(other) for other in body[:index]]
+    count = sum(1 for key in ids if key in above)
+    return bool(count) and set(above[index - count : index]) <= ids
 
 
 class AsyncShutdown(Rule):
@@ -109,6 +112,7 @@ class AsyncShutdown(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
+        self.socket_libraries: dict = {}  # name bound by ``async with`` -> its connection's library
         self.sockets: list = []  # names bound by ``async with <connect>(...) as name`` around the walk
         self.coroutines: dict = {}  # (id(enclosing scope), name) -> FunctionDef
         self.gathers: dict = {}  # id(statement) -> (socket name, awaited calls, scope id, class id, the With)
@@ -131,6 +135,7 @@ class AsyncShutdown(Rule):
             for item in node.items:
                 if isinstance(item.item, cst.Call) and self._is_connect(item.item) and item.asname is not None:
                     name = dotted_name(item.asname.name) or None
+                    self.socket_libraries[name] = self.context.model.connection_opened_by(item.item)
         if name is not None:
             self.sessions[id(node)] = (node, self.context.statement_stack[-1])
         self.sockets.append(name)
@@ -168,10 +173,12 @@ class AsyncShutdown(Rule):
                 )
                 return
         value = sole_expression(node)
-        if isinstance(value, cst.Call) and self.context.current_function is None:
+        function = self.context.current_function
+        if isinstance(value, cst.Call) and (function is None or function.asynchronous is None):
+            # the entry point: at module level, or in a plain ``def main()`` the script calls
             name = self.context.model.qualified_name(value.func) or ""
             method = value.func.attr.value if isinstance(value.func, cst.Attribute) else ""
-            if name == "asyncio.run" or method == "run_until_complete":
+            if name == "asyncio.run" or (method == "run_until_complete" and function is None):
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 if method == "run_until_complete":
                     self.loop_runs.append((value, node, inside_loop, self.context.parent()))
@@ -181,6 +188,13 @@ class AsyncShutdown(Rule):
             return
         if type(value) is cst.Call and call_name(value).endswith(".close") and not value.args:
             self.loop_closes.setdefault(dotted_name(value.func.value), []).append(node)
+        elif (
+            type(value) is cst.Call
+            and len(value.args) == 1
+            and self.context.model.qualified_name(value.func) == "asyncio.set_event_loop"
+        ):
+            # ``asyncio.set_event_loop(loop)``: part of setting the loop up, gone with it
+            self.loop_closes.setdefault(dotted_name(value.args[0].value), []).append(node)
         small = node.body[0] if len(node.body) == 1 else None
         if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
             if (
@@ -263,9 +277,10 @@ class AsyncShutdown(Rule):
                 and not any(line.comment for line in self.event_loops[loop].leading_lines)
             ):
                 self.loop_conversions[id(statement)] = loop
-                if _statement_before(block, statement) is self.event_loops[loop]:
+                setup = {id(self.event_loops[loop]), *(id(close) for close in closes)}
+                if _statements_just_before(block, statement, setup):
                     self.carried[id(statement)] = self.event_loops[loop].leading_lines
-                self.dropped |= {id(self.event_loops[loop]), *(id(close) for close in closes)}
+                self.dropped |= setup
                 self.runs[id(statement)] = "break" if inside_loop else "pass"
                 continue
             self.note(
@@ -316,7 +331,8 @@ class AsyncShutdown(Rule):
             if websockets_name
             else "Exception"
         )
-        if self.facts.alias_of("aiohttp"):
+        aiohttp = self.socket_libraries.get(socket) == roles.AIOHTTP
+        if aiohttp:
             next_message = f"await {asyncio_name}.wait_for({socket}.receive_json(), timeout={TERMINATE_TIMEOUT})"
         else:
             next_message = (
@@ -329,7 +345,7 @@ class AsyncShutdown(Rule):
             "finally:",
             "    # v3 bills until the session ends: end it, then read the last turn and Termination",
             "    try:",
-            f'        await {socket}.{"send_str" if self.facts.alias_of("aiohttp") else "send"}({json_name}.dumps({{"type": "Terminate"}}))',
+            f'        await {socket}.{"send_str" if aiohttp else "send"}({json_name}.dumps({{"type": "Terminate"}}))',
         ]
         if reader is not None:
             lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
