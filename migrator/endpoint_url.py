@@ -68,10 +68,50 @@ def _template_of(node):
     return None
 
 
+def _leading(node, constants: dict):
+    """The part of a string-building expression its text starts with: through ``+`` and
+    implicit concatenation to the left, and into the first argument of a template that
+    starts with a field (``"%s?sample_rate=%d" % (BASE, RATE)``)."""
+    for _ in range(16):
+        template = _template_of(node)
+        if template is not None:
+            text = string_value(template)
+            first = _first_argument(node) if text is not None and _starts_with_field(text) else None
+            node = first if first is not None else template
+        elif type(node) in (cst.BinaryOperation, cst.ConcatenatedString):
+            node = node.left
+        else:
+            return node
+    return node
+
+
+def _first_argument(node):
+    if type(node) is cst.BinaryOperation:
+        right = node.right
+        if type(right) is cst.Tuple:
+            return right.elements[0].value if right.elements else None
+        return None if type(right) is cst.Dict else right
+    positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+    return positional[0] if positional else None
+
+
+def _starts_with_field(text: str) -> bool:
+    return (text.startswith("%") and not text.startswith("%%")) or (text.startswith("{") and not text.startswith("{{"))
+
+
+def constant_text(value) -> Optional[str]:
+    """The text a constant holds: a string literal, or the default of ``os.environ.get(NAME,
+    default)``/``os.getenv(NAME, default)`` (what the script uses when the variable is unset)."""
+    text = string_value(value)
+    if text is None and type(value) is cst.Call and len(value.args) == 2:
+        if call_name(value) in ("os.environ.get", "os.getenv", "environ.get", "getenv"):
+            text = string_value(value.args[1].value)
+    return text
+
+
 def leftmost_text(node, constants: dict) -> str:
     """Cheap pre-check: the literal text an expression starts with, if any."""
-    while type(node) in (cst.BinaryOperation, cst.ConcatenatedString) or _template_of(node) is not None:
-        node = _template_of(node) or node.left
+    node = _leading(node, constants)
     if type(node) is cst.FormattedString:
         first = node.parts[0] if node.parts else None
         if type(first) is cst.FormattedStringText:
@@ -83,16 +123,12 @@ def leftmost_text(node, constants: dict) -> str:
         return string_value(node) or ""
     name = dotted_name(node)
     if name and name in constants:
-        value = constants[name]
-        if type(value) in (cst.SimpleString, cst.ConcatenatedString):
-            return string_value(value) or ""
+        return constant_text(constants[name]) or ""
     return ""
 
 
 def mentions_endpoint(node, constants: dict) -> bool:
-    first = node
-    while type(first) in (cst.BinaryOperation, cst.ConcatenatedString) or _template_of(first) is not None:
-        first = _template_of(first) or first.left
+    first = _leading(node, constants)
     if type(first) is cst.SimpleString and "assemblyai.com" not in first.value:
         return False  # the common case, decided without evaluating the literal
     text = leftmost_text(node, constants)
@@ -189,7 +225,7 @@ def _fill_template(node, template, constants: dict) -> Optional[list]:
             parts.extend(_operand(positional[index], constants))
             index += 1
     parts.append(text[position:])
-    return parts
+    return [part for part in parts if part != ""]
 
 
 def _dict_items(node: cst.Dict) -> Optional[dict]:
@@ -205,7 +241,7 @@ def _dict_items(node: cst.Dict) -> Optional[dict]:
 def _operand(node, constants: dict) -> list:
     name = dotted_name(node)
     if name and name in constants:
-        value = string_value(constants[name])
+        value = constant_text(constants[name])
         if value is not None:
             return [ConstantRef(node, value)]
     if type(node) is cst.Call and call_name(node) == "str" and len(node.args) == 1:

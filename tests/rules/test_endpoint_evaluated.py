@@ -28,6 +28,9 @@ FORMS = {
     "urlencode": f'URL = "{V2}?" + urlencode({{"sample_rate": SR}})',
     "env-default": f'URL = os.environ.get("STT_URL", "{V2}?sample_rate=16000")',
     "getenv-default": f'URL = os.getenv("STT_URL", f"{V2}?sample_rate={{SR}}")',
+    "base-in-percent-template": f'BASE = "{V2}"\nURL = "%s?sample_rate=%d" % (BASE, SR)',
+    "base-in-format-template": f'BASE = "{V2}"\nURL = "{{}}?sample_rate={{}}".format(BASE, SR)',
+    "base-from-env-default": f'BASE = os.environ.get("STT_URL", "{V2}")\nURL = BASE + "?sample_rate=" + str(SR)',
     "class-attribute": f'class Config:\n    URL = "{V2}?sample_rate=%d" % 16000\nURL = Config.URL',
     # a conversion or format spec cannot be read: the endpoint changes, the query stays as written
     "percent-spec": f'URL = "{V2}?sample_rate=%05d" % SR',
