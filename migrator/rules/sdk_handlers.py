@@ -95,9 +95,21 @@ class SdkHandlers(SdkRule):
         self.adapters: dict = {}  # id(callback Arg) -> (HandlerPlan, skip partials)
         self.renames: dict = {}  # id(Attribute) -> new field name
         self.finals: dict = {}  # id(isinstance call) -> (subject, is the final test)
+        self.class_patterns: list = []  # MatchClass nodes seen (``case RealtimeFinalTranscript():``)
+        self.final_patterns: dict = {}  # id(MatchClass) -> is the final pattern
+
+    def collect_MatchClass(self, node) -> None:
+        self.class_patterns.append(node)
 
     def plan(self) -> None:
         sdk = self.sdk
+        for pattern in self.class_patterns:
+            kind = sdk.v2_name(pattern.cls)
+            if kind in ("RealtimeFinalTranscript", "RealtimePartialTranscript", "RealtimeTranscript"):
+                self.final_patterns[id(pattern)] = {
+                    "RealtimeFinalTranscript": True,
+                    "RealtimePartialTranscript": False,
+                }.get(kind)
         for plan in sdk.plans.values():
             slot = plan.slot
             skip_partials = slot.event == "Turn" and _disables_partials(slot.site.node)
@@ -159,7 +171,7 @@ class SdkHandlers(SdkRule):
         return f"not {subject}.end_of_turn"
 
     def nodes_to_rewrite(self):
-        return {*self.renames, *self.finals, *self.parameters, *self.guards, *self.adapters}
+        return {*self.renames, *self.finals, *self.parameters, *self.guards, *self.adapters, *self.final_patterns}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_Attribute(self, original: cst.Attribute, updated):
@@ -181,6 +193,47 @@ class SdkHandlers(SdkRule):
         if (tighter and (" and " in test or test.startswith("not "))) or updated.lpar:
             test = f"({test})"
         return parse_expression(test)
+
+    def rewrite_MatchClass(self, original, updated):
+        """``case RealtimeFinalTranscript():`` -> ``case TurnEvent(end_of_turn=True,
+        turn_is_formatted=True):``; a partial is ``TurnEvent(end_of_turn=False)``."""
+        if id(original) not in self.final_patterns:
+            return updated
+        final = self.final_patterns[id(original)]  # None: any transcript
+        self.applied()
+        fields = [] if final is None else [("end_of_turn", final)]
+        if final and self.sdk.format_turns:
+            fields.append(("turn_is_formatted", True))
+        renamed = RENAMED_FIELDS["Turn"]
+        updated = updated.with_changes(
+            kwds=[
+                keyword.with_changes(key=cst.Name(renamed[keyword.key.value]))
+                if keyword.key.value in renamed
+                else keyword
+                for keyword in updated.kwds
+            ]
+        )
+        existing = {keyword.key.value for keyword in updated.kwds}
+        added = [
+            cst.MatchKeywordElement(
+                key=cst.Name(name),
+                pattern=cst.MatchSingleton(cst.Name(str(value))),
+                whitespace_before_equal=cst.SimpleWhitespace(""),
+                whitespace_after_equal=cst.SimpleWhitespace(""),
+            )
+            for name, value in fields
+            if name not in existing
+        ]
+        kwds = [*updated.kwds, *added]
+        positional = list(updated.patterns)
+        if positional or kwds:
+            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            items = positional + kwds
+            items = [item.with_changes(comma=separator) for item in items[:-1]] + [
+                items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            ]
+            positional, kwds = items[: len(positional)], items[len(positional) :]
+        return updated.with_changes(patterns=positional, kwds=kwds)
 
     def _parameters(self, original, updated):
         planned = self.parameters.get(id(original))

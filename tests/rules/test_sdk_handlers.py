@@ -573,3 +573,18 @@ def test_leaves_builtin_callbacks_without_a_note():
     )
     assert "on_data=lambda client, event: print(event)" in result.code
     assert result.notes == []
+
+
+def test_match_class_patterns_on_v2_transcript_types_test_end_of_turn():
+    result = migrate_source(
+        "import assemblyai as aai\n\n"
+        "def on_data(transcript: aai.RealtimeTranscript):\n"
+        "    match transcript:\n"
+        "        case aai.RealtimeFinalTranscript():\n"
+        "            print(transcript.text)\n"
+        "        case aai.RealtimePartialTranscript(text=words):\n"
+        "            print(words)\n\n"
+        "transcriber = aai.RealtimeTranscriber(on_data=on_data, sample_rate=16_000)\n"
+    )
+    assert "        case TurnEvent(end_of_turn=True, turn_is_formatted=True):\n" in result.code
+    assert "        case TurnEvent(transcript=words, end_of_turn=False):\n" in result.code
