@@ -875,10 +875,27 @@ class SdkAnalysis:
             for plan in plans:
                 plan.edit = editable and len(shapes) == 1 and plan.problem is None
 
+    def overrides(self, function: Function) -> list:
+        """Methods of subclasses (in this file) that override ``function``: the SDK calls
+        them in its place, so they change shape with it."""
+        if function.owner_class is None or not function.bound or not function.name:
+            return []
+        found = []
+        for subclass in self.context.model.subclasses_of(function.owner_class):
+            for statement in subclass.body.body:
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == function.name:
+                    override = self.functions.get(id(statement))
+                    if override is not None and len(override.positional) == len(function.positional):
+                        found.append(override)
+        return found
+
     def _find_event_parameters(self) -> None:
         for plan in self.plans.values():
             if plan.function is not None and plan.event_parameter and plan.problem is None:
                 self._mark(plan.function.node, plan.event_parameter, plan.slot.event)
+                index = plan.function.positional.index(plan.event_parameter)
+                for override in self.overrides(plan.function):
+                    self._mark(override.node, override.positional[index], plan.slot.event)
         for name, annotation, _scopes, function_node in self.annotated:
             if function_node is None:
                 continue

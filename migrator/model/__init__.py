@@ -167,6 +167,11 @@ class ValueModel:
         names = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.QUALIFIED}
         return next(iter(names)) if len(names) == 1 else None
 
+    def subclasses_of(self, class_node: cst.ClassDef) -> list:
+        """The classes of this file that derive from ``class_node`` (at any depth)."""
+        family = self.solver._family(id(class_node))
+        return [self.walk.classes[key].node for key in family[1:] if key in self.walk.classes]
+
     def dict_literals(self, node) -> list:
         """The dict literals of this file ``node`` may be (a dispatch table, a payload...)."""
         found = [tag[1] for tag in self.solver.value(node) if tag[0] == roles.CONTAINER]

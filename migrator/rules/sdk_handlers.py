@@ -126,11 +126,12 @@ class SdkHandlers(SdkRule):
                         statement=slot.site.statement,
                     )
                 continue
-            if id(function.node) not in self.parameters:
-                names = [sdk.fresh_name(function, "client", "streaming_client")]
-                if not slot.takes_event:
-                    names.append(sdk.fresh_name(function, "event", "termination"))
-                self.parameters[id(function.node)] = (plan.insert_at, names)
+            for target in (function, *sdk.overrides(function)):
+                if id(target.node) not in self.parameters:
+                    names = [sdk.fresh_name(target, "client", "streaming_client")]
+                    if not slot.takes_event:
+                        names.append(sdk.fresh_name(target, "event", "termination"))
+                    self.parameters[id(target.node)] = (plan.insert_at, names)
             if skip_partials and plan.event_parameter:
                 self.guards[id(function.node)] = plan.event_parameter
         for site in sdk.field_references:

@@ -588,3 +588,17 @@ def test_match_class_patterns_on_v2_transcript_types_test_end_of_turn():
     )
     assert "        case TurnEvent(end_of_turn=True, turn_is_formatted=True):\n" in result.code
     assert "        case TurnEvent(transcript=words, end_of_turn=False):\n" in result.code
+
+
+def test_an_override_in_a_subclass_changes_shape_with_the_callback():
+    result = migrate_source(
+        "import assemblyai as aai\n\n"
+        "class Captions:\n"
+        "    def on_data(self, transcript):\n        print(transcript.text)\n\n"
+        "    def start(self):\n"
+        "        self.transcriber = aai.RealtimeTranscriber(on_data=self.on_data, sample_rate=16_000)\n\n"
+        "class LoudCaptions(Captions):\n"
+        "    def on_data(self, transcript):\n        print(transcript.text.upper())\n"
+    )
+    assert result.code.count("    def on_data(self, client, transcript):\n") == 2
+    assert "        print(transcript.transcript.upper())\n" in result.code
