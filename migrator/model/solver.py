@@ -332,21 +332,21 @@ class FlowSolver:
                 family.append(other)
         return family
 
-    def _socket_class(self, class_id: int) -> Optional[str]:
-        """The library when the class derives from a connection class (a WebSocketApp subclass)."""
+    def _library_base(self, class_id: int, table: dict):
+        """``table[name]`` for the first library class (by qualified name) the class derives from."""
         for member in self._mro(class_id):
             for tag in self._bases(member):
-                if tag[0] == r.QUALIFIED and tag[1] in CONNECTORS:
-                    return CONNECTORS[tag[1]]
+                if tag[0] == r.QUALIFIED and tag[1] in table:
+                    return table[tag[1]]
         return None
+
+    def _socket_class(self, class_id: int) -> Optional[str]:
+        """The library when the class derives from a connection class (a WebSocketApp subclass)."""
+        return self._library_base(class_id, CONNECTORS)
 
     def _sdk_class(self, class_id: int) -> Optional[int]:
         """2 or 3 when the class derives from one of the SDK's streaming clients."""
-        for member in self._mro(class_id):
-            for tag in self._bases(member):
-                if tag[0] == r.QUALIFIED and tag[1] in SDK_CLIENTS:
-                    return SDK_CLIENTS[tag[1]]
-        return None
+        return self._library_base(class_id, SDK_CLIENTS)
 
     def _lookup_method(self, class_id: int, name: str) -> Optional[int]:
         for member in self._mro(class_id):
