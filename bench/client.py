@@ -1,7 +1,7 @@
 """The reference client against the emulator: CPU per second of audio, frame send jitter,
 and how soon the process is gone after it sends Terminate.
 
-The emulator runs in this process (``migrator.emulator.Emulator``); the client runs as a
+The emulator runs in this process (``migrator.proof.emulator.Emulator``); the client runs as a
 subprocess on a generated WAV, the way a user runs it. Its CPU is read from
 ``/proc/<pid>/stat`` every 10 ms, so the share used *while streaming* (first audio frame to
 Terminate, both as the emulator saw them) is separated from interpreter start-up. Frame
@@ -61,7 +61,7 @@ def not_ready_reason() -> Optional[str]:
     if importlib.util.find_spec("reference_client.__main__") is None:
         return "reference_client has no __main__ (python -m reference_client)"
     try:
-        from migrator.emulator import Emulator  # noqa: F401
+        from migrator.proof.emulator import Emulator  # noqa: F401
     except ImportError as error:
         return f"the emulator cannot be imported ({error})"
     if not Path("/proc/self/stat").exists():
@@ -129,7 +129,7 @@ def _percentile(values: List[float], share: float) -> float:
 
 def measure_client(out_dir: Path, audio_seconds: float, python: str = sys.executable) -> dict:
     """Stream ``audio_seconds`` of generated audio through the reference client once."""
-    from migrator.emulator import Emulator
+    from migrator.proof.emulator import Emulator
 
     wav = write_wav(out_dir / f"speech-{audio_seconds:g}s.wav", audio_seconds)
     command = [python, "-m", "reference_client"]

@@ -37,7 +37,7 @@ import libcst  # noqa: E402
 from generate import V2_GLOB, generate  # noqa: E402
 from measure import best_of, best_time, run_once  # noqa: E402
 
-from migrator.engine import MigrationError, migrate_source, needs_migration_scan  # noqa: E402
+from migrator.engine.core import MigrationError, migrate_source, needs_migration_scan  # noqa: E402
 from migrator.files import discover, find  # noqa: E402
 from migrator.markers import selected_markers  # noqa: E402
 

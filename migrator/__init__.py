@@ -11,9 +11,9 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "MigrationError": "migrator.engine",
-    "MigrationResult": "migrator.engine",
-    "migrate_source": "migrator.engine",
+    "MigrationError": "migrator.engine.core",
+    "MigrationResult": "migrator.engine.core",
+    "migrate_source": "migrator.engine.core",
     "Note": "migrator.context",
 }
 

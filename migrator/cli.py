@@ -127,7 +127,7 @@ def migrate(
         outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
     reports = {}
     if verify:
-        from migrator.verification import verify_all
+        from migrator.proof.verify import verify_all
 
         reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
     _report(outcomes, options, check, as_json, reports)

@@ -54,7 +54,7 @@ class ScriptFacts:
     sends_terminate: bool = False
     #: Streaming URLs in code (not in prints or logs): (node, parsed Endpoint, its statement).
     endpoints: list = field(default_factory=list)
-    #: websocket-client structure (``migrator.websocket_app.Session``), set by its collector.
+    #: websocket-client structure (``migrator.model.sessions.Session``), set by its collector.
     session: object = None
     #: How the migrated script names its stop event and audio thread (STT005), if it has them.
     stop_event: Optional[str] = None

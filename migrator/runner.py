@@ -58,7 +58,7 @@ class FileOutcome:
 
 def migrate_bytes(path: str, source: bytes, options: Options):
     """(outcome, migrated bytes) for one file's content; never raises for bad input."""
-    from migrator.engine import MigrationError, migrate_source
+    from migrator.engine.core import MigrationError, migrate_source
 
     try:
         result = migrate_source(source, path=path, select=options.select or None, ignore=options.ignore or None)
@@ -134,7 +134,7 @@ def run(
     if jobs > 1 and len(to_migrate) >= POOL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor
 
-        import migrator.engine  # noqa: F401  (imported once here, so forked workers inherit it)
+        import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
 
         # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
         # chunk with another) would leave the other workers idle while it finishes.

@@ -7,7 +7,7 @@ from typing import ClassVar
 import libcst as cst
 import pytest
 
-import migrator.engine as engine
+import migrator.engine.core as engine
 from migrator import MigrationError, migrate_source
 from migrator.rules.base import Rule
 from migrator.runner import Options, run
@@ -88,7 +88,7 @@ def test_sdk_rules_are_left_out_only_where_they_would_do_nothing(monkeypatch):
     skip off, the SDK rules change and note nothing more on any fixture."""
     from pathlib import Path
 
-    from migrator.sdk_analysis import SdkRule
+    from migrator.rules.sdk.analysis import SdkRule
 
     fixtures = sorted(Path(__file__).resolve().parents[1].glob("fixtures/*/*/input.py"))
     skipped = [path for path in fixtures if not SdkRule.applies_to(path.read_bytes())]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from migrator.facts import FactCollector
 from migrator.markers import RULE_MARKERS, STREAMING_V2_MARKERS, UnknownRuleError, select_codes, selected_markers
+from migrator.model.facts import FactCollector
 from migrator.rules import all_rules, select_rules
 
 
@@ -57,7 +57,7 @@ def test_every_file_the_engine_acts_on_mentions_assemblyai_evidence(monkeypatch)
     import textwrap
     from pathlib import Path
 
-    import migrator.engine as engine
+    import migrator.engine.core as engine
     from migrator import migrate_source
     from migrator.markers import ASSEMBLYAI_EVIDENCE
     from migrator.rules import all_rules

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-import migrator.engine as engine
+import migrator.engine.core as engine
 from migrator import migrate_source
 
 CHAT_CLIENT = """import json

@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-import migrator.engine as engine
+import migrator.engine.core as engine
 from migrator import migrate_source, walk
 
 ROOT = Path(__file__).resolve().parents[1]

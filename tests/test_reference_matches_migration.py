@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migrator.verify import verify_script
+from migrator.proof.checks import verify_script
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

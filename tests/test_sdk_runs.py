@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from migrator.emulator import Emulator
-from migrator.harness import run_script
-from migrator.verify import check_same_finals_as_v2, main_session, verify_script
+from migrator.proof.checks import check_same_finals_as_v2, main_session, verify_script
+from migrator.proof.emulator import Emulator
+from migrator.proof.harness import run_script
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("assemblyai") is None, reason="the assemblyai SDK is not installed"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from migrator.harness import synthesize_wav
-from migrator.verify import CHECK_NAMES, Check, VerifyReport, find_finals, verify_script, visible_lines
+from migrator.proof.checks import CHECK_NAMES, Check, VerifyReport, find_finals, verify_script, visible_lines
+from migrator.proof.harness import synthesize_wav
 
 pytestmark = pytest.mark.timeout(60)
 

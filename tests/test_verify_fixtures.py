@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migrator.verify import verify_script
+from migrator.proof.checks import verify_script
 from tests.test_fixtures import CASES, case_id, load
 
 # SDK fixtures are proven in test_sdk_runs.py: their v2 originals need an older SDK

@@ -10,8 +10,8 @@ from typing import Optional
 
 import libcst as cst
 
-from migrator.audio_source import is_audio_open
 from migrator.model import roles as r
+from migrator.model.audio import is_audio_open
 from migrator.model.flow import ModelWalk
 from migrator.model.libraries import (
     BASE64_ENCODERS,

@@ -1,4 +1,5 @@
-"""The rules: one module per rewrite, discovered by name.
+"""The rules: one module per rewrite, grouped by family (``shared``, ``websocket_client``,
+``async_clients``, ``sdk``), discovered by walking the package.
 
 Adding a module here that defines a :class:`~migrator.rules.base.Rule` subclass adds a rule;
 its markers go in :data:`migrator.markers.RULE_MARKERS` (a test holds the two in step), and
@@ -24,10 +25,11 @@ def all_rules() -> tuple:
     from migrator.rules.base import Rule
 
     found = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_") or info.name == "base":
+    for info in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if info.ispkg or leaf.startswith("_") or leaf in ("base", "analysis"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (
                 isinstance(value, type)

@@ -6,7 +6,7 @@ from typing import Callable, Iterator, List
 
 import pytest
 
-from migrator.emulator import Emulator
+from migrator.proof.emulator import Emulator
 from tests.emulator.wire import FAST
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from migrator.emulator.cli import main
+from migrator.proof.emulator.cli import main
 from tests.emulator.wire import KEY, receive_all, send_audio
 
 pytestmark = pytest.mark.timeout(30)
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def start(*args, env=None):
     process = subprocess.Popen(
-        [sys.executable, "-m", "migrator.emulator.cli", "--port", "0", *args],
+        [sys.executable, "-m", "migrator.proof.emulator.cli", "--port", "0", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -5,8 +5,8 @@ import json
 import pytest
 from websockets.exceptions import ConnectionClosedError
 
-from migrator.emulator import Fault
-from migrator.emulator.faults import MALFORMED_JSON
+from migrator.proof.emulator import Fault
+from migrator.proof.emulator.faults import MALFORMED_JSON
 from tests.emulator.wire import begin, open_v2, open_v3, pcm, receive_all, terminate
 
 pytestmark = pytest.mark.timeout(20)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from migrator.emulator.script import (
+from migrator.proof.emulator.script import (
     DEFAULT_PHRASES,
     TranscriptScript,
     TurnEnded,

@@ -7,8 +7,8 @@ from typing import Callable, Iterator, List
 
 import pytest
 
-from migrator.emulator import Emulator
-from migrator.harness import synthesize_wav
+from migrator.proof.emulator import Emulator
+from migrator.proof.harness import synthesize_wav
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 #: Both turns end by 0.76 s of audio; the test WAV lasts 1 s.

@@ -2,9 +2,9 @@
 
 import wave
 
-from migrator.emulator import TranscriptScript
-from migrator.harness import default_audio, synthesize_wav, wav_duration_ms
-from migrator.harness.audio import FIXTURE
+from migrator.proof.emulator import TranscriptScript
+from migrator.proof.harness import default_audio, synthesize_wav, wav_duration_ms
+from migrator.proof.harness.audio import FIXTURE
 
 
 def test_bundled_fixture_is_16_bit_mono_16k_and_about_five_seconds():

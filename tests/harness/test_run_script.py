@@ -7,7 +7,7 @@ from array import array
 
 import pytest
 
-from migrator.harness import run_script
+from migrator.proof.harness import run_script
 
 pytestmark = pytest.mark.timeout(40)
 

@@ -12,8 +12,8 @@ from array import array
 
 import pytest
 
-from migrator.harness import synthesize_wav
-from migrator.harness.runner import STAND_INS
+from migrator.proof.harness import synthesize_wav
+from migrator.proof.harness.runner import STAND_INS
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -55,7 +55,7 @@ def make_wav(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def emulator():
     """A factory: ``emulator(**kwargs)`` starts one (fast script by default), stopped at teardown."""
-    from migrator.emulator import Emulator
+    from migrator.proof.emulator import Emulator
 
     started: List[Emulator] = []
 

@@ -213,7 +213,7 @@ def test_ctrl_c_flushes_terminates_and_exits_0(emulator, make_wav, spawn_client,
 
 @posix_only
 def test_second_ctrl_c_exits_at_once(emulator, make_wav, spawn_client, wait_for, secret_key):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     emu = emulator(fault=Fault("silent", after_frames=4))  # never answers Terminate
     process = spawn_client(*stream_args(emu, make_wav(30.0), secret_key, "--terminate-timeout", "30"))

@@ -47,7 +47,7 @@ def stream_args(url: str, wav, secret_key: str, *extra: str):
 )
 def test_close_code_mid_session(emulator, make_wav, secret_key, code, reason, exit_code):
     """In-process for speed: the CLI only prints what the session decides (proven below)."""
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
     from reference_client import SessionConfig, StreamingSession, WavFileSource
 
     emu = emulator(fault=Fault("close", code=code, reason=reason, after_frames=3))
@@ -62,7 +62,7 @@ def test_close_code_mid_session(emulator, make_wav, secret_key, code, reason, ex
 
 
 def test_close_code_through_the_cli(emulator, make_wav, run_client, secret_key):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     reason = "Input duration violation: 20 ms. Expected between 50 and 1000 ms"
     emu = emulator(fault=Fault("close", code=3007, reason=reason, after_frames=3))
@@ -78,7 +78,7 @@ def test_refused_credentials(emulator, make_wav, run_client, secret_key):
 
 
 def test_typed_error_frame_is_preferred_to_the_close_reason(emulator, make_wav, run_client, secret_key):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     long_reason = "Audio Transmission Rate Exceeded: Received 9.9 sec. audio in 1.0 sec"
     emu = emulator(fault=Fault("error_frame", code=3007, reason=long_reason, after_frames=2))
@@ -89,7 +89,7 @@ def test_typed_error_frame_is_preferred_to_the_close_reason(emulator, make_wav, 
 
 
 def test_untyped_error_frame_as_the_retired_v2_endpoint_sends(emulator, make_wav, run_client, secret_key):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     emu = emulator(fault=Fault("error_frame", endpoint="v2", reason="Model deprecated"))
     run = run_client(*stream_args(emu.v2_url, make_wav(1.0), secret_key))
@@ -99,7 +99,7 @@ def test_untyped_error_frame_as_the_retired_v2_endpoint_sends(emulator, make_wav
 def test_malformed_json_is_a_protocol_error_but_the_session_still_terminates(
     emulator, make_wav, run_client, secret_key
 ):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     emu = emulator(fault=Fault("malformed_json", after_frames=3))
     run = run_client(*stream_args(emu.v3_url, make_wav(3.0), secret_key))
@@ -109,7 +109,7 @@ def test_malformed_json_is_a_protocol_error_but_the_session_still_terminates(
 
 
 def test_silent_server_after_terminate_is_bounded_by_terminate_timeout(emulator, make_wav, run_client, secret_key):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     emu = emulator(fault=Fault("silent", after_frames=2))
     run = run_client(*stream_args(emu.v3_url, make_wav(0.4), secret_key, "--terminate-timeout", "1"))
@@ -129,7 +129,7 @@ def test_server_that_never_answers_the_handshake_is_bounded_by_connect_timeout(m
 
 
 def test_dropped_connection_is_reported_as_lost(emulator, make_wav, run_client, secret_key):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     emu = emulator(fault=Fault("drop", after_frames=3))
     run = run_client(*stream_args(emu.v3_url, make_wav(3.0), secret_key))

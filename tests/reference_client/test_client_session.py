@@ -210,7 +210,7 @@ def test_no_threads_are_left_alive_after_a_hung_handshake(make_wav, secret_key):
 
 @pytest.mark.parametrize("kind", ["silent", "drop"])
 def test_no_threads_are_left_alive_after_a_failed_session(emulator, make_wav, secret_key, kind):
-    from migrator.emulator import Fault
+    from migrator.proof.emulator import Fault
 
     emu = emulator(fault=Fault(kind, after_frames=2))
     before = set(threading.enumerate())

@@ -149,7 +149,7 @@ def verify_variant(variant: Variant, timeout: float = 60):
     also run as written against the v2 endpoint (``same_finals_as_v2``). The SDK's v2 client
     cannot run here, so an SDK variant's output is compared with its migrated fixture's instead
     (``same_output_as_fixture``, added to the report's checks)."""
-    from migrator.verify import Check, verify_script, visible_lines
+    from migrator.proof.checks import Check, verify_script, visible_lines
 
     with tempfile.TemporaryDirectory(prefix="stt-variant-") as directory:
         migrated, original = write_variant(variant, Path(directory))
@@ -181,7 +181,7 @@ def _masked(lines: Sequence[str]) -> List[str]:
 def fixture_output(case: Case, timeout: float = 60) -> List[str]:
     """What the fixture's migrated script prints against the emulator (session ids masked); run
     once per fixture and process."""
-    from migrator.verify import verify_script, visible_lines
+    from migrator.proof.checks import verify_script, visible_lines
 
     with _fixture_lock:
         if case.path not in _fixture_outputs:

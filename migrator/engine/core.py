@@ -5,7 +5,7 @@ total however many rules there are (one codemod run per rule,
 each with its own metadata, is what makes peer tools slow). The walks are
 :mod:`migrator.walk`'s, which do not rebuild untouched nodes; the rewrite walk enters only
 what rules planned to change; after the analysis, a file that nothing ties to AssemblyAI
-is handed back as it was; note lines come from :mod:`migrator.positions`, only for files
+is handed back as it was; note lines come from :mod:`migrator.engine.core.positions`, only for files
 that got notes. ``bench/`` measures what all this costs against a bare parse and print.
 """
 
@@ -17,13 +17,14 @@ from typing import Iterable, Optional, Union
 
 import libcst as cst
 
-from migrator import imports, positions, walk
+from migrator import walk
 from migrator.context import MigrationContext, Note, note_comment
-from migrator.facts import FactCollector
+from migrator.engine import imports, positions
 from migrator.markers import mentions, smallest_set
 from migrator.model import ValueModel
+from migrator.model.facts import FactCollector
+from migrator.model.sessions import SessionCollector
 from migrator.rules import all_rules, select_rules
-from migrator.websocket_app import SessionCollector
 
 _STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 _SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

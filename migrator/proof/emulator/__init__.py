@@ -5,7 +5,7 @@ audio duration received), enforces the documented rules with the documented clos
 faults on request, and records every session so tests and ``migrate-stt --verify`` can assert on
 what a client really did on the wire.
 
-    from migrator.emulator import Emulator
+    from migrator.proof.emulator import Emulator
     with Emulator(phrases=["Hello world."]) as emu:
         ...  # point a client at emu.v3_url
 """

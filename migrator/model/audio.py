@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.endpoint_url import literal_value
+from migrator.model.endpoints import literal_value
 from migrator.syntax import dotted_name, keyword
 
 _OPEN_KEYWORDS = ("frames_per_buffer", "input", "rate")

@@ -39,8 +39,8 @@ def should_verify(outcome: FileOutcome) -> bool:
 
 
 def verify_outcome(outcome: FileOutcome, written: bool, timeout: float = 60.0, audio: Optional[str] = None):
-    """The :class:`migrator.verify.VerifyReport` for one processed file."""
-    from migrator.verify import verify_script  # the emulator stack loads only when asked for
+    """The :class:`migrator.proof.checks.VerifyReport` for one processed file."""
+    from migrator.proof.checks import verify_script  # the emulator stack loads only when asked for
 
     path = Path(outcome.path)
     with ExitStack() as stack:

@@ -4,7 +4,7 @@ import textwrap
 import pytest
 
 from migrator import migrate_source
-from migrator.rules.v2_only_fields import _FORWARDED, _SDK_HOOKS, EVENT_NOTES, MESSAGE_NOTES, V2OnlyFields
+from migrator.rules.shared.v2_only_fields import _FORWARDED, _SDK_HOOKS, EVENT_NOTES, MESSAGE_NOTES, V2OnlyFields
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
 HEAD = 'import json\nURL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'

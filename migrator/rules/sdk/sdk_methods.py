@@ -19,7 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.sdk_analysis import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
+from migrator.rules.sdk.analysis import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
 from migrator.syntax import dotted_name, parse_expression
 
 MAX_TOKEN_SECONDS = 600

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Union
 
 SAMPLE_RATE = 16000
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "audio" / "speech_16k.wav"
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "audio" / "speech_16k.wav"
 
 
 def synthesize_wav(

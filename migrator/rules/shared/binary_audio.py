@@ -19,9 +19,9 @@ import re
 
 import libcst as cst
 
-from migrator.audio_source import evaluate, is_audio_open
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
+from migrator.model.audio import evaluate, is_audio_open
 from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule

@@ -38,7 +38,7 @@ import libcst as cst
 from migrator.markers import RULE_MARKERS
 from migrator.protocol import V2_ONLY_FIELDS
 from migrator.rules.base import Rule
-from migrator.sdk_analysis import SdkAnalysis, SdkRule
+from migrator.rules.sdk.analysis import SdkAnalysis, SdkRule
 from migrator.syntax import container_of, key_of, parse_expression, string_quote
 
 _CONFIDENCE = "v3's confidence that the speaker has finished the turn, not transcript confidence"

@@ -21,7 +21,7 @@ import re
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.sdk_analysis import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
+from migrator.rules.sdk.analysis import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
 from migrator.syntax import dotted_name
 
 _NOTES = {

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.audio_source import is_audio_open
 from migrator.markers import RULE_MARKERS
+from migrator.model.audio import is_audio_open
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, parse_statements
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.endpoint_url import literal_value, mentions_endpoint
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
+from migrator.model.endpoints import literal_value, mentions_endpoint
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, string_literal, string_quote, string_value
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.sdk_analysis import V2_MODULES, SdkRule, after_imports
+from migrator.rules.sdk.analysis import V2_MODULES, SdkRule, after_imports
 from migrator.syntax import dotted_name, parse_statement
 
 V2_DEFAULT_RATE = "44_100"

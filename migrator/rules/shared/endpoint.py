@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.endpoint_url import Endpoint, literal_value
 from migrator.markers import RULE_MARKERS
+from migrator.model.endpoints import Endpoint, literal_value
 from migrator.protocol import (
     ADDED_PARAMETERS,
     DROPPED_PARAMETERS,

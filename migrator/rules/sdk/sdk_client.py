@@ -24,7 +24,7 @@ import re
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.sdk_analysis import (
+from migrator.rules.sdk.analysis import (
     CALLBACK_EVENTS,
     SdkRule,
     call_statement,

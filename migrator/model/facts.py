@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.context import MigrationContext
-from migrator.endpoint_url import literal_value, mentions_endpoint, parse_endpoint
 from migrator.markers import STREAMING_V2_MARKERS
+from migrator.model.endpoints import literal_value, mentions_endpoint, parse_endpoint
 from migrator.protocol import MESSAGE_TYPES
 from migrator.syntax import dotted_name, in_text_output, subtree_ids
 

@@ -27,8 +27,7 @@ import textwrap
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.rules.sdk_client import REGISTRATION_ORDER
-from migrator.sdk_analysis import (
+from migrator.rules.sdk.analysis import (
     CALLBACK_EVENTS,
     SdkRule,
     call_statement,
@@ -36,6 +35,7 @@ from migrator.sdk_analysis import (
     indentation,
     wrapped_call,
 )
+from migrator.rules.sdk.sdk_client import REGISTRATION_ORDER
 from migrator.syntax import parse_statement, parse_statements
 
 

@@ -36,7 +36,7 @@ from .v3 import V3Session
 HOST = "127.0.0.1"
 #: websockets logs handshake headers (Authorization included) at DEBUG. The server's logger is
 #: held at INFO so no logging configuration, however verbose, can print a client's key.
-SERVER_LOGGER = logging.getLogger("migrator.emulator.server")
+SERVER_LOGGER = logging.getLogger("migrator.proof.emulator.server")
 SERVER_LOGGER.setLevel(logging.INFO)
 V3_PATH = "/v3/ws"
 V2_PATH = "/v2/realtime/ws"

@@ -1,0 +1,1 @@
+"""Rules for the AssemblyAI SDK (``RealtimeTranscriber`` -> ``StreamingClient``)."""

@@ -1,0 +1,1 @@
+"""Rules for the wire protocol itself, whichever websocket library carries it."""

@@ -1,0 +1,1 @@
+"""Rules for websocket-client scripts (``WebSocketApp``, ``run_forever``)."""
