@@ -9,7 +9,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migrator import positions, walk
+from migrator import walk
+from migrator.engine import positions
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = sorted(ROOT.glob("fixtures/*/*/input.py")) + [Path(sysconfig.get_paths()["stdlib"]) / "argparse.py"]
