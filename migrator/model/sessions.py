@@ -68,6 +68,8 @@ class SessionCollector:
         self.session = Session(model=context.model)
         context.facts.session = self.session
         self.loops: list = []  # open While-True loops, innermost last
+        #: (action, expression holding the app, argument): applied once every app is known.
+        self.pending: list = []
 
     def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
         scopes = self.context.scope_stack[:-1]  # the function itself is already pushed
@@ -85,23 +87,25 @@ class SessionCollector:
         if model.connection_opened_by(node) == WEBSOCKET_CLIENT and model.qualified_name(node.func) not in _NOT_APPS:
             self._app(node)
         elif method == "run_forever":
-            self._run(node)
+            statement = self.context.statement_stack[-1]
+            if _is_call_statement(statement, node):
+                self.pending.append((self._run, node.func.value, (statement, self._block_of(statement))))
         elif model.qualified_name(node.func) == "threading.Thread":
             target = keyword(node, "target")
+            assigned = self.context.parent(1)
             if (
                 target is not None
                 and isinstance(target.value, cst.Attribute)
                 and target.value.attr.value == "run_forever"
+                and isinstance(assigned, cst.Assign)
+                and len(assigned.targets) == 1
             ):
-                app = self._app_of(target.value.value)
-                assigned = self.context.parent(1)
-                if app is not None and isinstance(assigned, cst.Assign) and len(assigned.targets) == 1:
-                    app.thread = dotted_name(assigned.targets[0].target) or None
+                self.pending.append((_set_thread, target.value.value, dotted_name(assigned.targets[0].target) or None))
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "close" and not node.args:
-            app = self._app_of(node.func.value)
             statement = self.context.statement_stack[-1]
-            if app is not None and _is_call_statement(statement, node):
-                app.closes.append((statement, self._block_of(statement), self._container()))
+            if _is_call_statement(statement, node):
+                where = (statement, self._block_of(statement), self._container())
+                self.pending.append((_add_close, node.func.value, where))
         if self.loops and self._is_audio_call(node):
             loop = self.loops[-1]
             self.session.audio_loops[id(loop)] = (loop, self.context.current_class)
@@ -139,12 +143,17 @@ class SessionCollector:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         self.session.apps.append(App(node, target, callbacks, self.context.current_class, statement=statement))
 
-    def _run(self, node: cst.Call) -> None:
-        app = self._app_of(node.func.value)
-        statement = self.context.statement_stack[-1]
-        if app is None or not _is_call_statement(statement, node):
-            return
-        app.blocking_runs.append((statement, self._block_of(statement)))
+    def collect_leave_Module(self, node: cst.Module) -> None:
+        """What was done to an app (run, threaded, closed) is tied to it once every app of
+        the file is known: a method may close the app before the one that creates it."""
+        for action, receiver, argument in self.pending:
+            app = self._app_of(receiver)
+            if app is not None:
+                action(app, argument)
+
+    @staticmethod
+    def _run(app: App, where) -> None:
+        app.blocking_runs.append(where)
 
     def _container(self):
         """The function or try statement around the node being visited (or the module)."""
@@ -157,6 +166,14 @@ class SessionCollector:
         ancestors = self.context.ancestors
         block = ancestors[ancestors.index(statement) - 1]
         return block
+
+
+def _set_thread(app: App, name) -> None:
+    app.thread = name
+
+
+def _add_close(app: App, where) -> None:
+    app.closes.append(where)
 
 
 def _is_call_statement(statement, call) -> bool:
