@@ -358,9 +358,13 @@ class FlowSolver:
 
     def _class_attribute(self, class_id: int, name: str, bind: int) -> frozenset:
         found: set = set()
+        defined = False  # the class body nearest in the MRO that binds the name wins
         for member in self._mro(class_id):
             info = self.walk.classes[member]
             found |= self.slots.get(("attr", member, name), EMPTY)
+            if defined:
+                continue
+            defined = name in info.scope.names
             for tag in self.slots.get(("name", info.scope.key, name), EMPTY):
                 if tag[0] == r.FUNCTION and bind:
                     function = self.walk.functions.get(tag[1])

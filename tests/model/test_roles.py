@@ -437,3 +437,25 @@ def test_class_body_names_are_not_visible_in_methods():
         """
     )
     assert model.socket_libraries(probe) == set()
+
+
+def test_a_method_is_looked_up_in_the_nearest_class_that_defines_it():
+    model, (probe,) = probes(
+        """
+        class Base:
+            def handle(self, event):
+                pass
+
+        class Child(Base):
+            def handle(self, event):
+                pass
+
+        child = Child()
+        probe(child.handle)
+        """
+    )
+    ((function, bound),) = model.callables(probe)
+    classes = {info.node.name.value: info.node for info in model.walk.classes.values()}
+    assert bound == 1
+    assert function is classes["Child"].body.body[0]  # not Base.handle, which Child overrides
+    assert model.subclasses_of(classes["Base"]) == [classes["Child"]]
