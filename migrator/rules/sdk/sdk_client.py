@@ -77,6 +77,32 @@ class SdkClient(SdkRule):
         self.generated: dict = {}  # id(Construction) -> statements waiting for their connect()
         self.blank_lines_to: dict = {}  # id(statement after a moved construction) -> id(Construction)
         self.leading: dict = {}  # id(Construction) -> the lines above it, left where it was
+        self.handed_connects: list = []  # (Arg holding ``client.connect``, the call it is passed to)
+        self.handed: dict = {}  # id(that call) -> (Construction, passed as a thread target)
+
+    def collect_Arg(self, node: cst.Arg) -> None:
+        """``pool.submit(t.connect)``, ``Thread(target=t.connect)``, ``run_in_executor(None,
+        t.connect)``: connect() runs later, and must get the session settings too."""
+        value = node.value
+        if isinstance(value, cst.Attribute) and value.attr.value == "connect" and node.star == "":
+            call = self.context.parent()
+            if isinstance(call, cst.Call):
+                self.handed_connects.append((node, call))
+
+    def _plan_handed_connects(self) -> set:
+        """ids of the constructions whose connect() is handed over (and so is planned)."""
+        connected = set()
+        for arg, call in self.handed_connects:
+            construction = self._construction_made_at(arg.value.value)
+            if construction is None:
+                continue
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword not in (None, "target") or (keyword == "target" and _keyword_of(call, "args") is not None):
+                self.note(arg, "connect() now takes StreamingParameters(...): pass them where it is called")
+                continue
+            self.handed[id(call)] = (construction, keyword == "target")
+            connected.add(id(construction))
+        return connected
 
     def plan(self) -> None:
         sdk = self.sdk
@@ -124,6 +150,7 @@ class SdkClient(SdkRule):
                 if sdk.parameter_names(construction.kwargs) & local:
                     stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
             self.connects[id(site.node)] = (construction, stash)
+        connected |= self._plan_handed_connects()
         reachable = sdk.reachable_from_turns()
         for construction in self.constructions.values():
             statement = construction.site.statement
@@ -209,10 +236,13 @@ class SdkClient(SdkRule):
         return None
 
     def nodes_to_rewrite(self):
-        return {*self.connects, *self.constructions, *self.moves, *self.blank_lines_to}
+        return {*self.connects, *self.constructions, *self.moves, *self.blank_lines_to, *self.handed}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_Call(self, original: cst.Call, updated):
+        handed = self.handed.get(id(original))
+        if handed is not None:
+            return self._pass_parameters(handed, updated)
         planned = self.connects.get(id(original))
         if planned is None:
             return updated
@@ -225,6 +255,24 @@ class SdkClient(SdkRule):
         return parse_expression(
             wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context))
         )
+
+    def _pass_parameters(self, handed, updated: cst.Call) -> cst.Call:
+        """The settings go with the connect() that runs later: one more argument for the
+        executor, or ``args=(...)`` for a thread."""
+        construction, thread_target = handed
+        self.applied()
+        parameters = parse_expression(
+            f"StreamingParameters({', '.join(self.sdk.parameters_arguments(construction.kwargs))})"
+        )
+        args = list(updated.args)
+        if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if thread_target:
+            value = cst.Tuple([cst.Element(parameters, comma=cst.Comma())])
+            extra = cst.Arg(value, keyword=cst.Name("args"), equal=_EQUAL)
+        else:
+            extra = cst.Arg(parameters)
+        return updated.with_changes(args=[*args, extra])
 
     def rewrite_SimpleStatementLine(self, original, updated):
         construction = self.constructions.get(id(original))
@@ -282,3 +330,10 @@ def _returned(construction) -> bool:
     """A factory's ``return RealtimeTranscriber(...)``."""
     statement = construction.site.statement
     return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Return)
+
+
+_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
+def _keyword_of(call: cst.Call, name: str):
+    return next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)

@@ -506,3 +506,18 @@ def test_leaves_handler_keywords_of_other_constructors_alone():
         "import assemblyai as aai\nimport mylib\nstream = mylib.Stream(on_data=d, on_error=e, sample_rate=16_000)\nstream.connect()\n",
         **SELECT,
     )
+
+
+def test_connect_handed_to_an_executor_or_a_thread_gets_the_session_settings():
+    result = migrate_source(
+        "import threading\nimport assemblyai as aai\n"
+        "t = aai.RealtimeTranscriber(on_data=d, sample_rate=16_000)\n"
+        "pool.submit(t.connect).result()\n"
+        "threading.Thread(target=t.connect).start()\n"
+    )
+    parameters = (
+        'StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")'
+    )
+    assert f"pool.submit(t.connect, {parameters}).result()\n" in result.code
+    assert f"threading.Thread(target=t.connect, args=({parameters},)).start()\n" in result.code
+    assert "t_parameters" not in result.code
