@@ -40,6 +40,8 @@ CLASS = "class"  #: (CLASS, id(ClassDef))
 INSTANCE = "instance"  #: (INSTANCE, id(ClassDef)): an object of a class defined in the file
 CONTAINER = "container"  #: (CONTAINER, id(node)): a dict, list, tuple, set or queue of values
 BOUND = "bound"  #: (BOUND, tag, attribute): a method looked up on a value, not yet called
+#: (FACTORY, qualified name, id(the partial call)): ``functools.partial`` of a library class
+FACTORY = "factory"
 HTTP_SESSION = "http_session"  #: an aiohttp ``ClientSession``
 #: (SDK_CLIENT, 2 or 3, id(construction call) or None): ``RealtimeTranscriber``/``StreamingClient``
 SDK_CLIENT = "sdk_client"

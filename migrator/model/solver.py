@@ -590,6 +590,11 @@ class FlowSolver:
                     found.add((r.MESSAGE, "an object built from a message"))
             elif kind == r.QUALIFIED:
                 found |= self._qualified_call(tag[1], node, depth)
+            elif kind == r.FACTORY:
+                if tag[1] in SDK_CLIENTS:
+                    found.add((r.SDK_CLIENT, SDK_CLIENTS[tag[1]], tag[2]))
+                elif tag[1] in CONNECTORS:
+                    found.add((r.SOCKET, CONNECTORS[tag[1]], tag[2]))
             elif kind == r.BOUND:
                 found |= self._bound_call(tag[1], tag[2], node, depth)
         return frozenset(found)
@@ -641,7 +646,10 @@ class FlowSolver:
             return frozenset({(r.CONTAINER, id(node))})
         if name == "functools.partial" and args:
             bound = sum(1 for a in args[1:] if a.keyword is None and not a.star)
-            return frozenset((r.FUNCTION, t[1], t[2] + bound) for t in first if t[0] == r.FUNCTION)
+            found = {(r.FUNCTION, t[1], t[2] + bound) for t in first if t[0] == r.FUNCTION}
+            # a partial of a connection or SDK client class makes them when called
+            found |= {(r.FACTORY, t[1], self._site(node)) for t in first if t[0] == r.QUALIFIED}
+            return frozenset(found)
         if name in ("os.environ.get", "os.getenv") and len(args) >= 2:
             return self.value(args[1].value, depth)
         if name == "pyaudio.PyAudio":

@@ -189,6 +189,8 @@ class Construction:
     kwargs: dict
     #: Why the construction cannot be rewritten, if it cannot.
     problem: Optional[str] = None
+    #: ``make = functools.partial(RealtimeTranscriber, ...)``: ``make`` becomes a factory def.
+    factory: bool = False
 
     @property
     def call(self) -> cst.Call:
@@ -683,6 +685,9 @@ class SdkAnalysis:
                 if self.v2_name(call.func) == "RealtimeTranscriber"
                 else (3 if self.v3_name(call.func) in ("StreamingClient", "RealTimeTranscriber") else 0)
             )
+            partial = not version and _partial_of_transcriber(self, call)
+            if partial:
+                version = 2
             if not version:
                 continue
             target = None
@@ -697,11 +702,14 @@ class SdkAnalysis:
                     # a factory: the client gets a local name, is set up, and is returned
                     target = self.fresh_name(self.functions.get(id(site.function)), "client", "transcriber")
             kwargs = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
-            construction = Construction(site, version, target, kwargs)
-            if version == 2:
-                if any(arg.star for arg in call.args):
+            construction = Construction(site, version, target, kwargs, factory=bool(partial))
+            arguments = call.args[1:] if partial else call.args
+            if partial and target is not None and "." in target:
+                construction.problem = "a functools.partial of RealtimeTranscriber kept on an attribute"
+            elif version == 2:
+                if any(arg.star for arg in arguments):
                     construction.problem = "the settings are passed with ** and cannot be read"
-                elif any(arg.keyword is None for arg in call.args):
+                elif any(arg.keyword is None for arg in arguments):
                     construction.problem = "RealtimeTranscriber takes keyword arguments only"
                 elif target is None:
                     construction.problem = "the client is not assigned to a name"
@@ -1150,6 +1158,16 @@ def loaded_names(node) -> set:
         else:
             stack.extend(current.children)
     return found
+
+
+def _partial_of_transcriber(analysis, call: cst.Call) -> bool:
+    """``functools.partial(aai.RealtimeTranscriber, ...)``."""
+    return (
+        analysis.context.model.qualified_name(call.func) == "functools.partial"
+        and bool(call.args)
+        and call.args[0].keyword is None
+        and analysis.v2_name(call.args[0].value) == "RealtimeTranscriber"
+    )
 
 
 def _callback_target(value):

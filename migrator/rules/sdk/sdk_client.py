@@ -306,6 +306,10 @@ class SdkClient(SdkRule):
         elif isinstance(small, cst.Return):
             target = construction.target
             prefix = f"{target} = StreamingClient"
+        elif construction.factory:
+            # ``make = functools.partial(RealtimeTranscriber, ...)`` becomes ``def make():``
+            target = self.context.model.unused_name("client")
+            prefix = f"{target} = StreamingClient"
         else:
             target = code(small.targets[0].target)
             prefix = f"{target} = StreamingClient"
@@ -321,8 +325,12 @@ class SdkClient(SdkRule):
             lines.append(
                 call_statement(f"{stash} = StreamingParameters", sdk.parameters_arguments(construction.kwargs), indent)
             )
-        if isinstance(small, cst.Return):
+        if isinstance(small, cst.Return) or construction.factory:
             lines.append(f"return {target}")
+        if construction.factory:
+            self.context.drop_import_if_unused("functools")
+            body = "\n".join("    " + line if line else line for line in "\n".join(lines).split("\n"))
+            return parse_statements(f"def {construction.target}():\n{body}\n")
         return parse_statements("\n".join(lines) + "\n")
 
 

@@ -521,3 +521,22 @@ def test_connect_handed_to_an_executor_or_a_thread_gets_the_session_settings():
     assert f"pool.submit(t.connect, {parameters}).result()\n" in result.code
     assert f"threading.Thread(target=t.connect, args=({parameters},)).start()\n" in result.code
     assert "t_parameters" not in result.code
+
+
+def test_a_partial_of_the_v2_constructor_becomes_a_factory_def():
+    result = migrate_source(
+        "import functools\nimport assemblyai as aai\n"
+        "client = object()\n"
+        "make = functools.partial(aai.RealtimeTranscriber, on_data=d, sample_rate=16_000)\n"
+        "t = make()\nt.connect()\n"
+    )
+    assert (
+        "def make():\n"
+        "    client_2 = StreamingClient(\n"
+        '        StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")\n'
+        "    )\n"
+        "    client_2.on(StreamingEvents.Turn, lambda client, event: d(event))\n"
+        "    return client_2\n"
+    ) in result.code
+    assert "import functools" not in result.code
+    assert "t.connect(\n" in result.code and "StreamingParameters(sample_rate=16_000," in result.code
