@@ -115,6 +115,14 @@ def keyword(call: cst.Call, name: str) -> Optional[cst.Arg]:
     return None
 
 
+def with_arguments(call: cst.Call, *extra: cst.Arg) -> cst.Call:
+    """``call`` with ``extra`` arguments after its own (a comma put after the last one)."""
+    args = list(call.args)
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, *extra])
+
+
 def is_text_output_call(call: cst.Call) -> bool:
     func = call.func
     if type(func) is cst.Name:

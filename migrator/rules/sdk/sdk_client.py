@@ -32,7 +32,7 @@ from migrator.rules.sdk.analysis import (
     indentation,
     wrapped_call,
 )
-from migrator.syntax import parse_expression, parse_statements
+from migrator.syntax import parse_expression, parse_statements, with_arguments
 
 #: The order ``client.on(...)`` registrations are written in: the order the events arrive.
 REGISTRATION_ORDER = ("on_open", "on_data", "on_close", "on_extra_session_information", "on_error")
@@ -264,15 +264,12 @@ class SdkClient(SdkRule):
         parameters = parse_expression(
             f"StreamingParameters({', '.join(self.sdk.parameters_arguments(construction.kwargs))})"
         )
-        args = list(updated.args)
-        if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
-            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         if thread_target:
             value = cst.Tuple([cst.Element(parameters, comma=cst.Comma())])
             extra = cst.Arg(value, keyword=cst.Name("args"), equal=_EQUAL)
         else:
             extra = cst.Arg(parameters)
-        return updated.with_changes(args=[*args, extra])
+        return with_arguments(updated, extra)
 
     def rewrite_SimpleStatementLine(self, original, updated):
         construction = self.constructions.get(id(original))

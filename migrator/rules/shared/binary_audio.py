@@ -25,7 +25,7 @@ from migrator.model.audio import evaluate, is_audio_open
 from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, keyword, parse_expression, string_value
+from migrator.syntax import call_name, dotted_name, keyword, parse_expression, string_value, with_arguments
 
 _SEND_METHODS = ("send", "send_str", "send_text", "send_json")
 _WEBSOCKETS_FAMILY = frozenset({roles.WEBSOCKETS, roles.WEBSOCKETS_LEGACY, roles.WEBSOCKETS_SYNC})
@@ -350,16 +350,12 @@ class BinaryAudio(Rule):
     def rewrite_Call(self, original, updated):
         if id(original) in self.reads:
             self.applied()
-            return updated.with_changes(
-                args=[
-                    *_with_comma(updated.args),
-                    cst.Arg(
-                        cst.Name("False"),
-                        keyword=cst.Name("exception_on_overflow"),
-                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-                    ),
-                ]
+            overflow = cst.Arg(
+                cst.Name("False"),
+                keyword=cst.Name("exception_on_overflow"),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
             )
+            return with_arguments(updated, overflow)
         planned = self.sends.get(id(original))
         if planned is None:
             return updated
@@ -445,10 +441,3 @@ def _assigns(statement, name: str) -> bool:
         and len(statement.body[0].targets) == 1
         and dotted_name(statement.body[0].targets[0].target) == name
     )
-
-
-def _with_comma(args) -> list:
-    args = list(args)
-    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
-        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    return args
