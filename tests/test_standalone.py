@@ -8,6 +8,7 @@ absolute path on one machine) leaves the reader with a reference they cannot fol
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -21,18 +22,24 @@ PROTOCOL_DOC = ROOT / "docs" / "protocol.md"
 #: A document a file cites by name (``docs/protocol.md``, ``README.md``): it must be one of
 #: the repository's own, found from the repository root or beside the citing file.
 DOC_REFERENCE = re.compile(r"(?<![\w./-])((?:\.\./)*[\w./-]*[\w-]\.md)\b")
-#: A path that leaves the repository: up past its root, or absolute on one machine.
-OUTSIDE_PATH = re.compile(r"(?<![\w.])(?:\.\./)+[\w.]|(?<![\w.])/(?:work|home|tmp|root)/\w")
+#: A path on one machine, and a relative path going up (which must stay inside the repository).
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:work|home|tmp|root)/\w")
+UPWARD_PATH = re.compile(r"(?<![\w.])(?:\.\./)+[\w./-]*")
 
 
 def outside_references(name: str, line: str, known: set) -> List[str]:
     """What in ``line`` of file ``name`` points outside the repository."""
-    found = [match.group(0) for match in OUTSIDE_PATH.finditer(line)]
     folder = Path(name).parent
+    found = [match.group(0) for match in ABSOLUTE_PATH.finditer(line)]
+    found += [
+        match.group(0)
+        for match in UPWARD_PATH.finditer(line)
+        if os.path.normpath(folder / match.group(0)).startswith("..")
+    ]
     for match in DOC_REFERENCE.finditer(line):
         cited = match.group(1)
-        beside = (folder / cited).as_posix()
-        if cited not in known and beside not in known and Path(beside).resolve() != (ROOT / cited).resolve():
+        beside = os.path.normpath(folder / cited)
+        if os.path.normpath(cited) not in known and beside not in known:
             found.append(cited)
     return found
 
