@@ -40,6 +40,11 @@ CLASS = "class"  #: (CLASS, id(ClassDef))
 INSTANCE = "instance"  #: (INSTANCE, id(ClassDef)): an object of a class defined in the file
 CONTAINER = "container"  #: (CONTAINER, id(node)): a dict, list, tuple, set or queue of values
 BOUND = "bound"  #: (BOUND, tag, attribute): a method looked up on a value, not yet called
+#: (MADE_BY, qualified name): an object of a library class the model knows no more of
+#: (``pyaudio.PyAudio()``, flask-sock's ``Sock(app)``), kept for what its methods return
+MADE_BY = "made_by"
+#: (GENERATOR, id(def)): what calling a generator function gives; iterating it yields its yields
+GENERATOR = "generator"
 #: (FACTORY, qualified name, id(the partial call)): ``functools.partial`` of a library class
 FACTORY = "factory"
 HTTP_SESSION = "http_session"  #: an aiohttp ``ClientSession``

@@ -159,51 +159,42 @@ class FlowSolver:
         return changed
 
     def _arguments(self, function_id: int, offset: int, args) -> bool:
+        """A call's arguments into the parameters of the function it calls."""
         info = self.walk.functions.get(function_id)
         if info is None:
             return False
         changed = False
-        params = info.params
-        position = offset
+        positional = []
         for arg in args:
-            value = self.value(arg.value)
-            if not value:
-                if arg.keyword is None and not arg.star:
-                    position += 1
-                continue
             if arg.star == "*":
-                elements = self._iterate(value)
-                for name, *_ in params[position:]:
-                    changed |= self._add(("name", info.scope.key, name), elements)
-                continue
-            if arg.star == "**":
-                continue
-            if arg.keyword is not None:
+                # the elements reach every parameter from here on
+                elements = self._iterate(self.value(arg.value))
+                positional += [elements] * max(len(info.params) - offset - len(positional), 0)
+            elif arg.keyword is not None:
                 name = arg.keyword.value
-                if any(param[0] == name for param in params):
-                    changed |= self._add(("name", info.scope.key, name), value)
-                continue
-            if position < len(params) and len(params[position]) == 3:
-                changed |= self._add(("name", info.scope.key, params[position][0]), value)
-            elif info.vararg:
-                changed |= self._add(("element", ("varargs", function_id)), value)
-            position += 1
+                if any(param[0] == name for param in info.params):
+                    changed |= self._add(("name", info.scope.key, name), self.value(arg.value))
+            elif not arg.star:
+                positional.append(self.value(arg.value))
+        return self._bind_positional(info, offset, positional) or changed
+
+    def _bind_positional(self, info, offset: int, values: list) -> bool:
+        """``values`` into the positional parameters of ``info`` from ``offset`` on."""
+        changed = False
+        positional = [param[0] for param in info.params if len(param) == 3]  # not keyword-only
+        for index, value in enumerate(values):
+            position = offset + index
+            if value and position < len(positional):
+                changed |= self._add(("name", info.scope.key, positional[position]), value)
         return changed
 
     def _call_with(self, callable_value: frozenset, argument_values: list) -> bool:
         """Flow values into every callable in ``callable_value``, as positional arguments."""
         changed = False
         for tag in callable_value:
-            if tag[0] != r.FUNCTION:
-                continue
-            info = self.walk.functions.get(tag[1])
-            if info is None:
-                continue
-            offset = tag[2]
-            for index, value in enumerate(argument_values):
-                position = offset + index
-                if value and position < len(info.params):
-                    changed |= self._add(("name", info.scope.key, info.params[position][0]), value)
+            info = self.walk.functions.get(tag[1]) if tag[0] == r.FUNCTION else None
+            if info is not None:
+                changed |= self._bind_positional(info, tag[2], argument_values)
         return changed
 
     def _callback(self, event: str, socket_tag: tuple, handler: frozenset) -> bool:
@@ -298,7 +289,7 @@ class FlowSolver:
                     and target.func.attr.value == "route"
                 ):
                     # flask-sock's ``@sock.route(path)``: the handler's socket is a browser's.
-                    made_by = {tag[1] for tag in self.value(target.func.value) if tag[0] == "made_by"}
+                    made_by = {tag[1] for tag in self.value(target.func.value) if tag[0] == r.MADE_BY}
                     if info.params and "flask_sock.Sock" in made_by:
                         socket = frozenset({(r.SOCKET, r.RELAY_SERVER, None)})
                         changed |= self._add(("name", info.scope.key, info.params[0][0]), socket)
@@ -541,7 +532,7 @@ class FlowSolver:
                     found.add((r.AIOHTTP_MESSAGE,))
                 elif tag[1] != r.RELAY_SERVER:
                     found.add((r.RAW_MESSAGE, tag[1]))
-            elif kind == "generator":
+            elif kind == r.GENERATOR:
                 found |= self.slots.get(("yield", tag[1]), EMPTY)
         return frozenset(found)
 
@@ -575,7 +566,7 @@ class FlowSolver:
             if kind == r.FUNCTION:
                 info = self.walk.functions.get(tag[1])
                 if info is not None and info.is_generator:
-                    found.add(("generator", tag[1]))
+                    found.add((r.GENERATOR, tag[1]))
                 else:
                     found |= self.slots.get(("return", tag[1]), EMPTY)
             elif kind == r.CLASS:
@@ -653,9 +644,9 @@ class FlowSolver:
         if name in ("os.environ.get", "os.getenv") and len(args) >= 2:
             return self.value(args[1].value, depth)
         if name == "pyaudio.PyAudio":
-            return frozenset({("made_by", "pyaudio.PyAudio")})
+            return frozenset({(r.MADE_BY, "pyaudio.PyAudio")})
         if name == "flask_sock.Sock":
-            return frozenset({("made_by", "flask_sock.Sock")})
+            return frozenset({(r.MADE_BY, "flask_sock.Sock")})
         if name in ("asyncio.wait_for", "asyncio.shield") and args:
             return first
         return EMPTY
@@ -699,7 +690,7 @@ class FlowSolver:
             return EMPTY
         if kind == r.MICROPHONE and method == "read":
             return frozenset({(r.AUDIO,)})
-        if kind == "made_by" and receiver[1] == "pyaudio.PyAudio" and method == "open":
+        if kind == r.MADE_BY and receiver[1] == "pyaudio.PyAudio" and method == "open":
             return frozenset({(r.MICROPHONE, self._site(node))})
         if kind == r.BASE64_AUDIO and method == "decode":
             return frozenset({(r.BASE64_AUDIO, True)})
