@@ -103,7 +103,7 @@ class ValueModel:
         """The websocket libraries the file imports (any import form, at any depth): the
         evidence left when a connection comes from outside the file."""
         found = set()
-        for _, expression, _, _ in self.walk.constraints:
+        for _, expression, _ in self.walk.constraints:
             if type(expression) is tuple:
                 top = expression[1].split(".")[0]
                 library = _IMPORTED_LIBRARIES.get(top)

@@ -68,10 +68,10 @@ class ModelWalk:
         #: Every Name node, and the ids of those that bind rather than read.
         self.names: list = []
         self.binding_names: set = set()
-        #: (target, expression, scope, path): the target slot or store receives the
+        #: (target, expression, path): the target slot or store receives the
         #: expression's value after ``path`` (("iter",), ("index", i), ("key", "k")...).
         self.constraints: list = []
-        self.calls: list = []  # (Call, scope)
+        self.calls: list = []  # every Call, in the file's order
         self.functions: dict = {}  # id(def or lambda) -> FunctionInfo
         self.classes: dict = {}  # id(ClassDef) -> ClassInfo
         #: id(literal container) -> its element expressions, for unpacking by position.
@@ -118,7 +118,7 @@ class ModelWalk:
         if kind is cst.Name:
             self.name_scope[id(target)] = self.scope
             self.binding_names.add(id(target))
-            self.constraints.append((self._bind(target.value), value, self.scope, path))
+            self.constraints.append((self._bind(target.value), value, path))
         elif kind in (cst.Tuple, cst.List):
             for index, element in enumerate(target.elements):
                 if type(element) is cst.StarredElement:
@@ -126,9 +126,9 @@ class ModelWalk:
                 else:
                     self._target(element.value, value, (*path, ("index", index)))
         elif kind is cst.Attribute:
-            self.constraints.append((("attrset", target.value, target.attr.value), value, self.scope, path))
+            self.constraints.append((("attrset", target.value, target.attr.value), value, path))
         elif kind is cst.Subscript:
-            self.constraints.append((("itemset", target.value), value, self.scope, path))
+            self.constraints.append((("itemset", target.value), value, path))
         elif kind is cst.StarredElement:
             self._target(target.value, value, (*path, ("star",)))
 
@@ -139,7 +139,7 @@ class ModelWalk:
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
-        self.constraints.append((self._bind(node.name.value), node, outer, ()))
+        self.constraints.append((self._bind(node.name.value), node, ()))
         self.name_scope[id(node.name)] = outer
         self.binding_names.add(id(node.name))
         scope = self._push(node, FUNCTION)
@@ -153,7 +153,7 @@ class ModelWalk:
         info = FunctionInfo(node, scope, None)
         self._parameters(info, node.params)
         self.functions[id(node)] = info
-        self.constraints.append((("return", id(node)), node.body, scope, ()))
+        self.constraints.append((("return", id(node)), node.body, ()))
 
     def _parameters(self, info: FunctionInfo, params: cst.Parameters) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
@@ -171,7 +171,7 @@ class ModelWalk:
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         outer = self.scope
-        self.constraints.append((self._bind(node.name.value), node, outer, ()))
+        self.constraints.append((self._bind(node.name.value), node, ()))
         self.name_scope[id(node.name)] = outer
         self.binding_names.add(id(node.name))
         scope = self._push(node, CLASS)
@@ -202,7 +202,7 @@ class ModelWalk:
             scope = scope.parent  # a walrus in a comprehension binds in the enclosing scope
         if type(node.target) is cst.Name:
             self.name_scope[id(node.target)] = scope
-            self.constraints.append((self._bind(node.target.value, scope), node.value, self.scope, ()))
+            self.constraints.append((self._bind(node.target.value, scope), node.value, ()))
 
     def visit_For(self, node: cst.For) -> None:
         self._target(node.target, node.iter, (("iter",),))
@@ -222,7 +222,7 @@ class ModelWalk:
                 local, qualified = alias.asname.name.value, module
             else:
                 local = qualified = module.split(".")[0]
-            self.constraints.append((self._bind(local), ("qualified", qualified), self.scope, ()))
+            self.constraints.append((self._bind(local), ("qualified", qualified), ()))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.module is None or type(node.names) is cst.ImportStar:
@@ -231,7 +231,7 @@ class ModelWalk:
         for alias in node.names:
             name = _dotted(alias.name)
             local = alias.asname.name.value if alias.asname is not None else name
-            self.constraints.append((self._bind(local), ("qualified", f"{module}.{name}"), self.scope, ()))
+            self.constraints.append((self._bind(local), ("qualified", f"{module}.{name}"), ()))
 
     def visit_Global(self, node: cst.Global) -> None:
         self.scope.globals.update(item.name.value for item in node.names)
@@ -248,7 +248,7 @@ class ModelWalk:
     def visit_Return(self, node: cst.Return) -> None:
         scope = self._function_scope()
         if scope is not None and node.value is not None:
-            self.constraints.append((("return", scope.key), node.value, self.scope, ()))
+            self.constraints.append((("return", scope.key), node.value, ()))
 
     def visit_Yield(self, node: cst.Yield) -> None:
         scope = self._function_scope()
@@ -256,16 +256,16 @@ class ModelWalk:
             return
         self.functions[scope.key].is_generator = True
         if node.value is not None and type(node.value) is not cst.From:
-            self.constraints.append((("yield", scope.key), node.value, self.scope, ()))
+            self.constraints.append((("yield", scope.key), node.value, ()))
 
     def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.scope))
+        self.calls.append(node)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         keys = {}
         for element in node.elements:
             if type(element) is cst.DictElement:
-                self.constraints.append((("element", id(node)), element.value, self.scope, ()))
+                self.constraints.append((("element", id(node)), element.value, ()))
                 key = string_value(element.key)
                 if key is not None:
                     keys[key] = element.value
@@ -276,7 +276,7 @@ class ModelWalk:
         elements = []
         for element in node.elements:
             if type(element) is cst.Element:
-                self.constraints.append((("element", id(node)), element.value, self.scope, ()))
+                self.constraints.append((("element", id(node)), element.value, ()))
                 elements.append(element.value)
             else:
                 elements.append(None)
@@ -290,7 +290,7 @@ class ModelWalk:
         kind = type(pattern)
         if kind is cst.MatchAs:
             if pattern.name is not None:
-                self.constraints.append((self._bind(pattern.name.value), subject, self.scope, path))
+                self.constraints.append((self._bind(pattern.name.value), subject, path))
             if pattern.pattern is not None:
                 self._pattern(pattern.pattern, subject, path)
         elif kind is cst.MatchMapping:
@@ -299,7 +299,7 @@ class ModelWalk:
                 if key is not None:
                     self._pattern(element.pattern, subject, (*path, ("key", key)))
             if pattern.rest is not None:
-                self.constraints.append((self._bind(pattern.rest.value), subject, self.scope, path))
+                self.constraints.append((self._bind(pattern.rest.value), subject, path))
         elif kind is cst.MatchOr:
             for element in pattern.patterns:
                 self._pattern(element.pattern, subject, path)

@@ -79,19 +79,19 @@ class FlowSolver:
             self.rounds += 1
             self._memo = {}
             changed = False
-            for target, expression, scope, path in self.walk.constraints:
-                value = self._expression_value(expression, scope)
+            for target, expression, path in self.walk.constraints:
+                value = self._expression_value(expression)
                 for step in path:
                     value = self._step(value, step)
-                if value and self._store(target, value, scope):
+                if value and self._store(target, value):
                     changed = True
-            for call, scope in self.walk.calls:
-                if self._flow_call(call, scope):
+            for call in self.walk.calls:
+                if self._flow_call(call):
                     changed = True
             if self._seed_parameters():
                 changed = True
 
-    def _expression_value(self, expression, scope: Scope) -> frozenset:
+    def _expression_value(self, expression) -> frozenset:
         if type(expression) is tuple:  # ("qualified", name) from an import
             return frozenset({(r.QUALIFIED, expression[1])})
         if type(expression) is cst.FunctionDef:
@@ -100,7 +100,7 @@ class FlowSolver:
             return frozenset({(r.CLASS, id(expression))})
         return self.value(expression)
 
-    def _store(self, target: tuple, value: frozenset, scope: Scope) -> bool:
+    def _store(self, target: tuple, value: frozenset) -> bool:
         kind = target[0]
         if kind == "attrset":
             changed = False
@@ -141,7 +141,7 @@ class FlowSolver:
         return EMPTY
 
     # --- calls: arguments into parameters ----------------------------------------------------------
-    def _flow_call(self, call: cst.Call, scope: Scope) -> bool:
+    def _flow_call(self, call: cst.Call) -> bool:
         changed = False
         callee = self.value(call.func)
         for tag in callee:
