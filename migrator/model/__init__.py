@@ -67,10 +67,6 @@ class ValueModel:
         sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SDK_CLIENT and tag[2] is not None}
         return [self.solver.sites[site] for site in sites if site in self.solver.sites]
 
-    def sdk_events(self, node) -> frozenset:
-        """The v3 events ("Turn", "Begin"...) the SDK may pass as ``node``."""
-        return frozenset(tag[1] for tag in self.solver.value(node) if tag[0] == roles.SDK_EVENT)
-
     def callables(self, node) -> list:
         """(def or lambda node, positional arguments already bound) for each function of this
         file ``node`` may be: a name, a bound method (``self`` counts as bound), a lambda, a

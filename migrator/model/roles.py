@@ -8,8 +8,6 @@ one branch and to ``None`` in another has the socket tag). Rules read roles thro
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 # --- websocket libraries a connection can belong to ------------------------------------------
 WEBSOCKET_CLIENT = "websocket-client"  #: ``websocket.WebSocketApp``/``create_connection``/``WebSocket``
 WEBSOCKETS = "websockets"  #: ``websockets.connect`` (the asyncio client, websockets >= 14)
@@ -52,14 +50,3 @@ HTTP_SESSION = "http_session"  #: an aiohttp ``ClientSession``
 SDK_CLIENT = "sdk_client"
 #: (SDK_EVENT, v3 event name): what the SDK passes a callback ("Turn", "Begin", "Error"...)
 SDK_EVENT = "sdk_event"
-
-
-class Evidence(NamedTuple):
-    """Why a value has a role: what was seen, and where (the node it was seen at)."""
-
-    reason: str
-    node: object
-
-
-def library_of(tag: tuple):
-    return tag[1] if tag[0] in (SOCKET, RAW_MESSAGE) else None
