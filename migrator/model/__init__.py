@@ -88,11 +88,10 @@ class ValueModel:
         a ``functools.partial`` of such a function; None for any other call."""
         if type(call) is not cst.Call:
             return None
-        libraries = {tag[1] for tag in self.solver.value(call) if tag[0] == roles.SOCKET}
-        if not libraries and self.qualified_name(call.func) == "functools.partial" and call.args:
-            connector = self.qualified_name(call.args[0].value)
-            if connector in CONNECTORS:
-                libraries = {CONNECTORS[connector]}
+        value = self.solver.value(call)
+        libraries = {tag[1] for tag in value if tag[0] == roles.SOCKET} or {
+            CONNECTORS[tag[1]] for tag in value if tag[0] == roles.FACTORY and tag[1] in CONNECTORS
+        }
         return next(iter(libraries)) if len(libraries) == 1 else None
 
     def imported_libraries(self) -> frozenset:
