@@ -21,6 +21,7 @@ from migrator import __version__
 from migrator.diffing import colourise, display_path
 from migrator.files import find
 from migrator.markers import UnknownRuleError, selected_markers
+from migrator.notes import ERROR, WARNING
 from migrator.rules import all_rules, rules_by_code
 from migrator.runner import Options, migrate_bytes, run
 
@@ -60,7 +61,14 @@ def migrate(
         None, help="Files or directories to migrate; '-' reads stdin and writes stdout.", show_default=False
     ),
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff instead of writing files."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if any file would change."),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Write nothing; exit 1 if any file would change or an error-level note is left in one.",
+    ),
+    allow_notes: bool = typer.Option(
+        False, "--allow-notes", help="With --check: error-level notes left in files do not fail the check."
+    ),
     select: Optional[List[str]] = typer.Option(
         None, "--select", help="Only these rule codes (comma-separated, prefixes allowed)."
     ),
@@ -117,7 +125,7 @@ def migrate(
         if verify:
             _err("error: --verify needs files on disk, not stdin")
             raise typer.Exit(EXIT_ERROR)
-        raise typer.Exit(_run_stdin(options, check, as_json))
+        raise typer.Exit(_run_stdin(options, check, as_json, allow_notes))
     if "-" in paths:
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
@@ -137,7 +145,13 @@ def migrate(
         raise typer.Exit(EXIT_ERROR)
     if any(not report.passed for report in reports.values()):
         raise typer.Exit(EXIT_VERIFY_FAILED)
-    raise typer.Exit(EXIT_WORK_FOUND if check and changed else EXIT_OK)
+    blocking = not allow_notes and any(_has_errors(outcome) for outcome in outcomes)
+    raise typer.Exit(EXIT_WORK_FOUND if check and (changed or blocking) else EXIT_OK)
+
+
+def _has_errors(outcome) -> bool:
+    """Whether a note says the code as left will not work on v3."""
+    return any(note.severity == ERROR for note in outcome.notes)
 
 
 #: Runs parsing fewer files than this finish before a progress bar would be worth drawing.
@@ -166,7 +180,7 @@ def _progress(total: int, to_parse: int, enabled: bool):
         yield lambda outcome: bar.advance(task)
 
 
-def _run_stdin(options: Options, check: bool, as_json: bool) -> int:
+def _run_stdin(options: Options, check: bool, as_json: bool, allow_notes: bool) -> int:
     source = sys.stdin.buffer.read()
     outcome, migrated = migrate_bytes(
         "-", source, Options(write=False, diff=options.diff, select=options.select, ignore=options.ignore)
@@ -183,7 +197,8 @@ def _run_stdin(options: Options, check: bool, as_json: bool) -> int:
         _print_notes(outcome)
     if outcome.status == "failed":
         return EXIT_ERROR
-    return EXIT_WORK_FOUND if check and outcome.status == "changed" else EXIT_OK
+    blocking = not allow_notes and _has_errors(outcome)
+    return EXIT_WORK_FOUND if check and (outcome.status == "changed" or blocking) else EXIT_OK
 
 
 def _write_diff(outcome) -> None:
@@ -197,7 +212,8 @@ def _write_diff(outcome) -> None:
 
 def _print_notes(outcome) -> None:
     for note in outcome.notes:
-        _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {note.code} {note.message}")
+        label = f"{note.code} {note.severity}" if note.severity != WARNING else note.code
+        _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {label}: {note.message}")
 
 
 def _summary(outcomes: list) -> dict:
@@ -210,6 +226,7 @@ def _summary(outcomes: list) -> dict:
         "failed": counts["failed"],
         "rules_applied": dict(sorted(rules.items())),
         "notes": sum(len(outcome.notes) for outcome in outcomes),
+        "errors": sum(note.severity == ERROR for outcome in outcomes for note in outcome.notes),
     }
 
 
@@ -249,7 +266,7 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
     _err(
         f"{summary['scanned']} file(s) scanned: {summary['changed']} {changed_word}, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
-        f"{summary['notes']} note(s) to review"
+        f"{summary['notes']} note(s) to review ({summary['errors']} error(s))"
     )
 
 

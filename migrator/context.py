@@ -13,20 +13,9 @@ from typing import Optional
 
 import libcst as cst
 
-NOTE_PREFIX = "# migrate-stt("
+from migrator.notes import NOTE_PREFIX, WARNING, Note, comment_text
 
-
-@dataclass(frozen=True)
-class Note:
-    """Something the user must review: where, which rule, and what to check."""
-
-    code: str
-    line: int
-    column: int
-    message: str
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "line": self.line, "column": self.column, "message": self.message}
+__all__ = ["NOTE_PREFIX", "Note", "MigrationContext", "ScriptFacts", "note_comment"]
 
 
 @dataclass
@@ -113,12 +102,13 @@ class MigrationContext:
     def drop_import_if_unused(self, module: str) -> None:
         self.imports_to_drop.add(module)
 
-    def note(self, node: cst.CSTNode, code: str, message: str, statement=None) -> None:
+    def note(self, node: cst.CSTNode, code: str, message: str, statement=None, severity: str = WARNING) -> None:
         """Leave ``# migrate-stt(CODE): message`` above the statement holding ``node``
-        (the one being walked, unless ``statement`` names it)."""
+        (the one being walked, unless ``statement`` names it); ``severity`` as in
+        :mod:`migrator.notes`."""
         if statement is None and self.statement_stack:
             statement = self.statement_stack[-1]
-        self._notes.append((node, statement, code, message))
+        self._notes.append((node, statement, code, message, severity))
 
     # --- read by the engine -------------------------------------------------------------
     @property
@@ -147,5 +137,5 @@ def innermost(scopes, node_type: type):
     return None
 
 
-def note_comment(code: str, message: str) -> str:
-    return f"{NOTE_PREFIX}{code}): {message}"
+def note_comment(code: str, message: str, severity: str = WARNING) -> str:
+    return comment_text(code, message, severity)

@@ -59,9 +59,13 @@ class FileOutcome:
 def migrate_bytes(path: str, source: bytes, options: Options):
     """(outcome, migrated bytes) for one file's content; never raises for bad input."""
     from migrator.engine.core import MigrationError, migrate_source
+    from migrator.engine.layout import Layout
 
+    layout = Layout.for_path(os.path.join(os.getcwd(), "stdin.py") if path == "-" else path)
     try:
-        result = migrate_source(source, path=path, select=options.select or None, ignore=options.ignore or None)
+        result = migrate_source(
+            source, path=path, select=options.select or None, ignore=options.ignore or None, layout=layout
+        )
     except MigrationError as error:
         return FileOutcome(path, "failed", error=str(error)), None
     except RecursionError:

@@ -13,7 +13,16 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "websocket_client"
 V2_LINE = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
-V3_LINE = 'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": 16000, "speech_model": "universal-streaming-english", "format_turns": True})\n'
+#: The v3 line as written in a project with no formatter configured (black's 88 columns).
+V3_LINE = (
+    'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode(\n'
+    "    {\n"
+    '        "sample_rate": 16000,\n'
+    '        "speech_model": "universal-streaming-english",\n'
+    '        "format_turns": True,\n'
+    "    }\n"
+    ")\n"
+)
 
 
 def cli(*args, cwd=None, stdin=None):
@@ -96,8 +105,8 @@ def test_absolute_path_outside_the_working_directory(project, tmp_path_factory):
     assert result.stdout.startswith(f"--- {project / 'client.py'}".encode())
 
 
-def test_stdin_to_stdout():
-    result = cli("-", stdin=V2_LINE.encode())
+def test_stdin_to_stdout(tmp_path):
+    result = cli("-", stdin=V2_LINE.encode(), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.decode() == "from urllib.parse import urlencode\n" + V3_LINE
 
@@ -217,16 +226,22 @@ def test_json_format_lists_rules_and_notes(project):
         "failed": 0,
         "rules_applied": {"STT001": 1},
         "notes": 1,
+        "errors": 1,
     }
     (entry,) = report["files"]
     assert entry["path"] == "n.py" and entry["rules_applied"] == ["STT001"]
-    assert entry["notes"][0]["line"] == 3 and entry["notes"][0]["code"] == "STT009"
+    (note,) = entry["notes"]
+    # in the file as written (the URL is wrapped onto 7 lines, the note comment above the assert),
+    # and where the compared code was in the file as read
+    assert (note["line"], note["column"], note["code"], note["severity"]) == (10, 5, "STT009", "error")
+    assert (note["original_line"], note["original_column"]) == (3, 20)
 
 
 def test_notes_are_printed_at_their_line(project):
     (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code != 4031\n")
     result = cli("n.py", cwd=project)
-    assert b"n.py:3:20: STT009 4031 is a v2 close code" in result.stderr
+    assert b"n.py:10:5: STT009 error: 4031 is a v2 close code" in result.stderr
+    assert (project / "n.py").read_text().splitlines()[9].startswith("    # migrate-stt(STT009, error): 4031 is")
 
 
 def test_list_rules_explain_version():
@@ -316,3 +331,33 @@ def test_check_with_nothing_to_parse_never_imports_libcst_or_the_rules(tmp_path,
     )
     (tmp_path / "pkg" / "client.py").write_text(V2_LINE)
     assert imports_of_a_run("--check", ".", cwd=tmp_path) == (1, {"libcst": True, "rules": True, "rich": False})
+
+
+def test_check_fails_while_an_error_note_is_left_and_reports_it_again(project):
+    """Run 1 writes v3 code and an error-level note; run 2 (--check) finds nothing to rewrite
+    but reads the note back, reports it as run 1 did, and fails until the comment is gone."""
+    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code != 4031\n")
+    first = json.loads(cli("--format", "json", "n.py", cwd=project).stdout)["files"][0]["notes"]
+    second = cli("--check", "--format", "json", "n.py", cwd=project)
+    assert second.returncode == 1
+    (entry,) = json.loads(second.stdout)["files"]
+    assert entry["status"] == "unchanged"
+    assert [{k: note[k] for k in ("code", "severity", "line", "column", "message")} for note in entry["notes"]] == [
+        {k: note[k] for k in ("code", "severity", "line", "column", "message")} for note in first
+    ]
+    assert cli("--check", "--allow-notes", "n.py", cwd=project).returncode == 0
+    text = (project / "n.py").read_text()
+    (project / "n.py").write_text("".join(line for line in text.splitlines(True) if not line.lstrip().startswith("#")))
+    assert cli("--check", "n.py", cwd=project).returncode == 0
+
+
+def test_warning_notes_do_not_fail_the_check(project):
+    (project / "w.py").write_text(
+        "import websocket\n"
+        'ws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000&word_boost=%5B%22a%22%5D", header={"Authorization": "k"})\n'
+    )
+    cli("w.py", cwd=project)
+    result = cli("--check", "--format", "json", "w.py", cwd=project)
+    notes = json.loads(result.stdout)["files"][0]["notes"]
+    assert notes and {note["severity"] for note in notes} == {"warning"}
+    assert result.returncode == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from migrator import migrate_source
+from migrator.engine.layout import Layout
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(path.parent for path in FIXTURES.glob("*/*/input.py"))
@@ -27,7 +28,7 @@ def load(case: Path) -> dict:
 def test_input_migrates_to_expected(case: Path):
     meta = load(case)
     source = (case / "input.py").read_bytes()
-    result = migrate_source(source, path=str(case / "input.py"))
+    result = migrate_source(source, path=str(case / "input.py"), layout=Layout())
     if meta.get("unchanged"):
         assert not result.changed
         assert not (case / "expected.py").exists()
@@ -40,7 +41,7 @@ def test_input_migrates_to_expected(case: Path):
 def test_expected_compiles_and_is_idempotent(case: Path):
     expected = (case / "expected.py").read_bytes()
     compile(expected, str(case / "expected.py"), "exec")
-    again = migrate_source(expected, path=str(case / "expected.py"))
+    again = migrate_source(expected, path=str(case / "expected.py"), layout=Layout())
     assert again.migrated == expected
 
 
@@ -48,3 +49,13 @@ def test_every_fixture_has_a_case_file():
     assert CASES, "no fixtures found"
     for case in CASES:
         assert (case / "case.json").exists(), case
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if (c / "expected.py").exists()], ids=case_id)
+def test_every_note_points_at_its_comment_in_the_written_file(case: Path):
+    result = migrate_source((case / "input.py").read_bytes(), path=str(case / "input.py"), layout=Layout())
+    lines = result.code.splitlines()
+    for note in result.notes:
+        line = lines[note.line - 1]
+        assert line[note.column - 1 :].startswith(f"# migrate-stt({note.code}"), (note, line)
+        assert note.original_line is not None

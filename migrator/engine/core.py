@@ -18,12 +18,14 @@ from typing import Iterable, Optional, Union
 import libcst as cst
 
 from migrator import walk
-from migrator.context import MigrationContext, Note, note_comment
+from migrator.context import MigrationContext
 from migrator.engine import imports, positions
+from migrator.engine.layout import Layout, lay_out
 from migrator.markers import mentions, smallest_set
 from migrator.model import ValueModel
 from migrator.model.facts import FactCollector
 from migrator.model.sessions import SessionCollector
+from migrator.notes import NOTE_PREFIX, Note, comment_text, notes_in_comments, notes_in_source
 from migrator.rules import all_rules, select_rules
 
 _STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -80,13 +82,18 @@ def migrate_source(
     path: str = "<string>",
     select: Optional[Iterable[str]] = None,
     ignore: Optional[Iterable[str]] = None,
+    layout: Optional[Layout] = None,
 ) -> MigrationResult:
     """Migrate one file's source. Raises :class:`MigrationError` when it cannot be parsed
-    or when the rewrite would not compile (the original is then left as it was)."""
+    or when the rewrite would not compile (the original is then left as it was).
+
+    ``layout`` lays out the lines the rewrite changed as the project's formatter would
+    (:mod:`migrator.engine.layout`; the CLI passes the project's own); None leaves the rules'
+    output as they built it. Notes are placed in the file as returned, whichever it is."""
     original = source.encode("utf-8") if isinstance(source, str) else source
     rule_classes = select_rules(select, ignore)
     if not rule_classes or not needs_migration_scan(original, rule_classes):
-        return MigrationResult(path, original, original, parsed=False)
+        return MigrationResult(path, original, original, _written_notes(original), parsed=False)
 
     try:
         module = cst.parse_module(original)
@@ -99,18 +106,36 @@ def migrate_source(
     analysis = _AnalysisWalk(context, [FactCollector(context), SessionCollector(context), *rules])
     analysis.run(module)
     if not context.facts.is_assemblyai_code():
-        return MigrationResult(path, original, original, encoding=module.encoding)
+        return MigrationResult(
+            path, original, original, _written_notes(original, module.encoding), encoding=module.encoding
+        )
     for rule in rules:
         rule.finish_analysis()
     migrated_module = _RewriteWalk(context, rules, _hot_nodes(module, rules, context, analysis.parents)).run(module)
     migrated_module = imports.apply(migrated_module, context)
     # The walks rebuild only what changed: the very same tree means the very same bytes.
     migrated = original if migrated_module is module else migrated_module.bytes
-
-    notes = _resolve_notes(module, context)
     if migrated != original:
         _check_output(original, migrated, path)
+        if layout is not None:
+            migrated = _laid_out(original, migrated, module, layout, path)
+    notes = _resolve_notes(module, context, migrated)
     return MigrationResult(path, original, migrated, sorted(context.applied), notes, encoding=module.encoding)
+
+
+def _laid_out(original: bytes, migrated: bytes, module: cst.Module, layout: Layout, path: str) -> bytes:
+    """The rewrite laid out for the project; the rewrite as built should layout ever turn
+    it into something that does not compile (it never should: it only moves tokens)."""
+    encoding = module.encoding
+    text = lay_out(original.decode(encoding), migrated.decode(encoding), layout, module.default_indent)
+    result = text.encode(encoding)
+    if result == migrated:
+        return migrated
+    try:
+        compile(result, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return migrated
+    return result
 
 
 @lru_cache(maxsize=None)
@@ -241,7 +266,7 @@ def _hot_nodes(module: cst.Module, rules: list, context: MigrationContext, paren
     holding notes, and all their ancestors. None (enter everything) when a rule cannot tell."""
     if not PRUNE_REWRITE:
         return None
-    targets: set = {id(statement) for _, statement, _, _ in context.pending_notes if statement is not None}
+    targets: set = {id(statement) for _, statement, _, _, _ in context.pending_notes if statement is not None}
     for rule in rules:
         if all(node_type == "Module" for node_type, _ in _hook_names(type(rule), "rewrite_")):
             continue  # it only notes, or only adds statements at module level
@@ -261,16 +286,26 @@ def _hot_nodes(module: cst.Module, rules: list, context: MigrationContext, paren
 
 
 def _attach_notes(context: MigrationContext, statement, result):
-    comments = [note_comment(code, message) for _, owner, code, message in context.pending_notes if owner is statement]
-    if not comments:
+    wanted = [
+        (code, message, severity) for _, owner, code, message, severity in context.pending_notes if owner is statement
+    ]
+    if not wanted:
         return result
     target = result
     if isinstance(result, cst.FlattenSentinel):
         target = result.nodes[0]
     if not hasattr(target, "leading_lines"):
         return result
-    present = {line.comment.value for line in target.leading_lines if line.comment is not None}
-    added = [cst.EmptyLine(comment=cst.Comment(text)) for text in dict.fromkeys(comments) if text not in present]
+    # A note an earlier run wrote (perhaps wrapped, perhaps with another severity) stays as it is.
+    present = {
+        (code, message)
+        for code, _, message in notes_in_comments(line.comment.value for line in target.leading_lines if line.comment)
+    }
+    added = [
+        cst.EmptyLine(comment=cst.Comment(comment_text(code, message, severity)))
+        for code, message, severity in dict.fromkeys(wanted)
+        if (code, message) not in present
+    ]
     if not added:
         return result
     updated = target.with_changes(leading_lines=[*target.leading_lines, *added])
@@ -279,15 +314,45 @@ def _attach_notes(context: MigrationContext, statement, result):
     return updated
 
 
-def _resolve_notes(module: cst.Module, context: MigrationContext) -> list:
+def _resolve_notes(module: cst.Module, context: MigrationContext, migrated: bytes) -> list:
+    """Every note in the file as written, at its comment's position there, with the position
+    of the node it is about in the file as read. Notes an earlier run wrote are read back;
+    a note no comment could carry (rare: no statement to hang it on) keeps its original
+    position."""
+    written = _written_notes(migrated, module.encoding)
     if not context.pending_notes:
-        return []
-    found = positions.starts(module, {id(node): node for node, _, _, _ in context.pending_notes}.values())
-    notes = set()
-    for node, _, code, message in context.pending_notes:
+        return written
+    found = positions.starts(module, {id(node): node for node, _, _, _, _ in context.pending_notes}.values())
+    origins: dict = {}
+    for node, _, code, message, severity in context.pending_notes:
         line, column = found.get(id(node), (0, -1))
-        notes.add(Note(code, line, column + 1, message))
+        origins.setdefault((code, message), []).append((line, column + 1, severity))
+    for key in origins:
+        origins[key] = sorted(set(origins[key]))
+    notes = []
+    for note in written:
+        origin = origins.get((note.code, note.message))
+        if origin:
+            line, column, _ = origin.pop(0)
+            note = Note(note.code, note.line, note.column, note.message, note.severity, line, column)
+        notes.append(note)
+    notes.extend(
+        Note(code, line, column, message, severity, line, column)
+        for (code, message), left in origins.items()
+        for line, column, severity in left
+        if not any(note.code == code and note.message == message for note in written)
+    )
     return sorted(notes, key=lambda note: (note.line, note.column, note.code, note.message))
+
+
+def _written_notes(source: bytes, encoding: str = "utf-8") -> list:
+    """The notes written in ``source`` (by an earlier run, or this one)."""
+    if NOTE_PREFIX.encode() not in source:
+        return []
+    try:
+        return notes_in_source(source.decode(encoding))
+    except (UnicodeDecodeError, LookupError):
+        return []
 
 
 def _check_output(original: bytes, migrated: bytes, path: str) -> None:

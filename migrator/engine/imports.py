@@ -3,6 +3,12 @@ modules the rewrite left unused. Done by hand on the module body rather than wit
 libcst's Add/RemoveImportsVisitor because those each cost a full walk (plus scope
 metadata for removal); here only top-level statements are touched, plus one name count
 when something may have become unused.
+
+An added import goes where isort (and ruff's ``I`` rules, with their defaults) would put it:
+into its section (standard library, then third party), sorted there (``import x`` before
+``from x import y``, each by module name), or into the ``from`` import of the same module
+already there; a section the file does not have yet becomes its own block, after the
+sections that come before it.
 """
 
 from __future__ import annotations
@@ -11,21 +17,57 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import MigrationContext
+from migrator.import_order import dotted as _dotted
+from migrator.import_order import insert_sorted, leading_imports
 from migrator.syntax import parse_statement
 
 
 def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
+    if context.imports_to_drop:
+        module = _drop_unused_in_functions(module, context.imports_to_drop)
     body = list(module.body)
     if context.imports_to_drop:
         body = _drop_unused(module, body, context.imports_to_drop)
-    missing = [request for request in context.imports_to_add if not _already_imported(body, *request)]
-    if missing:
-        at = _insertion_index(body)
-        new = [_import_statement(module_name, name) for module_name, name in missing]
-        body[at:at] = new
+    for module_name, name in context.imports_to_add:
+        if not _already_imported(body, module_name, name) and _used_without_local_import(
+            module, name or module_name.split(".")[0]
+        ):
+            body = _with_import(body, module_name, name)
     if body == list(module.body):
         return module
     return module.with_changes(body=body)
+
+
+def _with_import(body: list, module_name: str, name) -> list:
+    """``body`` with ``import module_name`` or ``from module_name import name``: merged into
+    the ``from`` import of that module already there, else where isort would put it."""
+    if name is not None:
+        for index, small in leading_imports(body):
+            merged = _merged(small, module_name, name)
+            if merged is not None:
+                return [*body[:index], body[index].with_changes(body=[merged]), *body[index + 1 :]]
+    return insert_sorted(body, _import_statement(module_name, name))
+
+
+def _merged(node, module_name: str, name: str):
+    """``from module_name import a, c`` with ``name`` among its names in order, or None when
+    ``node`` is not such an import (a star, another module, a relative one)."""
+    if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+        return None
+    if _dotted(node.module) != module_name or isinstance(node.names, cst.ImportStar):
+        return None
+    names = list(node.names)
+    values = [_dotted(alias.name) for alias in names]
+    position = len(names)
+    if values == sorted(values, key=str.lower):
+        position = next((at for at, value in enumerate(values) if value.lower() > name.lower()), len(names))
+    comma = names[0].comma if len(names) > 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    last_comma = names[-1].comma
+    alias = cst.ImportAlias(name=cst.Name(name))
+    names = [item.with_changes(comma=comma) for item in names]
+    names.insert(position, alias.with_changes(comma=comma))
+    names[-1] = names[-1].with_changes(comma=last_comma)
+    return node.with_changes(names=names)
 
 
 def _import_statement(module_name: str, name) -> cst.SimpleStatementLine:
@@ -41,14 +83,6 @@ def _top_level_imports(body):
                     yield index, small
 
 
-def _dotted(node) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 def _already_imported(body, module_name: str, name) -> bool:
     for _, node in _top_level_imports(body):
         if name is None and isinstance(node, cst.Import):
@@ -62,24 +96,45 @@ def _already_imported(body, module_name: str, name) -> bool:
     return False
 
 
-def _insertion_index(body) -> int:
-    """After the last top-level import that comes before any def/class, else after the
-    docstring and ``__future__`` imports."""
-    last = None
-    for index, statement in enumerate(body):
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            break
-        if isinstance(statement, cst.SimpleStatementLine) and any(
-            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-        ):
-            last = index
-    if last is not None:
-        return last + 1
-    index = 0
-    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
-        if isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
-            index = 1
-    return index
+def _used_without_local_import(module: cst.Module, name: str) -> bool:
+    """Whether ``name`` is used somewhere no function around it imports it itself: a script
+    that imports ``json`` inside the functions that use it needs no module-level import (one
+    would be unused, and shadowed)."""
+    covered = [False]  # per enclosing function: it, or a function around it, imports ``name``
+    found = [False]
+
+    def enter(node) -> bool:
+        node_type = type(node)
+        if node_type is cst.FunctionDef:
+            covered.append(covered[-1] or _imports_locally(node, name))
+        elif node_type is cst.Name and node.value == name and not covered[-1]:
+            found[0] = True
+        return not found[0] and node_type is not cst.Import and node_type is not cst.ImportFrom
+
+    def leave(node) -> None:
+        if type(node) is cst.FunctionDef:
+            covered.pop()
+
+    walk.visit(module, enter, leave)
+    return found[0]
+
+
+def _imports_locally(function: cst.FunctionDef, name: str) -> bool:
+    """Whether ``function``'s own body (not a nested def's) binds ``name`` by an import."""
+    bound = [False]
+
+    def enter(node) -> bool:
+        node_type = type(node)
+        if node_type is cst.Import or node_type is cst.ImportFrom:
+            names = node.names if not isinstance(node.names, cst.ImportStar) else ()
+            for alias in names:
+                local = alias.asname.name.value if alias.asname else _dotted(alias.name).split(".")[0]
+                bound[0] = bound[0] or local == name
+            return False
+        return not bound[0] and (node is function or node_type not in (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    walk.visit(function.body, enter, lambda node: None)
+    return bound[0]
 
 
 def _names_used(module: cst.Module, names: set) -> set:
@@ -102,6 +157,7 @@ def _drop_unused(module: cst.Module, body: list, candidates: set) -> list:
         return body
     result = []
     carried: list = []  # blank lines and comments above a removed import stay in place
+    dropped_first = False  # the file's first statements were imports that went
     for statement in body:
         if (
             isinstance(statement, cst.SimpleStatementLine)
@@ -112,6 +168,7 @@ def _drop_unused(module: cst.Module, body: list, candidates: set) -> list:
             kept = [alias for alias in node.names if not (alias.asname is None and _dotted(alias.name) in unused)]
             if not kept:
                 carried.extend(line for line in statement.leading_lines if line.comment is not None)
+                dropped_first = not result
                 continue
             if len(kept) != len(node.names):
                 kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -119,5 +176,51 @@ def _drop_unused(module: cst.Module, body: list, candidates: set) -> list:
         if carried and hasattr(statement, "leading_lines"):
             statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
             carried = []
+        elif not result and dropped_first and hasattr(statement, "leading_lines"):
+            # the imports above it are gone: the blank lines that set it apart from them go too
+            lines = list(statement.leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            statement = statement.with_changes(leading_lines=lines)
         result.append(statement)
     return result
+
+
+def _drop_unused_in_functions(module: cst.Module, candidates: set) -> cst.Module:
+    """``import M`` / ``import M as A`` statements directly in a function's body, for the
+    modules in ``candidates``, removed when that function no longer uses the name they bind
+    (a script that imports inside its functions)."""
+
+    def enter(node) -> bool:
+        return type(node) not in (cst.SimpleStatementLine, cst.Expr)
+
+    def leave(original, updated):
+        if type(updated) is not cst.FunctionDef or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        kept = []
+        for statement in updated.body.body:
+            bound = _local_import_of(statement, candidates)
+            if bound is not None and not _names_used(updated, {bound}):
+                continue
+            kept.append(statement)
+        if len(kept) == len(updated.body.body):
+            return updated
+        if not kept:
+            kept = [parse_statement("pass")]
+        return updated.with_changes(body=updated.body.with_changes(body=kept))
+
+    return walk.transform(module, enter, leave)
+
+
+def _local_import_of(statement, candidates: set):
+    """The name a one-module ``import`` statement binds, when its module is a candidate."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    node = statement.body[0]
+    if not isinstance(node, cst.Import) or len(node.names) != 1:
+        return None
+    alias = node.names[0]
+    module_name = _dotted(alias.name)
+    if module_name not in candidates:
+        return None
+    return alias.asname.name.value if alias.asname else module_name.split(".")[0]

@@ -13,6 +13,7 @@ import textwrap
 from typing import ClassVar
 
 from migrator.context import MigrationContext
+from migrator.notes import WARNING
 
 
 class Rule:
@@ -39,8 +40,11 @@ class Rule:
     def applied(self) -> None:
         self.context.mark_applied(self.code)
 
-    def note(self, node, message: str, statement=None) -> None:
-        self.context.note(node, self.code, message, statement)
+    def note(self, node, message: str, statement=None, severity: str = WARNING) -> None:
+        """A note for the user above ``node``'s statement: ``severity`` is ERROR where the code
+        as left will not work on v3, WARNING (the default) where behaviour may differ, INFO
+        for the record (:mod:`migrator.notes`)."""
+        self.context.note(node, self.code, message, statement, severity)
 
     @classmethod
     def applies_to(cls, source: bytes) -> bool:

@@ -77,7 +77,7 @@ def test_word_boost_becomes_keyterms_prompt_with_a_note():
         select=["STT001"],
     )
     assert '"keyterms_prompt": \'["foo"]\'' in result.code
-    assert note_codes(result) == [(1, "STT001")]
+    assert note_codes(result) == [(2, "STT001")]
 
 
 def test_unknown_and_v2_only_parameters_are_dropped_and_named():

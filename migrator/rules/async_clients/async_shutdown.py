@@ -96,7 +96,7 @@ class AsyncShutdown(Rule):
                 try:
                     await asyncio.gather(send(ws), receive())
                 finally:
-                    # v3 bills until the session ends: end it, then read the last turn and Termination
+                    # end the session (v3 bills until it ends), then read to Termination
                     try:
                         await ws.send(json.dumps({"type": "Terminate"}))
                         await asyncio.wait_for(receive(), timeout=5)
@@ -343,7 +343,7 @@ class AsyncShutdown(Rule):
             "try:",
             "    pass",
             "finally:",
-            "    # v3 bills until the session ends: end it, then read the last turn and Termination",
+            "    # end the session (v3 bills until it ends), then read to Termination",
             "    try:",
             f'        await {socket}.{"send_str" if aiohttp else "send"}({json_name}.dumps({{"type": "Terminate"}}))',
         ]

@@ -23,6 +23,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import innermost
+from migrator.import_order import insert_sorted
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, parse_statement
 
@@ -299,6 +300,7 @@ class SdkAnalysis:
         """A rule wrote these v3 names into the script."""
         self.emitted.update(names)
         self.changed = True
+        self.context.drop_import_if_unused("assemblyai")  # e.g. an import in a handler that only tested v2 types
 
     # --- the analysis walk ------------------------------------------------------------
     def _site(self, node) -> Site:
@@ -1038,11 +1040,11 @@ class SdkAnalysis:
                     if not needed <= present:
                         result[index] = _import_statement(sorted(present | needed), statement.leading_lines)
                     break
-        else:
-            at, leading = (
-                anchor if isinstance(anchor, tuple) else (anchor if anchor is not None else after_imports(result), ())
-            )
+        elif isinstance(anchor, tuple):
+            at, leading = anchor  # in place of the v2 import it replaces
             result.insert(at, _import_statement(sorted(needed), leading))
+        else:
+            result = insert_sorted(result, _import_statement(sorted(needed), ()))
         return module.with_changes(body=result)
 
     def _clean_imports(self, statement, scan: "_FinalNames"):

@@ -24,6 +24,7 @@ import re
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR
 from migrator.rules.sdk.analysis import (
     CALLBACK_EVENTS,
     SdkRule,
@@ -98,7 +99,9 @@ class SdkClient(SdkRule):
                 continue
             keyword = arg.keyword.value if arg.keyword is not None else None
             if keyword not in (None, "target") or (keyword == "target" and _keyword_of(call, "args") is not None):
-                self.note(arg, "connect() now takes StreamingParameters(...): pass them where it is called")
+                self.note(
+                    arg, "connect() now takes StreamingParameters(...): pass them where it is called", severity=ERROR
+                )
                 continue
             self.handed[id(call)] = (construction, keyword == "target")
             connected.add(id(construction))
@@ -112,7 +115,10 @@ class SdkClient(SdkRule):
                 continue
             if construction.problem is not None:
                 self.note(
-                    construction.call, f"not migrated: {construction.problem}", statement=construction.site.statement
+                    construction.call,
+                    f"not migrated: {construction.problem}",
+                    statement=construction.site.statement,
+                    severity=ERROR,
                 )
                 continue
             by_target.setdefault(sdk.receiver_key(construction.target, construction.site.scopes), []).append(
@@ -132,7 +138,9 @@ class SdkClient(SdkRule):
                     continue
             if construction is None:
                 self.note(
-                    site.node, "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()"
+                    site.node,
+                    "cannot tell which transcriber this connects: pass StreamingParameters(...) to connect()",
+                    severity=ERROR,
                 )
                 continue
             connected.add(id(construction))
@@ -160,6 +168,7 @@ class SdkClient(SdkRule):
                     construction.call,
                     f"the caller must pass StreamingParameters({arguments}) to connect(): v3 takes the session settings there",
                     statement=statement,
+                    severity=ERROR,
                 )
             elif id(construction) not in connected:
                 self.stashed[id(construction)] = f"{construction.target}_parameters"
@@ -167,6 +176,7 @@ class SdkClient(SdkRule):
                     construction.call,
                     f"pass {construction.target}_parameters to {construction.target}.connect(): v3 takes the session settings there",
                     statement=statement,
+                    severity=ERROR,
                 )
             move = self._move_for(construction)
             if move is not None:

@@ -25,6 +25,7 @@ import builtins
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR
 from migrator.protocol import V2_ONLY_FIELDS
 from migrator.rules.sdk.analysis import SdkRule, code, loaded_names
 from migrator.syntax import dotted_name, parse_expression, parse_statement
@@ -114,7 +115,7 @@ class SdkHandlers(SdkRule):
             slot = plan.slot
             skip_partials = slot.event == "Turn" and _disables_partials(slot.site.node)
             if plan.problem is not None:
-                self.note(slot.arg, f"{plan.problem}; adapt it by hand", statement=slot.site.statement)
+                self.note(slot.arg, f"{plan.problem}; adapt it by hand", statement=slot.site.statement, severity=ERROR)
                 continue
             function = plan.function
             if function is None or not plan.edit:
@@ -144,7 +145,7 @@ class SdkHandlers(SdkRule):
             if renamed is not None:
                 self.renames[id(attribute)] = renamed
             elif event == "Turn" and field in MISSING_FIELDS and not self._mapped_by_stt008(field):
-                self.note(attribute, f"{field}: {MISSING_FIELDS[field]}", statement=site.statement)
+                self.note(attribute, f"{field}: {MISSING_FIELDS[field]}", statement=site.statement, severity=ERROR)
         for site in sdk.isinstance_calls:
             subject, cls = site.node.args[0].value, site.node.args[1].value
             kind = sdk.v2_name(cls)
@@ -155,6 +156,7 @@ class SdkHandlers(SdkRule):
                     site.node,
                     "v3 has no final transcript type: test end_of_turn (and turn_is_formatted with format_turns)",
                     statement=site.statement,
+                    severity=ERROR,
                 )
                 continue
             if sdk.format_turns is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR, INFO
 from migrator.rules.sdk.analysis import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
 from migrator.syntax import dotted_name, parse_expression
 
@@ -83,7 +84,7 @@ class SdkMethods(SdkRule):
     def _plan_token(self, call: cst.Call, site) -> None:
         expires = next((arg for arg in call.args if arg.keyword is None or arg.keyword.value == "expires_in"), None)
         if expires is None:
-            self.note(call, "v3 tokens need expires_in_seconds (1-600)", statement=site.statement)
+            self.note(call, "v3 tokens need expires_in_seconds (1-600)", statement=site.statement, severity=ERROR)
             return
         seconds = _integer(expires.value)
         if seconds is None:
@@ -97,9 +98,10 @@ class SdkMethods(SdkRule):
                 call,
                 f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds",
                 statement=site.statement,
+                severity=INFO,
             )
         if any(arg.keyword is not None and arg.keyword.value == "timeout" for arg in call.args):
-            self.note(call, "v3 create_temporary_token() takes no timeout", statement=site.statement)
+            self.note(call, "v3 create_temporary_token() takes no timeout", statement=site.statement, severity=INFO)
         self.calls[id(call)] = (
             "token",
             str(min(seconds, MAX_TOKEN_SECONDS)) if seconds is not None else code(expires.value),

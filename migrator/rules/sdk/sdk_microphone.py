@@ -15,6 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR
 from migrator.rules.sdk.analysis import V2_MODULES, SdkRule, after_imports
 from migrator.syntax import dotted_name, parse_statement
 
@@ -27,7 +28,7 @@ def _generator(name: str, device: bool) -> str:
     signature = "sample_rate=16_000, device_index=None" if device else "sample_rate=16_000"
     device_argument = ", input_device_index=device_index" if device else ""
     return f'''def {name}({signature}):
-    """Microphone audio in 50 ms chunks, as aai.extras.MicrophoneStream gave it before SDK 1.0.
+    """Microphone audio in 50 ms chunks, as aai.extras.MicrophoneStream gave it.
 
     Ctrl-C ends the stream, so the code after stream() runs and ends the session.
     """
@@ -67,7 +68,7 @@ class SdkMicrophone(SdkRule):
 
 
         def microphone_chunks(sample_rate=16_000):
-            """Microphone audio in 50 ms chunks, as aai.extras.MicrophoneStream gave it before SDK 1.0.
+            """Microphone audio in 50 ms chunks, as aai.extras.MicrophoneStream gave it.
 
             Ctrl-C ends the stream, so the code after stream() runs and ends the session.
             """
@@ -109,6 +110,7 @@ class SdkMicrophone(SdkRule):
                     call,
                     "aai.extras.stream_file is gone since SDK 1.0: read the file in 50 ms chunks and pace them at real time",
                     statement=site.statement,
+                    severity=ERROR,
                 )
                 continue
             if kind != "MicrophoneStream" or any(arg.star for arg in call.args):

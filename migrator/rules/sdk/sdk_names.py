@@ -21,6 +21,7 @@ import re
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import INFO
 from migrator.rules.sdk.analysis import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
 from migrator.syntax import dotted_name
 
@@ -52,7 +53,7 @@ class SdkNames(SdkRule):
                 print("stopping")
     """
     example_after = """
-        # migrate-stt(STT020): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, and a disconnect(terminate=True) that waits for the last turn)
+        # migrate-stt(STT020, info): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, and a disconnect(terminate=True) that waits for the last turn)
         from assemblyai.streaming.v3 import StreamingClient, TurnEvent
 
 
@@ -89,7 +90,7 @@ class SdkNames(SdkRule):
         if renamed or self.annotations:
             statement = self.sdk.first_import or (renamed[0].statement if renamed else None)
             if statement is not None:
-                self.note(statement, VERSION_NOTE, statement=statement)
+                self.note(statement, VERSION_NOTE, statement=statement, severity=INFO)
 
     def nodes_to_rewrite(self):
         sdk = self.sdk

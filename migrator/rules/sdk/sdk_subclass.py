@@ -27,6 +27,7 @@ import textwrap
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR
 from migrator.rules.sdk.analysis import (
     CALLBACK_EVENTS,
     SdkRule,
@@ -47,7 +48,7 @@ def _methods(pcm16: bool) -> str:
     super().connect(self._session_parameters)
 
 def stream(self, data):
-    """Sends audio in messages of at least 100 ms: v3 ends the session (3007) on messages under 50 ms."""
+    """Sends audio in messages of at least 100 ms (v3 ends a session on < 50 ms)."""
     if not isinstance(data, (bytes, bytearray)):
         super().stream(data)
         return
@@ -57,7 +58,7 @@ def stream(self, data):
         self._audio_buffer.clear()
 
 def close(self):
-    """v2's close() always ended the session; v3's disconnect() does only with terminate=True."""
+    """Ends the session: v3's disconnect() does so only with terminate=True."""
     if len(self._audio_buffer) >= {fifty_ms}:
         super().stream(bytes(self._audio_buffer))
     self.disconnect(terminate=True)
@@ -105,7 +106,7 @@ class SdkSubclass(SdkRule):
                 super().connect(self._session_parameters)
 
             def stream(self, data):
-                """Sends audio in messages of at least 100 ms: v3 ends the session (3007) on messages under 50 ms."""
+                """Sends audio in messages of at least 100 ms (v3 ends a session on < 50 ms)."""
                 if not isinstance(data, (bytes, bytearray)):
                     super().stream(data)
                     return
@@ -115,7 +116,7 @@ class SdkSubclass(SdkRule):
                     self._audio_buffer.clear()
 
             def close(self):
-                """v2's close() always ended the session; v3's disconnect() does only with terminate=True."""
+                """Ends the session: v3's disconnect() does so only with terminate=True."""
                 if len(self._audio_buffer) >= self._session_parameters.sample_rate // 20:
                     super().stream(bytes(self._audio_buffer))
                 self.disconnect(terminate=True)
@@ -133,6 +134,7 @@ class SdkSubclass(SdkRule):
                     subclass.node,
                     f"not migrated: {subclass.problem}; rebuild it on StreamingClient (options, on(), connect(StreamingParameters))",
                     statement=subclass.node,
+                    severity=ERROR,
                 )
                 continue
             if "sample_rate" not in subclass.kwargs:
@@ -140,6 +142,7 @@ class SdkSubclass(SdkRule):
                     subclass.node,
                     "not migrated: its super().__init__(...) passes no sample_rate",
                     statement=subclass.node,
+                    severity=ERROR,
                 )
                 continue
             self.classes[id(subclass.node)] = subclass

@@ -17,6 +17,7 @@ import libcst as cst
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
 from migrator.model.endpoints import literal_value, mentions_endpoint
+from migrator.notes import ERROR, INFO
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, string_literal, string_quote, string_value
 
@@ -100,6 +101,7 @@ class Auth(Rule):
                 node,
                 'v3 refuses a connection without an Authorization header or token (close 1008): pass header={"Authorization": API_KEY}',
                 statement=statement,
+                severity=ERROR,
             )
 
     def nodes_to_rewrite(self):
@@ -135,20 +137,25 @@ class Auth(Rule):
                 original,
                 f"v3 requires expires_in_seconds (1-{MAX_TOKEN_SECONDS}) as a query parameter: "
                 'add params={"expires_in_seconds": N}',
+                severity=ERROR,
             )
             self.note(original, _CLIENT_NOTE)
         func = updated.func
         if isinstance(func, cst.Attribute) and func.attr.value == "post":
             func = func.with_changes(attr=cst.Name("get"))
         elif not method_first:
-            self.note(original, "v3 mints tokens with GET, not POST")
+            self.note(original, "v3 mints tokens with GET, not POST", severity=INFO)
         return updated.with_changes(func=func, args=args)
 
     def _params(self, original, arg: cst.Arg) -> cst.Arg:
         body = arg.value
         new_keyword = arg.with_changes(keyword=cst.Name("params"))
         if not isinstance(body, cst.Dict):
-            self.note(original, "v3 takes expires_in_seconds (1-600) as a query parameter instead of the JSON body")
+            self.note(
+                original,
+                "v3 takes expires_in_seconds (1-600) as a query parameter instead of the JSON body",
+                severity=INFO,
+            )
             return new_keyword
         elements = []
         for element in body.elements:
@@ -162,7 +169,7 @@ class Auth(Rule):
                         f"v3 tokens must be redeemed within {MAX_TOKEN_SECONDS} s (was {seconds}); cap the session itself with max_session_duration_seconds",
                     )
                 elif not isinstance(seconds, int):
-                    self.note(original, f"v3 accepts expires_in_seconds of at most {MAX_TOKEN_SECONDS}")
+                    self.note(original, f"v3 accepts expires_in_seconds of at most {MAX_TOKEN_SECONDS}", severity=INFO)
                 element = element.with_changes(
                     key=string_literal("expires_in_seconds", string_quote(element.key)), value=value
                 )

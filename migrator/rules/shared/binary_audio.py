@@ -23,6 +23,7 @@ from migrator.markers import RULE_MARKERS
 from migrator.model import roles
 from migrator.model.audio import evaluate, is_audio_open
 from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
+from migrator.notes import ERROR
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
 from migrator.syntax import call_name, dotted_name, keyword, parse_expression, string_value, with_arguments
@@ -214,8 +215,6 @@ class BinaryAudio(Rule):
             ws.send(json_data)
     """
     example_after = """
-        import json
-
         import websocket
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
@@ -279,6 +278,7 @@ class BinaryAudio(Rule):
         self.returns.update(plan.returns)
         if plan.encoded:
             self.context.drop_import_if_unused("base64")
+        self.context.drop_import_if_unused("json")  # the JSON audio message it encoded is gone
         if plan.decoded:
             self.context.add_import("base64")
         self.sends[id(send)] = (raw, library)
@@ -299,6 +299,7 @@ class BinaryAudio(Rule):
             "v3 takes audio only as binary frames: send the raw bytes here (the connection's library "
             "could not be told, so the form of a binary send was not chosen)",
             statement=statement,
+            severity=ERROR,
         )
         return None
 
@@ -392,6 +393,7 @@ class BinaryAudio(Rule):
                     payload,
                     "v3 takes audio only as binary frames: send the raw bytes instead of this JSON message",
                     statement=statement,
+                    severity=ERROR,
                 )
         if not self.facts.speaks_v2:
             # Chunks that v3 accepts in a v3 script are the author's choice.
@@ -426,6 +428,7 @@ class BinaryAudio(Rule):
                     frames_arg,
                     statement=statement,
                     message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
+                    severity=ERROR,
                 )
 
 

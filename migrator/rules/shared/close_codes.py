@@ -19,6 +19,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
+from migrator.notes import ERROR
 from migrator.protocol import V2_CLOSE_CODES
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, innermost_exit, parse_statement
@@ -161,7 +162,7 @@ class CloseCodes(Rule):
             self.tries.clear()
             return
         for node, statement, message in self.unmapped:
-            self.note(node, message, statement=statement)
+            self.note(node, message, statement=statement, severity=ERROR)
 
     def nodes_to_rewrite(self):
         return {*self.codes, *self.tries}

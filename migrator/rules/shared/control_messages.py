@@ -18,6 +18,7 @@ import json
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR
 from migrator.rules.base import Rule
 from migrator.syntax import string_literal, string_quote, string_value
 
@@ -67,7 +68,11 @@ class ControlMessages(Rule):
         if len(controls) == 1:
             self.candidates.add(id(node))
         elif len(controls) > 1:
-            self.note(node, f"v2 control keys {', '.join(controls)} in one message: v3 takes each as its own message")
+            self.note(
+                node,
+                f"v2 control keys {', '.join(controls)} in one message: v3 takes each as its own message",
+                severity=ERROR,
+            )
 
     def nodes_to_rewrite(self):
         return self.candidates

@@ -18,6 +18,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.model.endpoints import Endpoint, literal_value
+from migrator.notes import ERROR, INFO
 from migrator.protocol import (
     ADDED_PARAMETERS,
     DROPPED_PARAMETERS,
@@ -70,6 +71,7 @@ class EndpointUrl(Rule):
                 node,
                 statement=statement,
                 message="v3 cannot resume a session by id: this URL has no v3 equivalent; open a new session instead",
+                severity=ERROR,
             )
             return
         quote = string_quote(node) if not isinstance(node, (cst.BinaryOperation, cst.Call)) else '"'
@@ -157,7 +159,12 @@ class EndpointUrl(Rule):
                 dropped.append(param.key)
         if dropped:
             reasons = "; ".join(f"{key}: {DROPPED_PARAMETERS.get(key, 'not a v3 parameter')}" for key in dropped)
-            self.note(node, statement=statement, message=f"dropped query parameter(s) with no v3 meaning ({reasons})")
+            self.note(
+                node,
+                statement=statement,
+                message=f"dropped query parameter(s) with no v3 meaning ({reasons})",
+                severity=INFO,
+            )
         present = {key for key, _ in kept}
         for key, value in ADDED_PARAMETERS:
             if key not in present:

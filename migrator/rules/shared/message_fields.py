@@ -16,9 +16,12 @@ touched.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
+from migrator.notes import ERROR
 from migrator.protocol import MESSAGE_FIELDS, MESSAGE_TYPES
 from migrator.rules.base import Rule
 from migrator.syntax import (
@@ -67,7 +70,7 @@ class MessageFields(Rule):
             if transcript["type"] == "Turn" and transcript.get("end_of_turn") and transcript.get("turn_is_formatted"):
                 print(transcript.get("transcript", ""))
             elif transcript["type"] == "Termination":
-                print(f"Session terminated: {transcript.get('audio_duration_seconds')} s of audio, {transcript.get('session_duration_seconds')} s of session")
+                print("Session terminated:", f"{transcript.get('audio_duration_seconds')} s of audio,", f"{transcript.get('session_duration_seconds')} s of session")
     """
 
     def __init__(self, context) -> None:
@@ -210,11 +213,13 @@ class MessageFields(Rule):
             self.replacements[id(literal)] = _v3_table(literal)
             for key, message, scope in found:
                 # the key is a call argument or a subscript index: no brackets needed
-                self.replacements[id(key)] = parse_expression(self._table_key(message.value))
+                self.replacements[id(key)] = parse_expression(self._table_key(message.value, key))
                 self.touched_scopes.add(scope)
 
-    def _table_key(self, name: str) -> str:
-        kind = f'{name}["type"]'
+    def _table_key(self, name: str, key) -> str:
+        """The table key for message ``name``; ``key`` is the lookup's own key, reused when it
+        is a variable holding the type (so that variable stays in use)."""
+        kind = key.value if isinstance(key, cst.Name) else f'{name}["type"]'
         turn = '"Turn"' if not self.facts.format_turns else f'"Turn" if {name}.get("turn_is_formatted") else None'
         return f'{kind} if {kind} != "Turn" else "PartialTurn" if not {name}.get("end_of_turn") else {turn}'
 
@@ -321,7 +326,11 @@ class MessageFields(Rule):
         ):
             # "any transcript": every partial and each turn's end once, as v2 sent them.
             self._note_head(left, message)
-            condition = parse_expression(self._update_condition(message.value, string_quote(right.elements[0].value)))
+            read = self.model.message_read(left) if key_of(left) == "message_type" else None
+            walrus = cst.Module([]).code_for_node(read) if isinstance(read, cst.NamedExpr) else None
+            condition = parse_expression(
+                self._update_condition(message.value, string_quote(right.elements[0].value), first=walrus)
+            )
             parent = self.context.parent()
             if not (isinstance(parent, (cst.If, cst.While)) and parent.test is node):
                 condition = _parenthesized(condition)
@@ -378,7 +387,9 @@ class MessageFields(Rule):
             if v2_type in _TRANSCRIPT_TYPES:
                 if not isinstance(message, cst.Name):
                     self.note(
-                        case.pattern, f"'{v2_type}' is a v2 message type: v3 sends Turn; tell finals by end_of_turn"
+                        case.pattern,
+                        f"'{v2_type}' is a v2 message type: v3 sends Turn; tell finals by end_of_turn",
+                        severity=ERROR,
                     )
                 else:
                     conditions = self._turn_conditions(message, v2_type == "FinalTranscript", string_quote(value))
@@ -479,11 +490,7 @@ class MessageFields(Rule):
             return updated
         pattern, name = plan
         case = cst.ensure_type(
-            parse_statement(
-                f"match {name}:\n    case {pattern}:\n"
-                f"        print(f\"Session terminated: {{{name}.get('audio_duration_seconds')}} s of audio, "
-                f"{{{name}.get('session_duration_seconds')}} s of session\")\n"
-            ),
+            parse_statement(f"match {name}:\n    case {pattern}:\n        {_termination_print(name)}\n"),
             cst.Match,
         ).cases[0]
         cases = list(updated.cases)
@@ -516,11 +523,12 @@ class MessageFields(Rule):
                     return  # already dispatched on the message
         self.consumers[id(statement)] = message
 
-    def _update_condition(self, name: str, quote: str = '"') -> str:
+    def _update_condition(self, name: str, quote: str = '"', first: Optional[str] = None) -> str:
         """A v3 message that v2 would have sent as a transcript: every partial, and the
-        end of each turn once (its formatted copy when format_turns is on)."""
+        end of each turn once (its formatted copy when format_turns is on). ``first`` reads
+        the message the first time (a walrus that binds ``name`` must stay where it was)."""
         q = quote
-        is_turn = f"{name}.get({q}type{q}) == {q}Turn{q}"
+        is_turn = f"{first or name}.get({q}type{q}) == {q}Turn{q}"
         if self.facts.format_turns:
             return f"{is_turn} and (not {name}.get({q}end_of_turn{q}) or {name}.get({q}turn_is_formatted{q}))"
         return is_turn
@@ -588,11 +596,7 @@ class MessageFields(Rule):
         name = message.value
         if isinstance(container_of(type_expression), cst.NamedExpr):
             type_code = f'{name}["type"]'  # the walrus already read the message: do not read another
-        branch = parse_statement(
-            f'if {type_code} == "Termination":\n'
-            f"    print(f\"Session terminated: {{{name}.get('audio_duration_seconds')}} s of audio, "
-            f"{{{name}.get('session_duration_seconds')}} s of session\")\n"
-        )
+        branch = parse_statement(f'if {type_code} == "Termination":\n    {_termination_print(name)}\n')
         self.applied()
         return _append_elif(updated, branch)
 
@@ -640,7 +644,7 @@ class MessageFields(Rule):
     def rewrite_Module(self, original, updated):
         if self._active():
             for node, message in self.pending_notes:
-                self.note(node, message)
+                self.note(node, message, severity=ERROR)  # v2 types left where they could not be rewritten
         return updated
 
 
@@ -726,3 +730,12 @@ def _free_name(scope, candidates) -> str:
         if candidate not in code:
             return candidate
     return "v3_message"
+
+
+def _termination_print(name: str) -> str:
+    """What a migrated script prints when the session ends: three arguments rather than one
+    long f-string, so a formatter can wrap the call."""
+    return (
+        f'print("Session terminated:", f"{{{name}.get(\'audio_duration_seconds\')}} s of audio,", '
+        f"f\"{{{name}.get('session_duration_seconds')}} s of session\")"
+    )

@@ -37,10 +37,11 @@ class SessionShutdown(Rule):
         ws.run_forever()
     """
     example_after = """
-        import websocket
         import json
-        import time
         import threading
+        import time
+
+        import websocket
 
         URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
         ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)

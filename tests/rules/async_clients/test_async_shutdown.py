@@ -22,7 +22,7 @@ def test_gather_gets_terminate_and_reads_with_the_scripts_receiver():
         """)
     assert (
         "        try:\n            await asyncio.gather(send(ws), receive())\n        finally:\n"
-        "            # v3 bills until the session ends: end it, then read the last turn and Termination\n"
+        "            # end the session (v3 bills until it ends), then read to Termination\n"
         "            try:\n"
         '                await ws.send(json.dumps({"type": "Terminate"}))\n'
         "                await asyncio.wait_for(receive(), timeout=5)\n"

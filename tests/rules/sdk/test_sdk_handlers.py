@@ -269,7 +269,7 @@ def test_message_level_confidence_and_timing_get_notes():
         "    print(t.audio_start, t.audio_end)\n"
         "t = aai.RealtimeTranscriber(on_data=on_data, on_error=print, sample_rate=16_000)\n"
     )
-    assert note_codes(result) == [(3, "STT022"), (4, "STT022"), (4, "STT022")]
+    assert note_codes(result) == [(3, "STT022"), (5, "STT022"), (6, "STT022")]
     assert "    print(t.confidence)\n" in result.code
 
 

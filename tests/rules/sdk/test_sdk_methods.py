@@ -67,7 +67,7 @@ def test_silence_threshold_becomes_set_params_with_a_note():
     result = migrate(V2_CLIENT + "t.configure_end_utterance_silence_threshold(500)\n")
     assert result.code.endswith("t.set_params(StreamingSessionParameters(max_turn_silence=500))\n")
     assert "from assemblyai.streaming.v3 import StreamingSessionParameters\n" in result.code
-    assert note_codes(result) == [(3, "STT023")]
+    assert note_codes(result) == [(4, "STT023")]
 
 
 def test_temporary_token_becomes_the_v3_instance_call_capped_at_600_seconds():

@@ -82,14 +82,14 @@ def test_microphone_stream_imported_inside_a_function_loses_its_import():
 def test_the_v2_default_rate_is_kept_explicitly_with_a_note():
     result = migrate("import assemblyai as aai\nmic = aai.extras.MicrophoneStream()\n")
     assert result.code.endswith("mic = microphone_chunks(sample_rate=44_100)\n")
-    assert note_codes(result) == [(2, "STT024")]
+    assert note_codes(result) == [(25, "STT024")]
     assert "16 kHz" in result.notes[0].message
 
 
 def test_a_rate_other_than_16_khz_gets_a_note():
     result = migrate("import assemblyai as aai\nmic = aai.extras.MicrophoneStream(sample_rate=44_100)\n")
     assert result.code.endswith("mic = microphone_chunks(sample_rate=44_100)\n")
-    assert note_codes(result) == [(2, "STT024")]
+    assert note_codes(result) == [(25, "STT024")]
 
 
 def test_a_device_index_reaches_pyaudio():

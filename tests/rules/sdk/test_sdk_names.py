@@ -2,7 +2,7 @@ from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
 VERSION_NOTE = (
-    "# migrate-stt(STT020): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, "
+    "# migrate-stt(STT020, info): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, "
     "and a disconnect(terminate=True) that waits for the last turn)"
 )
 SELECT = {"select": ["STT020"]}
@@ -195,7 +195,7 @@ def test_error_mapping_and_message_types_get_notes():
     result = migrate_source(
         "import assemblyai as aai\nA = aai.RealtimeErrorMapping\nB = aai.RealtimeMessageTypes\n", **SELECT
     )
-    assert note_codes(result) == [(1, "STT020"), (2, "STT020"), (3, "STT020")]
+    assert note_codes(result) == [(1, "STT020"), (3, "STT020"), (5, "STT020")]
     assert "A = StreamingErrorCodes\n" in result.code and "B = StreamingEvents\n" in result.code
 
 

@@ -148,7 +148,7 @@ def test_settings_notes_land_on_the_super_call():
         "    def __init__(self):\n"
         "        super().__init__(on_data=print, on_error=print, sample_rate=16_000, word_boost=['x'])\n"
     )
-    assert note_codes(result) == [(4, "STT025")]
+    assert note_codes(result) == [(5, "STT025")]
     assert "keyterms_prompt=['x']" in result.code
 
 

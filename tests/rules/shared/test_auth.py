@@ -12,7 +12,7 @@ CLIENT_NOTE = (
     "wss://streaming.assemblyai.com/v3/ws too\n"
 )
 AUTH_NOTE = (
-    "# migrate-stt(STT002): v3 refuses a connection without an Authorization header or token (close 1008): "
+    "# migrate-stt(STT002, error): v3 refuses a connection without an Authorization header or token (close 1008): "
     'pass header={"Authorization": API_KEY}\n'
 )
 WS_URL = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
@@ -41,7 +41,7 @@ def test_token_post_exact_with_both_notes():
         + f'r = requests.get("{V3_TOKEN}", params={{"expires_in_seconds": 600}}, headers={{"authorization": KEY}})\n',
         select=["STT002"],
     )
-    assert note_codes(result) == [(2, "STT002"), (2, "STT002")]
+    assert note_codes(result) == [(2, "STT002"), (3, "STT002")]
 
 
 def test_token_expiry_under_the_cap_is_kept():
@@ -74,7 +74,7 @@ def test_expiry_from_a_variable_is_kept_with_a_note():
     check_transformed(
         f'import requests\ndef mint(n):\n    return requests.post("{V2_TOKEN}", data={{"expires_in": n}})\n',
         "import requests\ndef mint(n):\n"
-        "    # migrate-stt(STT002): v3 accepts expires_in_seconds of at most 600\n"
+        "    # migrate-stt(STT002, info): v3 accepts expires_in_seconds of at most 600\n"
         f"    {CLIENT_NOTE}"
         f'    return requests.get("{V3_TOKEN}", params={{"expires_in_seconds": n}})\n',
         select=["STT002"],
@@ -85,7 +85,7 @@ def test_body_that_is_not_a_dict_literal_becomes_params_with_a_note():
     check_transformed(
         f'import requests\nr = requests.post("{V2_TOKEN}", json=body)\n',
         "import requests\n"
-        "# migrate-stt(STT002): v3 takes expires_in_seconds (1-600) as a query parameter instead of the JSON body\n"
+        "# migrate-stt(STT002, info): v3 takes expires_in_seconds (1-600) as a query parameter instead of the JSON body\n"
         f'r = requests.get("{V3_TOKEN}", params=body)\n',
         select=["STT002"],
     )
@@ -129,7 +129,7 @@ def test_request_method_other_than_post_gets_a_get_note():
         f'def mint(client):\n    return client.request("{V2_TOKEN}", json={{"expires_in": 60}})\n',
         "def mint(client):\n"
         f"    {CLIENT_NOTE}"
-        "    # migrate-stt(STT002): v3 mints tokens with GET, not POST\n"
+        "    # migrate-stt(STT002, info): v3 mints tokens with GET, not POST\n"
         f'    return client.request("{V3_TOKEN}", params={{"expires_in_seconds": 60}})\n',
         select=["STT002"],
     )
@@ -187,7 +187,7 @@ def test_every_connector_without_credentials_gets_a_note():
         "c = websocket.WebSocketApp(url=URL)\n"
     )
     result = migrate_source(source, select=["STT002"])
-    assert note_codes(result) == [(3, "STT002"), (4, "STT002"), (6, "STT002"), (7, "STT002")]
+    assert note_codes(result) == [(3, "STT002"), (5, "STT002"), (8, "STT002"), (10, "STT002")]
 
 
 def test_header_dict_list_and_token_count_as_auth():

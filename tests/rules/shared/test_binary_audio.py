@@ -5,12 +5,12 @@ URL = 'URL = "wss://api.assemblyai.com/v2/realtime/ws"\n'  # what makes these sn
 HEAD = "import base64\nimport json\nimport websocket\n" + URL
 
 
-def test_base64_chain_becomes_one_binary_send_and_base64_import_goes():
+def test_base64_chain_becomes_one_binary_send_and_the_unused_imports_go():
     check_transformed(
         HEAD
         + 'def send(ws, stream):\n    data = stream.read(3200)\n    data = base64.b64encode(data).decode("utf-8")\n'
         '    json_data = json.dumps({"audio_data": str(data)})\n    ws.send(json_data)\n',
-        "import json\nimport websocket\n"
+        "import websocket\n"
         + URL
         + "def send(ws, stream):\n    data = stream.read(3200)\n    ws.send(data, websocket.ABNF.OPCODE_BINARY)\n",
         select=["STT004"],
@@ -42,9 +42,7 @@ def test_websockets_library_sends_plain_bytes():
         "    json_data = json.dumps({'audio_data': str(data)})\n    await ws.send(json_data)\n",
         select=["STT004"],
     )
-    assert (
-        result.code == "import json\nimport websockets\n" + URL + "async def send(ws, data):\n    await ws.send(data)\n"
-    )
+    assert result.code == "import websockets\n" + URL + "async def send(ws, data):\n    await ws.send(data)\n"
 
 
 def test_aiohttp_send_json_becomes_send_bytes():

@@ -12,7 +12,7 @@ def transformed(before: str, after: str, head: str = URL):
 
 def no_counterpart(code: int, meaning: str) -> str:
     return (
-        f"# migrate-stt(STT009): {code} is a v2 close code ({meaning}) with no v3 counterpart; v3 closes normally "
+        f"# migrate-stt(STT009, error): {code} is a v2 close code ({meaning}) with no v3 counterpart; v3 closes normally "
         "with 1000 and reports errors with 1008 and 3005-3009"
     )
 
@@ -131,7 +131,7 @@ def test_match_case_values():
         f"    {no_counterpart(4031, 'session idle')}\n"
         "    match code:\n        case 3008:\n            pass\n        case 4031:\n            pass\n",
     )
-    assert note_codes(result) == [(6, "STT009")]
+    assert note_codes(result) == [(3, "STT009")]
 
 
 def test_unmapped_code_note_exact():
@@ -168,11 +168,11 @@ def test_ok_handler_without_a_catch_all_goes_last():
     )
 
 
-def test_ok_import_follows_the_error_import_from_websockets():
+def test_ok_import_joins_the_error_import_from_websockets():
     check_transformed(
         "from websockets import ConnectionClosedError\n" + URL + "async def r(ws):\n    try:\n        await ws.recv()\n"
         "    except ConnectionClosedError:\n        pass\n",
-        "from websockets import ConnectionClosedError\nfrom websockets import ConnectionClosedOK\n"
+        "from websockets import ConnectionClosedError, ConnectionClosedOK\n"
         + URL
         + "async def r(ws):\n    try:\n        await ws.recv()\n"
         "    except ConnectionClosedError:\n        pass\n    except ConnectionClosedOK:\n        return\n",

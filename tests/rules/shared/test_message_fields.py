@@ -8,7 +8,8 @@ GUARD = (
 )
 TERMINATION = (
     '    elif m["type"] == "Termination":\n'
-    "        print(f\"Session terminated: {m.get('audio_duration_seconds')} s of audio, {m.get('session_duration_seconds')} s of session\")\n"
+    '        print("Session terminated:", f"{m.get(\'audio_duration_seconds\')} s of audio,", '
+    "f\"{m.get('session_duration_seconds')} s of session\")\n"
 )
 
 
@@ -223,8 +224,8 @@ def test_leaves_json_read_from_files_and_responses_alone():
 
 # --- values followed by the model -----------------------------------------------------------------
 SESSION_END = (
-    "print(f\"Session terminated: {data.get('audio_duration_seconds')} s of audio, "
-    "{data.get('session_duration_seconds')} s of session\")"
+    'print("Session terminated:", f"{data.get(\'audio_duration_seconds\')} s of audio,", '
+    "f\"{data.get('session_duration_seconds')} s of session\")"
 )
 
 

@@ -146,7 +146,7 @@ def test_assigned_and_deleted_fields_keep_their_v2_form_with_a_note():
         ),
         select=["STT008"],
     )
-    assert note_codes(result) == [(5, "STT008"), (6, "STT008"), (7, "STT008")]
+    assert note_codes(result) == [(5, "STT008"), (7, "STT008"), (9, "STT008")]
 
 
 def test_with_every_rule_the_field_rewrite_joins_the_other_renames():

@@ -22,10 +22,11 @@ def test_blocking_run_forever_becomes_terminate_and_wait():
         ws.run_forever()
         """,
         """\
-        import websocket
         import json
-        import time
         import threading
+        import time
+
+        import websocket
         ws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})
         ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
         ws_thread.start()
@@ -125,10 +126,11 @@ def test_run_forever_arguments_exact():
         ws.run_forever(ping_interval=30, ping_timeout=10)
         """,
         f"""\
-        import websocket
         import json
-        import time
         import threading
+        import time
+
+        import websocket
         ws = websocket.WebSocketApp("{V2}", header={{}})
         ws_thread = threading.Thread(target=lambda: ws.run_forever(ping_interval=30, ping_timeout=10), daemon=True)
         ws_thread.start()
@@ -156,8 +158,9 @@ def test_inside_main_with_module_aliases_for_json_and_time():
             main()
         """,
         f"""\
-        import websocket, json as j, time as t
         import threading
+
+        import websocket, json as j, time as t
         def main():
             ws = websocket.WebSocketApp("{V2}", header={{}})
             ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
@@ -208,10 +211,11 @@ def test_inside_a_try_whose_finally_closes_the_microphone():
             mic.close()
         """,
         f"""\
-        import pyaudio, websocket
         import json
-        import time
         import threading
+        import time
+
+        import pyaudio, websocket
         p = pyaudio.PyAudio()
         mic = p.open(rate=16000, input=True, frames_per_buffer=800)
         ws = websocket.WebSocketApp("{V2}", header={{}})
@@ -265,11 +269,11 @@ def test_with_the_stop_event_rule_the_audio_stops_before_terminate():
         ws.run_forever()
         """,
         f"""\
+        import json
         import threading
+        import time
         import websocket
         import pyaudio
-        import json
-        import time
 
         URL = "{V2}"
         p = pyaudio.PyAudio()
@@ -399,7 +403,7 @@ def test_run_forever_in_a_class_gets_a_note():
                 self.ws.run_forever()
         """,
     )
-    assert note_codes(result) == [(4, "STT007")]  # the line of the WebSocketApp
+    assert note_codes(result) == [(6, "STT007")]  # the note, above the WebSocketApp
 
 
 def test_run_forever_followed_by_close_gets_a_note():
@@ -418,7 +422,7 @@ def test_run_forever_followed_by_close_gets_a_note():
         ws.close()
         """,
     )
-    assert note_codes(result) == [(2, "STT007")]  # the line of the WebSocketApp
+    assert note_codes(result) == [(3, "STT007")]  # the note, above the WebSocketApp
 
 
 def test_thread_without_a_name_is_reported():

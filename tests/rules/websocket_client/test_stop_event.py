@@ -154,7 +154,7 @@ def test_threading_import_is_added_when_missing():
         "ws = websocket.WebSocketApp(URL, header={}, on_open=on_open, on_error=on_error, on_close=on_close)\n",
         select=["STT005"],
     )
-    assert result.code.startswith("import websocket\nimport pyaudio\nimport threading\n")
+    assert result.code.startswith("import threading\n\nimport websocket\nimport pyaudio\n")
     assert "stop_event = threading.Event()\n" in result.code
 
 
@@ -251,7 +251,7 @@ def test_missing_callback_note_is_reported_at_the_app():
     )
     assert [(note.line, note.code, note.message) for note in result.notes] == [
         (
-            13,
+            16,
             "STT005",
             "add an on_error callback that calls stop_event.set(), or the audio loop never stops when the session ends",
         )
@@ -291,7 +291,7 @@ def test_missing_callback_note_is_written_above_the_app():
         ws = websocket.WebSocketApp(URL, header={}, on_open=on_open, on_close=on_close)
         """,
     )
-    assert note_codes(result) == [(19, "STT005")]
+    assert note_codes(result) == [(22, "STT005")]
 
 
 def test_with_every_rule_the_loop_stops_and_the_session_terminates():
