@@ -44,6 +44,8 @@ class MigrationResult:
     #: False when the byte prefilter found no v2 marker and the file was never parsed.
     parsed: bool = True
     encoding: str = "utf-8"
+    #: Library releases the migrated code needs (:class:`migrator.context.Need`).
+    needs: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -60,6 +62,7 @@ class MigrationResult:
             "changed": self.changed,
             "rules_applied": list(self.rules_applied),
             "notes": [note.to_dict() for note in self.notes],
+            "needs": [need.to_dict() for need in self.needs],
         }
 
 
@@ -110,7 +113,10 @@ def migrate_source(
     notes = _resolve_notes(module, context)
     if migrated != original:
         _check_output(original, migrated, path)
-    return MigrationResult(path, original, migrated, sorted(context.applied), notes, encoding=module.encoding)
+    needs = list(context.needs) if migrated != original else []
+    return MigrationResult(
+        path, original, migrated, sorted(context.applied), notes, encoding=module.encoding, needs=needs
+    )
 
 
 @lru_cache(maxsize=None)
