@@ -141,11 +141,11 @@ def update_manifests(outcomes: list, options) -> list:
             for path in governing:
                 _merge(wanted_by.setdefault(path, {}), source, need)
                 shown_as.setdefault(path, _shown(path, source))
+            for path in group:
+                if path in manifests.errors:  # it may name the library: the run must say it could not tell
+                    shown_as.setdefault(path, _shown(path, source))
             if governing:
                 break
-            for path in group:
-                if path in manifests.errors:
-                    shown_as.setdefault(path, _shown(path, source))
         else:
             if nearest is not None:
                 _merge(unlisted.setdefault(nearest, {}), source, need)
