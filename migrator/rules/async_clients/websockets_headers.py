@@ -7,7 +7,8 @@ the import the script uses: ``websockets.connect``, ``websockets.asyncio.client`
 ``websockets.sync.client`` get ``additional_headers`` (needs websockets >= 14 for
 ``websockets.connect``, >= 13 for the submodules); an explicit legacy import
 (``websockets.legacy.client`` or ``websockets.client``) keeps ``extra_headers``. Every
-header form (tuple of tuples, dict, variable) is passed through unchanged.
+header form (tuple of tuples, dict, variable) is passed through unchanged. The rename records
+that need (STT030 brings the requirement for ``websockets`` up to date).
 """
 
 from __future__ import annotations
