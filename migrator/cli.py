@@ -31,6 +31,7 @@ EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    github = "github"
 
 
 def _split_codes(values: Optional[List[str]]) -> tuple:
@@ -74,7 +75,9 @@ def migrate(
     ),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools."),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.text, "--format", help="text for people, json for tools, github for GitHub Actions annotations."
+    ),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
     verify: bool = typer.Option(
         False,
@@ -112,9 +115,10 @@ def migrate(
     except UnknownRuleError as error:
         _err(f"error: {error}")
         raise typer.Exit(EXIT_ERROR) from None
+    github = output_format is OutputFormat.github
     options = Options(
         write=not (diff or check),
-        diff=diff,
+        diff=diff or github,  # github: the diff tells the line of a file's first change
         select=_split_codes(select),
         ignore=_split_codes(ignore),
         keep_sources=verify,
@@ -138,7 +142,10 @@ def migrate(
         from migrator.proof.verify import verify_all
 
         reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
-    _report(outcomes, options, check, as_json, reports)
+    if github:
+        _report_github(outcomes, options, check, diff, reports)
+    else:
+        _report(outcomes, options, check, as_json, reports)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     changed = any(outcome.status == "changed" for outcome in outcomes)
     if failed:
@@ -212,8 +219,8 @@ def _write_diff(outcome) -> None:
 
 def _print_notes(outcome) -> None:
     for note in outcome.notes:
-        label = f"{note.code} {note.severity}" if note.severity != WARNING else note.code
-        _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {label}: {note.message}")
+        label = note.code if note.severity == WARNING else f"{note.code} {note.severity}:"
+        _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {label} {note.message}")
 
 
 def _summary(outcomes: list) -> dict:
@@ -267,6 +274,28 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         f"{summary['scanned']} file(s) scanned: {summary['changed']} {changed_word}, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
         f"{summary['notes']} note(s) to review ({summary['errors']} error(s))"
+    )
+
+
+def _report_github(outcomes: list, options: Options, check: bool, diff: bool, reports: dict) -> None:
+    """Workflow commands on stdout (after the diffs with ``--diff``), the summary on stderr."""
+    from migrator.annotations import command, github_lines
+
+    for outcome in outcomes:
+        if diff and outcome.status == "changed":
+            _write_diff(outcome)
+    for outcome in outcomes:
+        for line in github_lines(outcome, written=options.write):
+            typer.echo(line)
+        report = reports.get(outcome.path)
+        if report is not None and not report.passed:
+            failed = ", ".join(check.name for check in report.checks if not check.passed)
+            typer.echo(command("error", display_path(outcome.path), f"--verify failed: {failed}", title="verify"))
+    summary = _summary(outcomes)
+    _err(
+        f"{summary['scanned']} file(s) scanned: {summary['changed']} "
+        f"{'would change' if (check or diff) else 'changed'}, {summary['failed']} failed; "
+        f"{summary['notes']} note(s) to review"
     )
 
 

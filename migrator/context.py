@@ -18,6 +18,31 @@ from migrator.notes import NOTE_PREFIX, WARNING, Note, comment_text
 __all__ = ["NOTE_PREFIX", "Note", "MigrationContext", "ScriptFacts", "note_comment"]
 
 
+@dataclass(frozen=True)
+class Need:
+    """A library release the migrated code needs, and why: ``assemblyai`` ``>=0.64.16``.
+
+    ``specifier`` is always a single lower bound (``>=X``). ``pin_unpinned`` says that releases
+    below it are still what environments where the v2 code ran have installed (the v2 code
+    only worked on them), so a requirement that names the library without a version would
+    be satisfied by a release that breaks the migrated code: then :mod:`migrator.manifests`
+    adds the bound even to an unpinned name.
+    """
+
+    package: str
+    specifier: str
+    reason: str
+    pin_unpinned: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "package": self.package,
+            "specifier": self.specifier,
+            "reason": self.reason,
+            "pin_unpinned": self.pin_unpinned,
+        }
+
+
 @dataclass
 class ScriptFacts:
     """What the analysis pass learned about the script as a whole."""
@@ -89,6 +114,8 @@ class MigrationContext:
         self.model = None
         #: Analyses that a family of rules shares for this file (e.g. the SDK rules'), by key.
         self.shared: dict = {}
+        #: Library releases the rewrites made so far need (:class:`Need`), in the order asked.
+        self.needs: list = []
 
     # --- changes requested by rules -------------------------------------------------------
     def mark_applied(self, code: str) -> None:
@@ -101,6 +128,15 @@ class MigrationContext:
 
     def drop_import_if_unused(self, module: str) -> None:
         self.imports_to_drop.add(module)
+
+    def require(self, package: str, specifier: str, reason: str, pin_unpinned: bool = False) -> None:
+        """Record that the code a rule just wrote needs ``package`` ``specifier`` (``">=14"``);
+        :mod:`migrator.manifests` brings the repository's requirement for it up to date."""
+        if not specifier.startswith(">=") or "," in specifier:
+            raise ValueError(f"a need is one lower bound (>=X), not {specifier!r}")
+        need = Need(package, specifier, reason, pin_unpinned)
+        if need not in self.needs:
+            self.needs.append(need)
 
     def note(self, node: cst.CSTNode, code: str, message: str, statement=None, severity: str = WARNING) -> None:
         """Leave ``# migrate-stt(CODE): message`` above the statement holding ``node``

@@ -75,7 +75,12 @@ RULE_MARKERS = {
     ),  # sdk_methods
     "STT024": (b"MicrophoneStream", b"stream_file"),  # sdk_microphone
     "STT025": (b"RealtimeTranscriber",),  # sdk_subclass
+    # dependency_pins: edits manifests, never Python, acting on the needs of the rewrites that
+    # record one (the SDK's v3 names, websockets' additional_headers)
+    "STT030": (b"RealtimeTranscriber", b"extra_headers"),
 }
+#: The rule that brings dependency manifests up to date (:mod:`migrator.manifests`).
+MANIFEST_RULE = "STT030"
 
 
 class UnknownRuleError(ValueError):

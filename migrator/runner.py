@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 from migrator.diffing import unified_diff
 from migrator.files import mentions_marker, write_atomically
-from migrator.markers import selected_markers
+from migrator.markers import MANIFEST_RULE, select_codes, selected_markers
 
 #: Below this many files to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 8
@@ -41,6 +41,10 @@ class FileOutcome:
     parsed: bool = False
     original: Optional[bytes] = field(default=None, repr=False)
     migrated: Optional[bytes] = field(default=None, repr=False)
+    #: Library releases the migrated code needs (:class:`migrator.context.Need`).
+    needs: list = field(default_factory=list)
+    #: A dependency manifest brought up to date for those needs (:mod:`migrator.manifests`).
+    manifest: bool = False
 
     def to_dict(self) -> dict:
         data = {
@@ -49,6 +53,8 @@ class FileOutcome:
             "rules_applied": self.rules_applied,
             "notes": [note.to_dict() for note in self.notes],
         }
+        if self.needs:
+            data["needs"] = [need.to_dict() for need in self.needs]
         if self.error is not None:
             data["error"] = self.error
         if self.diff is not None:
@@ -83,6 +89,7 @@ def migrate_bytes(path: str, source: bytes, options: Options):
         list(result.notes),
         encoding=result.encoding,
         parsed=result.parsed,
+        needs=list(result.needs),
     )
     if result.changed and options.diff:
         outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
@@ -118,7 +125,8 @@ def run(
     progress: Optional[Callable[[FileOutcome], None]] = None,
     candidates: Optional[set] = None,
 ) -> list:
-    """Outcomes for every path, in the order given. ``candidates`` are the paths already known
+    """Outcomes for every path, in the order given, then one for each dependency manifest
+    brought up to date for what the migrated code needs (STT030). ``candidates`` are the paths already known
     to pass the byte prefilter (:func:`migrator.files.find` asks git): the others are
     'unchanged' without being read. Without it, each file is read and tested here."""
     paths = [str(path) for path in paths]
@@ -153,7 +161,14 @@ def run(
             outcomes[path] = process_file(path, options)
             if progress:
                 progress(outcomes[path])
-    return [outcomes[path] for path in paths]
+    ordered = [outcomes[path] for path in paths]
+    if any(outcome.needs for outcome in ordered) and MANIFEST_RULE in select_codes(
+        options.select or None, options.ignore or None
+    ):
+        from migrator.manifests import update_manifests
+
+        ordered += update_manifests(ordered, options)
+    return ordered
 
 
 def _size(path: str) -> int:

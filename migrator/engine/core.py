@@ -46,6 +46,8 @@ class MigrationResult:
     #: False when the byte prefilter found no v2 marker and the file was never parsed.
     parsed: bool = True
     encoding: str = "utf-8"
+    #: Library releases the migrated code needs (:class:`migrator.context.Need`).
+    needs: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -62,6 +64,7 @@ class MigrationResult:
             "changed": self.changed,
             "rules_applied": list(self.rules_applied),
             "notes": [note.to_dict() for note in self.notes],
+            "needs": [need.to_dict() for need in self.needs],
         }
 
 
@@ -120,7 +123,10 @@ def migrate_source(
         if layout is not None:
             migrated = _laid_out(original, migrated, module, layout, path)
     notes = _resolve_notes(module, context, migrated)
-    return MigrationResult(path, original, migrated, sorted(context.applied), notes, encoding=module.encoding)
+    needs = list(context.needs) if migrated != original else []
+    return MigrationResult(
+        path, original, migrated, sorted(context.applied), notes, encoding=module.encoding, needs=needs
+    )
 
 
 def _laid_out(original: bytes, migrated: bytes, module: cst.Module, layout: Layout, path: str) -> bytes:

@@ -29,6 +29,9 @@ class Rule:
     #: A v2 snippet and what the rule (alone) makes of it: documentation and a test.
     example_before: ClassVar[str] = ""
     example_after: ClassVar[str] = ""
+    #: False for a rule that edits no Python (STT030 edits dependency manifests): its example
+    #: is not a script, and ``applies_to`` keeps it out of every file's walks.
+    edits_python: ClassVar[bool] = True
 
     def __init__(self, context: MigrationContext) -> None:
         self.context = context

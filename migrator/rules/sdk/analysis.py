@@ -34,6 +34,12 @@ SPEECH_MODEL = "universal-streaming-english"
 #: Streaming* names (0.41), force_endpoint (0.43.1), and a disconnect(terminate=True) that waits
 #: for the last Turn and Termination (0.64.16): ``docs/protocol.md`` §7.1.
 MINIMUM_SDK = "0.64.16"
+#: Why, as a dependency manifest's note says it. Every release the v2 code ran on is older than
+#: 0.64.3 (which deleted RealtimeTranscriber), so an unpinned requirement gets the bound too.
+MINIMUM_SDK_REASON = (
+    "the migrated code uses StreamingClient (assemblyai.streaming.v3) and a disconnect(terminate=True) "
+    "that waits for the last turn"
+)
 #: Generated calls stay on one line up to this width, and are wrapped with one nested call per
 #: line up to the longer one (the width the project's own code keeps to).
 LINE_LENGTH = 88
@@ -1266,6 +1272,14 @@ _SDK_MENTION = re.compile(rb"assemblyai(?!\.com)")
 
 class SdkRule(Rule):
     """Base of the SDK rules: they share one :class:`SdkAnalysis`, fed by the first of them."""
+
+    #: Whether this rule's rewrites are v3 SDK code, which needs ``assemblyai>=MINIMUM_SDK``.
+    writes_v3_sdk_code = True
+
+    def applied(self) -> None:
+        super().applied()
+        if self.writes_v3_sdk_code:
+            self.context.require("assemblyai", f">={MINIMUM_SDK}", MINIMUM_SDK_REASON, pin_unpinned=True)
 
     @classmethod
     def applies_to(cls, source: bytes) -> bool:

@@ -56,6 +56,8 @@ class SdkMicrophone(SdkRule):
         "aai.extras.MicrophoneStream (gone since SDK 1.0) -> a pyaudio generator in the script, 16 kHz, 50 ms chunks"
     )
     markers = RULE_MARKERS[code]
+    #: The generator is plain pyaudio: it runs on any SDK release.
+    writes_v3_sdk_code = False
     example_before = """
         import assemblyai as aai
 

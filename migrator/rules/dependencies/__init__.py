@@ -1,0 +1,1 @@
+"""Rules that edit what the migrated code depends on, never the code itself."""
