@@ -197,7 +197,9 @@ def _write_diff(outcome) -> None:
 
 def _print_notes(outcome) -> None:
     for note in outcome.notes:
-        _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {note.code} {note.message}")
+        cell = getattr(note, "cell", None)  # a notebook's notes count lines within their cell
+        where = f"cell {cell}:" if cell else ""
+        _err(f"{display_path(outcome.path)}:{where}{note.line}:{note.column}: {note.code} {note.message}")
 
 
 def _summary(outcomes: list) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from migrator.diffing import unified_diff
-from migrator.files import mentions_marker, write_atomically
+from migrator.files import is_notebook, mentions_marker, write_atomically
 from migrator.markers import selected_markers
 
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -60,8 +60,11 @@ def migrate_bytes(path: str, source: bytes, options: Options):
     """(outcome, migrated bytes) for one file's content; never raises for bad input."""
     from migrator.engine.core import MigrationError, migrate_source
 
+    migrate = migrate_source
+    if is_notebook(path):
+        from migrator.notebooks import migrate_notebook as migrate
     try:
-        result = migrate_source(source, path=path, select=options.select or None, ignore=options.ignore or None)
+        result = migrate(source, path=path, select=options.select or None, ignore=options.ignore or None)
     except MigrationError as error:
         return FileOutcome(path, "failed", error=str(error)), None
     except RecursionError:
@@ -81,7 +84,12 @@ def migrate_bytes(path: str, source: bytes, options: Options):
         parsed=result.parsed,
     )
     if result.changed and options.diff:
-        outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
+        if is_notebook(path):
+            from migrator.notebooks import notebook_diff
+
+            outcome.diff = notebook_diff(result, path)
+        else:
+            outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
     if options.keep_sources:
         outcome.original, outcome.migrated = result.original, result.migrated
     return outcome, result.migrated
