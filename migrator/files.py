@@ -38,6 +38,7 @@ SKIPPED_DIRECTORIES = frozenset(
         ".pytest_cache",
         ".ruff_cache",
         ".eggs",
+        ".ipynb_checkpoints",  # Jupyter's autosaved copies of the notebooks beside it
     }
 )
 
