@@ -488,11 +488,24 @@ def migrate_notebook(
         if cell.cell_type != "code" or is_cell_magic(cell.source):
             continue
         masked = mask_ipython(cell, counter)
-        error = _syntax_error(masked.code)
+        error = _python_error(masked.code)
         if error is None:
             cells.append(masked)
         else:
             skipped.append((cell, error))
+    try:
+        program = _join(cells)
+        result = migrate_source(program.code, path=path, select=select, ignore=ignore) if cells else None
+    except MigrationError:
+        # Python parsed every cell but libcst did not parse the whole: leave out the cells it
+        # cannot parse and try once more (libcst is asked cell by cell only here, as it is slow).
+        refused = [(masked, _libcst_error(masked.code)) for masked in cells]
+        if not any(error for _, error in refused):
+            raise
+        skipped.extend((masked.cell, error) for masked, error in refused if error is not None)
+        cells = [masked for masked, error in refused if error is None]
+        program = _join(cells)
+        result = migrate_source(program.code, path=path, select=select, ignore=ignore) if cells else None
     notes = [
         CellNote(
             UNPARSABLE_CELL,
@@ -504,11 +517,9 @@ def migrate_notebook(
         )
         for cell, error in skipped
     ]
-    if not cells:
-        return NotebookResult(path, original, original, notes=notes)
+    if result is None:
+        return NotebookResult(path, original, original, notes=sorted(notes, key=lambda note: note.cell))
 
-    program = _join(cells)
-    result = migrate_source(program.code, path=path, select=select, ignore=ignore)
     notes.extend(_cell_notes(result.notes, program))
     notes.sort(key=lambda note: (note.cell, note.line, note.column, note.code, note.message))
     if not result.changed:
@@ -531,15 +542,19 @@ def migrate_notebook(
     return NotebookResult(path, original, migrated, list(result.rules_applied), notes, changed_cells=changed_cells)
 
 
-def _syntax_error(code: str) -> Optional[SyntaxError]:
-    """Why the cell's code cannot be migrated, or None: Python's own parser first (cheap),
-    then libcst's, which the engine uses."""
+def _python_error(code: str) -> Optional[SyntaxError]:
+    """Why Python's own parser refuses the cell's code, or None."""
     try:
         compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except SyntaxError as error:
         return error
     except ValueError as error:  # a NUL byte
         return SyntaxError(str(error))
+    return None
+
+
+def _libcst_error(code: str) -> Optional[SyntaxError]:
+    """Why libcst, which the engine parses with, refuses the cell's code, or None."""
     import libcst
 
     try:
