@@ -219,8 +219,10 @@ def _write_diff(outcome) -> None:
 
 def _print_notes(outcome) -> None:
     for note in outcome.notes:
+        cell = getattr(note, "cell", None)  # a notebook's notes count lines within their cell
+        where = f"cell {cell}:" if cell else ""
         label = note.code if note.severity == WARNING else f"{note.code} {note.severity}:"
-        _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {label} {note.message}")
+        _err(f"{display_path(outcome.path)}:{where}{note.line}:{note.column}: {label} {note.message}")
 
 
 def _summary(outcomes: list) -> dict:

@@ -38,11 +38,22 @@ SKIPPED_DIRECTORIES = frozenset(
         ".pytest_cache",
         ".ruff_cache",
         ".eggs",
+        ".ipynb_checkpoints",  # Jupyter's autosaved copies of the notebooks beside it
     }
 )
 
 #: Seconds any one git command may take before we walk the directory ourselves instead.
 GIT_TIMEOUT = 60
+
+#: Jupyter notebooks: found in directories like ``*.py`` files, migrated by :mod:`migrator.notebooks`.
+NOTEBOOK_SUFFIX = ".ipynb"
+#: What a directory is searched for.
+SOURCE_SUFFIXES = (".py", NOTEBOOK_SUFFIX)
+_SOURCE_SUFFIXES_BYTES = tuple(suffix.encode() for suffix in SOURCE_SUFFIXES)
+
+
+def is_notebook(path: str) -> bool:
+    return str(path).endswith(NOTEBOOK_SUFFIX)
 
 
 @dataclass
@@ -55,8 +66,9 @@ class Found:
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[Path]:
-    """Every Python file under ``paths``, in a stable order; files named explicitly are
-    always included (whatever their suffix), directories are searched for ``*.py``."""
+    """Every Python file and notebook under ``paths``, in a stable order; files named
+    explicitly are always included (whatever their suffix), directories are searched for
+    ``*.py`` and ``*.ipynb``."""
     for path in find(paths, excludes).files:
         yield Path(path)
 
@@ -132,7 +144,7 @@ def _descends_into(path: str, name: str, excluded: _Excludes) -> bool:
 
 
 def _walk(top: str, excluded: _Excludes) -> list:
-    """The Python files under ``top`` in walk order (each directory's files sorted, then its
+    """The Python files and notebooks under ``top`` in walk order (each directory's files sorted, then its
     sorted subdirectories), without what ``.gitignore`` ignores."""
     found = []  # (path, path relative to top)
     for root, directories, names in os.walk(top):
@@ -141,7 +153,7 @@ def _walk(top: str, excluded: _Excludes) -> list:
         directories[:] = sorted(name for name in directories if _descends_into(_join(shown_root, name), name, excluded))
         for name in sorted(names):
             path = _join(shown_root, name)
-            if name.endswith(".py") and not excluded(path):
+            if name.endswith(SOURCE_SUFFIXES) and not excluded(path):
                 found.append((path, _join(relative_root, name)))
     return _not_git_ignored(top, found)
 
@@ -236,7 +248,7 @@ def _git_listing(top: str, excluded: _Excludes) -> Optional[tuple]:
                 return None  # a submodule
         else:
             continue
-        if path.endswith(b".py"):
+        if path.endswith(_SOURCE_SUFFIXES_BYTES):
             relative_paths.add(os.fsdecode(path))
 
     prefix = _prefix(top)
@@ -289,12 +301,12 @@ def _grep_arguments(markers: tuple) -> list:
         "--no-color",
         *patterns,
         "--",
-        "*.py",
+        *(f"*{suffix}" for suffix in SOURCE_SUFFIXES),
     ]
 
 
 def _git_grep_hits(top: str, grep: Optional[subprocess.Popen]) -> Optional[set]:
-    """The ``*.py`` files under ``top`` (tracked or untracked, not ignored) that mention a
+    """The ``*.py`` and ``*.ipynb`` files under ``top`` (tracked or untracked, not ignored) that mention a
     marker, spelled as :func:`_git_listing` spells them; None when git cannot say for every file."""
     finished = _finish_git(grep)
     # Anything on stderr names a file git could not read: the walk's way reports it.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from migrator.diffing import unified_diff
-from migrator.files import mentions_marker, write_atomically
+from migrator.files import is_notebook, mentions_marker, write_atomically
 from migrator.markers import MANIFEST_RULE, select_codes, selected_markers
 
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -68,10 +68,11 @@ def migrate_bytes(path: str, source: bytes, options: Options):
     from migrator.engine.layout import Layout
 
     layout = Layout.for_path(os.path.join(os.getcwd(), "stdin.py") if path == "-" else path)
+    migrate = migrate_source
+    if is_notebook(path):
+        from migrator.notebooks import migrate_notebook as migrate
     try:
-        result = migrate_source(
-            source, path=path, select=options.select or None, ignore=options.ignore or None, layout=layout
-        )
+        result = migrate(source, path=path, select=options.select or None, ignore=options.ignore or None, layout=layout)
     except MigrationError as error:
         return FileOutcome(path, "failed", error=str(error)), None
     except RecursionError:
@@ -92,7 +93,12 @@ def migrate_bytes(path: str, source: bytes, options: Options):
         needs=list(result.needs),
     )
     if result.changed and options.diff:
-        outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
+        if is_notebook(path):
+            from migrator.notebooks import notebook_diff
+
+            outcome.diff = notebook_diff(result, path)
+        else:
+            outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
     if options.keep_sources:
         outcome.original, outcome.migrated = result.original, result.migrated
     return outcome, result.migrated

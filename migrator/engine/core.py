@@ -11,6 +11,7 @@ that got notes. ``bench/`` measures what all this costs against a bare parse and
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional, Union
@@ -137,8 +138,8 @@ def _laid_out(original: bytes, migrated: bytes, module: cst.Module, layout: Layo
     result = text.encode(encoding)
     if result == migrated:
         return migrated
-    try:
-        compile(result, path, "exec", dont_inherit=True)
+    try:  # a notebook's program may await at top level
+        compile(result, path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except (SyntaxError, ValueError):
         return migrated
     return result
