@@ -205,9 +205,12 @@ def main_session(sessions: Sequence[SessionRecord], endpoint: str) -> Optional[S
 
 
 def expected_finals(script: TranscriptScript, session: Optional[SessionRecord]) -> List[str]:
+    """The finals ``session`` yields, in the form it asked for: a v3 session without
+    ``format_turns`` gets unformatted (lower-case, unpunctuated) finals, so those are what a
+    correct client prints."""
     if session is None or not session.accepted:
         return []
-    return script.expected_finals(session.audio_ms, flush=session.terminated)
+    return script.expected_finals(session.audio_ms, flush=session.terminated, formatted=session.formatted_finals)
 
 
 def visible_lines(output: str) -> List[str]:
