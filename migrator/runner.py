@@ -39,6 +39,8 @@ class FileOutcome:
     diff: Optional[str] = None
     encoding: str = "utf-8"
     parsed: bool = False
+    #: Why an unchanged file counts as a v3 streaming client (see ``MigrationResult.v3_client``).
+    v3_client: Optional[str] = None
     original: Optional[bytes] = field(default=None, repr=False)
     migrated: Optional[bytes] = field(default=None, repr=False)
 
@@ -79,6 +81,7 @@ def migrate_bytes(path: str, source: bytes, options: Options):
         list(result.notes),
         encoding=result.encoding,
         parsed=result.parsed,
+        v3_client=result.v3_client,
     )
     if result.changed and options.diff:
         outcome.diff = unified_diff(result.original.decode(result.encoding), result.code, path)
