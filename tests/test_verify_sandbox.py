@@ -183,17 +183,20 @@ def _venv_with_websockets_12(at: Path) -> Path:
 
 
 @pytest.mark.timeout(200)
-def test_the_projects_virtualenv_is_used_and_a_too_old_websockets_is_named(tmp_path):
-    python = _venv_with_websockets_12(tmp_path / ".venv")
-    shutil.copy(CLIENTS / "v3_websockets_asyncio.py", tmp_path / "client.py")
-    result = cli("client.py", "--verify", cwd=tmp_path)
+@pytest.mark.parametrize("chosen_by", ["the project's .venv", "--python"])
+def test_the_users_python_runs_the_script_and_a_too_old_websockets_is_named(tmp_path, chosen_by):
+    project = tmp_path / "project"
+    project.mkdir()
+    python = _venv_with_websockets_12(project / ".venv" if chosen_by != "--python" else tmp_path / "elsewhere")
+    shutil.copy(CLIENTS / "v3_websockets_asyncio.py", project / "client.py")
+    result = cli("client.py", "--verify", *(["--python", python] if chosen_by == "--python" else []), cwd=project)
     stderr = result.stderr.decode()
     assert result.returncode == 3, stderr
     lines = stderr.splitlines()
     assert f"  python: {python} (Python " in stderr
     (described,) = [line for line in lines if line.startswith("  python: ")]
     assert described.endswith(
-        "the project's .venv): websockets 12.0, websocket-client not installed, aiohttp not installed, "
+        f"{chosen_by}): websockets 12.0, websocket-client not installed, aiohttp not installed, "
         "assemblyai not installed"
     )
     assert (
