@@ -9,6 +9,8 @@ found a failing check.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections import Counter
 from contextlib import contextmanager
@@ -87,6 +89,21 @@ def migrate(
     audio: Optional[str] = typer.Option(
         None, "--audio", metavar="WAV", help="With --verify: the WAV played as the microphone (default: a bundled one)."
     ),
+    verify_timeout: float = typer.Option(
+        60.0, "--verify-timeout", metavar="SECONDS", min=1.0, help="With --verify: longest a script may run."
+    ),
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        metavar="PATH",
+        help="With --verify: the Python to run scripts with (default: the project's virtualenv, else migrate-stt's).",
+    ),
+    v2_python: Optional[str] = typer.Option(
+        None,
+        "--v2-python",
+        metavar="PATH",
+        help="With --verify: the Python to run v2 originals with, for same_finals_as_v2 (default: as --python).",
+    ),
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
     explain: Optional[str] = typer.Option(
         None, "--explain", metavar="CODE", help="Explain a rule with a before/after example."
@@ -139,9 +156,7 @@ def migrate(
         outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
     reports = {}
     if verify:
-        from migrator.proof.verify import verify_all
-
-        reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
+        reports = _verify(outcomes, paths, as_json, verify_timeout, audio, python, v2_python, jobs)
     if github:
         _report_github(outcomes, options, check, diff, reports)
     else:
@@ -159,6 +174,43 @@ def migrate(
 def _has_errors(outcome) -> bool:
     """Whether a note says the code as left will not work on v3."""
     return any(note.severity == ERROR for note in outcome.notes)
+
+
+def _verify(outcomes, paths, as_json, timeout, audio, python, v2_python, jobs) -> dict:
+    """Run ``--verify``; say why a file named on the command line is not run."""
+    from migrator.proof.verify import VerifySettings, reason_not_verified, verify_all
+
+    for option, value in (("--python", python), ("--v2-python", v2_python)):
+        if value is not None and not _is_executable(value):
+            _err(f"error: {option} {value}: no such executable")
+            raise typer.Exit(EXIT_ERROR)
+    if not as_json:
+        named = {os.path.realpath(path) for path in paths if os.path.isfile(path)}
+        for outcome in outcomes:
+            reason = reason_not_verified(outcome)
+            if reason and os.path.realpath(outcome.path) in named:
+                _err(f"verify {display_path(outcome.path)}: not run: {reason}")
+    settings = VerifySettings(
+        timeout=timeout, audio=audio, python=_absolute(python), v2_python=_absolute(v2_python), jobs=jobs or 2
+    )
+    try:
+        return verify_all(outcomes, settings)
+    except KeyboardInterrupt:
+        _err("interrupted: --verify runs stopped and their temporary copies removed")
+        raise typer.Exit(130) from None
+
+
+def _is_executable(value: str) -> bool:
+    return shutil.which(value) is not None or (os.path.isfile(value) and os.access(value, os.X_OK))
+
+
+def _absolute(value: Optional[str]) -> Optional[str]:
+    """A bare name is looked up on PATH; a path is made absolute (scripts run elsewhere)."""
+    if value is None:
+        return None
+    if os.sep not in value and shutil.which(value):
+        return shutil.which(value)
+    return os.path.abspath(value)
 
 
 #: Runs parsing fewer files than this finish before a progress bar would be worth drawing.
@@ -303,11 +355,18 @@ def _report_github(outcomes: list, options: Options, check: bool, diff: bool, re
 
 def _print_verification(report) -> None:
     passed = sum(check.passed for check in report.checks)
+    ran = len(report.checks) - len(report.skipped)
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     _err(
-        f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)"
+        f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{ran} checks{skipped})"
     )
+    for line in report.environment:
+        _err(f"  {line}")
+    for warning in report.warnings:
+        _err(f"  warning: {warning}")
+    marks = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
     for check in report.checks:
-        _err(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}" + (f": {check.detail}" if check.detail else ""))
+        _err(f"  {marks[check.status]} {check.name}" + (f": {check.detail}" if check.detail else ""))
 
 
 def main() -> None:

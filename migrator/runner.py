@@ -39,6 +39,8 @@ class FileOutcome:
     diff: Optional[str] = None
     encoding: str = "utf-8"
     parsed: bool = False
+    #: Why an unchanged file counts as a v3 streaming client (see ``MigrationResult.v3_client``).
+    v3_client: Optional[str] = None
     original: Optional[bytes] = field(default=None, repr=False)
     migrated: Optional[bytes] = field(default=None, repr=False)
     #: Library releases the migrated code needs (:class:`migrator.context.Need`).
@@ -91,6 +93,7 @@ def migrate_bytes(path: str, source: bytes, options: Options):
         encoding=result.encoding,
         parsed=result.parsed,
         needs=list(result.needs),
+        v3_client=getattr(result, "v3_client", None),
     )
     if result.changed and options.diff:
         if is_notebook(path):

@@ -121,9 +121,17 @@ def endpoint_url(
         if region not in REGION_HOSTS:
             raise ValueError(f"region must be one of {', '.join(REGION_HOSTS)}, got {region!r}")
         url = f"wss://{REGION_HOSTS[region]}{V3_PATH}"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is not a number in 0..65535
+    except ValueError as error:
+        raise ValueError(f"URL is not valid ({error}): {url!r}") from None
     if parts.scheme not in ("ws", "wss"):
         raise ValueError(f"URL must start with ws:// or wss://, got {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"URL has no host: {url!r}")
+    if port == 0:
+        raise ValueError(f"URL has port 0: {url!r}")
     pairs: Sequence[Tuple[str, str]] = parse_qsl(parts.query, keep_blank_values=True) + params.query()
     if token:
         pairs = list(pairs) + [("token", token)]

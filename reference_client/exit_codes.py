@@ -36,6 +36,8 @@ from __future__ import annotations
 import enum
 from typing import Optional, Tuple
 
+from .printable import printable
+
 
 class ExitCode(enum.IntEnum):
     """Process exit status of a client run (see the module docstring for the table)."""
@@ -130,6 +132,7 @@ def describe_error_frame(error_code: Optional[int], error: str) -> Tuple[ExitCod
 
 
 def one_line(text: str, limit: int = 300) -> str:
-    """Collapse whitespace so a message can never break the one-line-on-stderr promise."""
-    collapsed = " ".join(str(text).split())
+    """Collapse whitespace so a message can never break the one-line-on-stderr promise, and
+    escape control characters so server text in it can never drive the terminal."""
+    collapsed = printable(" ".join(str(text).split()))
     return collapsed if len(collapsed) <= limit else collapsed[: limit - 3] + "..."

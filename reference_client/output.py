@@ -9,7 +9,9 @@
 
 Session information, statistics and latency lines go to stderr in the text modes, so
 stdout stays pure transcript. No Rich markup anywhere: transcripts are user text and may
-contain brackets.
+contain brackets. Every string that came from the server goes through
+:func:`reference_client.printable.printable` (JSON through ``printable_json``), so a
+transcript or a session id can never drive the terminal.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import shutil
 from typing import Any, Dict, Optional, TextIO
 
 from .events import FinalTranscript, PartialTranscript, ServerWarning, SessionBegan, SessionTerminated
+from .printable import printable, printable_json
 from .session import SessionEvent, SessionResult
 
 _CLEAR_LINE = "\r\x1b[2K"
@@ -30,7 +33,7 @@ def _seconds(value: Optional[float]) -> str:
 
 def termination_summary(event: SessionTerminated, session_id: Optional[str], turns: int) -> str:
     """One stderr line with the durations the session is billed on."""
-    name = f"session {session_id}" if session_id else "session"
+    name = f"session {printable(session_id)}" if session_id else "session"
     return (
         f"{name} ended: {_seconds(event.audio_duration_seconds)} of audio, "
         f"{_seconds(event.session_duration_seconds)} session duration, {turns} turn{'s' if turns != 1 else ''}"
@@ -68,7 +71,7 @@ class Renderer:
             self.warning(event)
 
     def began(self, event: SessionBegan) -> None:
-        self._info(f"session {event.session_id} started; press Ctrl-C to stop")
+        self._info(f"session {printable(event.session_id)} started; press Ctrl-C to stop")
 
     def partial(self, event: PartialTranscript) -> None:
         """Text modes other than the terminal ignore partials."""
@@ -83,7 +86,7 @@ class Renderer:
 
     def warning(self, event: ServerWarning) -> None:
         code = f" {event.code}" if event.code is not None else ""
-        self._info(f"server warning{code}: {event.text}")
+        self._info(f"server warning{code}: {printable(event.text)}")
 
     def finish(self, result: SessionResult) -> None:
         """Called once on the main thread after the session ended."""
@@ -91,7 +94,7 @@ class Renderer:
             self._info(latency_summary(result.latency))
 
     def _write_final(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(printable(text) + "\n")
         self.out.flush()
 
     def _info(self, line: str) -> None:
@@ -112,13 +115,14 @@ class TerminalRenderer(Renderer):
 
     def partial(self, event: PartialTranscript) -> None:
         width = max(10, shutil.get_terminal_size((80, 24)).columns - 1)
-        text = event.text if len(event.text) <= width else "..." + event.text[-(width - 3) :]
+        text = printable(event.text)
+        text = text if len(text) <= width else "..." + text[-(width - 3) :]
         self.out.write(_CLEAR_LINE + text)
         self.out.flush()
         self._partial_shown = bool(text)
 
     def _write_final(self, text: str) -> None:
-        self.out.write(_CLEAR_LINE + text + "\n")
+        self.out.write(_CLEAR_LINE + printable(text) + "\n")
         self.out.flush()
         self._partial_shown = False
 
@@ -141,7 +145,7 @@ class JsonRenderer(Renderer):
     """One JSON object per line: begin, partial, final, termination, warning, end."""
 
     def _emit(self, payload: Dict[str, Any]) -> None:
-        self.out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        self.out.write(printable_json(json.dumps(payload, ensure_ascii=False)) + "\n")
         self.out.flush()
 
     def began(self, event: SessionBegan) -> None:

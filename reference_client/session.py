@@ -228,7 +228,7 @@ class StreamingSession:
         )
         self._start_thread(
             "receiver",
-            self._app.run_forever,
+            self._receive,
             kwargs={
                 "ping_interval": self.config.ping_interval,
                 "ping_timeout": self.config.ping_timeout,
@@ -236,9 +236,28 @@ class StreamingSession:
             },
         )
 
+    def _receive(self, **options: Any) -> None:
+        """``run_forever`` on the receiver thread. Whatever it raises instead of reporting
+        through ``on_error`` becomes this session's failure: no thread traceback, no wait for
+        the connect timeout."""
+        assert self._app is not None
+        try:
+            self._app.run_forever(**options)
+        except Exception as error:
+            self._on_error(self._app, error)
+            with self._state:
+                self._closed = True
+                self._state.notify_all()
+            self.stop()
+
     def _await_begin(self) -> bool:
         """Wait for Begin (or a failure) within ``connect_timeout``; True once Begin arrived."""
-        arrived = self._wait_until(lambda: self._began or self._closed, self.config.connect_timeout)
+        # A protocol error or an Error frame before Begin ends the wait at once: it is
+        # reported when it arrives, not when the connect timeout runs out.
+        arrived = self._wait_until(
+            lambda: self._began or self._closed or self._failure is not None or self._error_frame is not None,
+            self.config.connect_timeout,
+        )
         with self._state:
             if not arrived:
                 self._connect_timed_out = True

@@ -12,6 +12,7 @@ that got notes. ``bench/`` measures what all this costs against a bare parse and
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional, Union
@@ -49,6 +50,9 @@ class MigrationResult:
     encoding: str = "utf-8"
     #: Library releases the migrated code needs (:class:`migrator.context.Need`).
     needs: list = field(default_factory=list)
+    #: What makes the (unchanged) file a v3 streaming client, e.g. "websockets connection to
+    #: /v3/ws" or "StreamingClient"; None when it is not one (``--verify`` runs only clients).
+    v3_client: Optional[str] = None
 
     @property
     def changed(self) -> bool:
@@ -126,7 +130,14 @@ def migrate_source(
     notes = _resolve_notes(module, context, migrated)
     needs = list(context.needs) if migrated != original else []
     return MigrationResult(
-        path, original, migrated, sorted(context.applied), notes, encoding=module.encoding, needs=needs
+        path,
+        original,
+        migrated,
+        sorted(context.applied),
+        notes,
+        encoding=module.encoding,
+        needs=needs,
+        v3_client=_v3_client(context, original),
     )
 
 
@@ -143,6 +154,24 @@ def _laid_out(original: bytes, migrated: bytes, module: cst.Module, layout: Layo
     except (SyntaxError, ValueError):
         return migrated
     return result
+
+
+#: A v3 URL on any of AssemblyAI's streaming hosts (regional ones included).
+_V3_URL = re.compile(rb"streaming(?:\.[a-z0-9-]+)?\.assemblyai\.com(?::[0-9]+)?/v3/ws")
+
+
+def _v3_client(context: MigrationContext, source: bytes) -> Optional[str]:
+    """What shows the file is a v3 streaming client: a ``StreamingClient`` it constructs, or a
+    connection it opens in a file that names a v3 endpoint (in code, or a regional host's URL)."""
+    made = context.model.clients_made()
+    if any(what == "sdk-v3" for what, _ in made):
+        return "a StreamingClient"
+    libraries = sorted({what for what, _ in made if not what.startswith("sdk-")})
+    if not libraries:
+        return None
+    if any(endpoint.version == 3 for _, endpoint, _ in context.facts.endpoints) or _V3_URL.search(source):
+        return f"a {' / '.join(libraries)} connection to /v3/ws"
+    return None
 
 
 @lru_cache(maxsize=None)

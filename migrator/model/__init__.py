@@ -67,6 +67,19 @@ class ValueModel:
         sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SDK_CLIENT and tag[2] is not None}
         return [self.solver.sites[site] for site in sites if site in self.solver.sites]
 
+    def clients_made(self) -> list:
+        """(what, call) for every connection and SDK client the file makes, in no set order:
+        ``what`` is the socket library, or ``"sdk-v2"``/``"sdk-v3"``. Relay-server sockets (a
+        browser's or phone line's) are not clients and are left out."""
+        found = []
+        for call in self.solver.sites.values():
+            for tag in self.solver.value(call):
+                if tag[0] == roles.SOCKET and tag[1] != roles.RELAY_SERVER and tag[2] == id(call):
+                    found.append((tag[1], call))
+                elif tag[0] == roles.SDK_CLIENT and tag[2] == id(call):
+                    found.append((f"sdk-v{tag[1]}", call))
+        return found
+
     def callables(self, node) -> list:
         """(def or lambda node, positional arguments already bound) for each function of this
         file ``node`` may be: a name, a bound method (``self`` counts as bound), a lambda, a

@@ -16,6 +16,10 @@ stable name so callers and CI can rely on it:
 ``no_v2_messages``       no v2 endpoint, message or query parameter was used
 ``same_finals_as_v2``    (with the original) both versions print the same finals on the same audio
 
+A check that cannot run (the original could not run where the migrated script does, so there
+is nothing to compare with) is *skipped*, with the reason and what would let it run; skipped
+checks never fail a report.
+
 Output is compared as a terminal would show it: carriage returns overwrite (partials printed with
 ``end="\\r"`` vanish behind the final) and ANSI colour codes are ignored.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,9 +63,22 @@ class Check:
     name: str
     passed: bool
     detail: str = ""
+    #: The check could not run; ``detail`` says why and how to make it run. Never a failure.
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else "passed" if self.passed else "failed"
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+        entry: Dict[str, Any] = {"name": self.name, "passed": self.passed, "detail": self.detail}
+        if self.skipped:
+            entry["skipped"] = True
+        return entry
+
+
+def skipped(name: str, reason: str) -> Check:
+    return Check(name, False, reason, skipped=True)
 
 
 @dataclass
@@ -72,14 +90,22 @@ class VerifyReport:
     printed_finals: List[str] = field(default_factory=list)
     original_path: Optional[str] = None
     original_run: Optional[ScriptRun] = None
+    #: Lines for the person reading the report: the interpreter and libraries the script ran
+    #: with, how it was confined, and warnings (a library too old for the migrated code...).
+    environment: List[str] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        return not self.failed
 
     @property
     def failed(self) -> List[Check]:
-        return [check for check in self.checks if not check.passed]
+        return [check for check in self.checks if not check.passed and not check.skipped]
+
+    @property
+    def skipped(self) -> List[Check]:
+        return [check for check in self.checks if check.skipped]
 
     def check(self, name: str) -> Check:
         for check in self.checks:
@@ -89,7 +115,8 @@ class VerifyReport:
 
     def to_text(self) -> str:
         """Plain lines for a terminal: one per check, then the verdict."""
-        lines = [f"{'PASS' if c.passed else 'FAIL'}  {c.name:<20} {c.detail}" for c in self.checks]
+        marks = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+        lines = [f"{marks[c.status]}  {c.name:<20} {c.detail}" for c in self.checks]
         failed = len(self.failed)
         lines.append(f"{self.path}: " + ("all checks passed" if not failed else f"{failed} check(s) failed"))
         return "\n".join(lines)
@@ -102,6 +129,8 @@ class VerifyReport:
             "expected_finals": list(self.expected_finals),
             "printed_finals": list(self.printed_finals),
             "run": _run_summary(self.run),
+            "environment": list(self.environment),
+            "warnings": list(self.warnings),
         }
         if self.original_run is not None:
             report["original"] = {"path": self.original_path, "run": _run_summary(self.original_run)}
@@ -115,6 +144,7 @@ def _run_summary(run: ScriptRun) -> Dict[str, Any]:
         "duration_s": round(run.duration_s, 3),
         "exit_after_sigint_s": None if run.exit_after_sigint_s is None else round(run.exit_after_sigint_s, 3),
         "sessions": len(run.sessions),
+        "isolation": list(run.isolation),
         "stdout_tail": run.stdout[-2000:],
         "stderr_tail": run.stderr[-2000:],
     }
@@ -137,28 +167,34 @@ def verify_script(
     python: str = sys.executable,
     env: Optional[Mapping[str, str]] = None,
     exit_bound_s: float = 10.0,
+    original_python: Optional[str] = None,
+    cancel: Optional[threading.Event] = None,
 ) -> VerifyReport:
     """Run ``path`` against a fresh emulator and check it behaves as a v3 client should.
 
     With ``original_v2_path``, the original runs at the same time against the v2 endpoint of
-    its own emulator, on the same audio and script, and ``same_finals_as_v2`` is added.
+    its own emulator, on the same audio and script (with ``original_python``, default
+    ``python``), and ``same_finals_as_v2`` is added.
     ``exit_bound_s``: how long after Ctrl-C the script may take to exit.
+    ``cancel``: set it to stop both runs at once (Ctrl-C of the caller).
     """
 
-    def run(target: Union[str, Path], extra_env: Mapping[str, str]) -> Tuple[ScriptRun, TranscriptScript]:
+    def run(
+        target: Union[str, Path], extra_env: Mapping[str, str], interpreter: str
+    ) -> Tuple[ScriptRun, TranscriptScript]:
         with Emulator(
             phrases, word_ms=word_ms, gap_ms=gap_ms, lead_in_ms=lead_in_ms, format_turns_mode=format_turns_mode
         ) as emulator:
             child_env = {**extra_env, **(env or {})}
             return run_script(
-                target, emulator, audio=audio, timeout=timeout, env=child_env, python=python
+                target, emulator, audio=audio, timeout=timeout, env=child_env, python=interpreter, cancel=cancel
             ), emulator.script
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        migrated = pool.submit(run, path, {})
+        migrated = pool.submit(run, path, {}, python)
         # The original is only the reference: let it run as written for websockets < 14.
         original = (
-            pool.submit(run, original_v2_path, {"STT_HARNESS_LEGACY_WEBSOCKETS": "1"})
+            pool.submit(run, original_v2_path, {"STT_HARNESS_LEGACY_WEBSOCKETS": "1"}, original_python or python)
             if original_v2_path is not None
             else None
         )
@@ -205,9 +241,12 @@ def main_session(sessions: Sequence[SessionRecord], endpoint: str) -> Optional[S
 
 
 def expected_finals(script: TranscriptScript, session: Optional[SessionRecord]) -> List[str]:
+    """The finals ``session`` yields, in the form it asked for: a v3 session without
+    ``format_turns`` gets unformatted (lower-case, unpunctuated) finals, so those are what a
+    correct client prints."""
     if session is None or not session.accepted:
         return []
-    return script.expected_finals(session.audio_ms, flush=session.terminated)
+    return script.expected_finals(session.audio_ms, flush=session.terminated, formatted=session.formatted_finals)
 
 
 def visible_lines(output: str) -> List[str]:
@@ -414,17 +453,24 @@ def check_no_v2_messages(sessions: Sequence[SessionRecord]) -> Check:
     return Check(name, True, "no v2 endpoint, message or parameter")
 
 
+def _how_it_ended(run: ScriptRun) -> str:
+    if run.timed_out:
+        return f"it was still running after {run.duration_s:.0f} s"
+    last = next((line for line in reversed(run.stderr.splitlines()) if line.strip()), "")
+    return f"it exited with status {run.returncode}" + (f": {last[:200]}" if last else "")
+
+
 def check_same_finals_as_v2(run_v3: ScriptRun, run_v2: ScriptRun, script: TranscriptScript) -> Check:
     name = "same_finals_as_v2"
     v2_session = main_session(run_v2.sessions, "v2")
     v3_session = main_session(run_v3.sessions, "v3")
     if v2_session is None or not v2_session.accepted:
-        return Check(name, False, "the original produced no accepted v2 session to compare with")
+        return skipped(name, f"the original produced no accepted v2 session to compare with ({_how_it_ended(run_v2)})")
     candidates = set(expected_finals(script, v2_session)) | set(expected_finals(script, v3_session))
     printed_v2 = find_finals(run_v2.stdout, candidates)
     printed_v3 = find_finals(run_v3.stdout, candidates)
     if not printed_v2:
-        return Check(name, False, "the original printed no final transcript to compare with")
+        return skipped(name, f"the original printed no final transcript to compare with ({_how_it_ended(run_v2)})")
     if printed_v2 != printed_v3:
         return Check(name, False, f"v2 printed {printed_v2}; migrated printed {printed_v3}")
     return Check(name, True, f"both printed {len(printed_v3)} identical final(s)")

@@ -124,6 +124,12 @@ class SessionRecord:
     def terminated(self) -> bool:
         return self.terminate_at is not None
 
+    @property
+    def formatted_finals(self) -> bool:
+        """Whether the session's finals are formatted: v2's always are, v3's only when the
+        client asked for ``format_turns`` (without it they are the plain, lower-case words)."""
+        return self.endpoint == "v2" or bool(self.settings.get("format_turns"))
+
     def messages(self, type_: Optional[str] = None) -> List[Dict[str, Any]]:
         """Server message payloads, optionally only those of one ``type``/``message_type``."""
         return [

@@ -164,18 +164,21 @@ class TranscriptScript:
     def span_of(self, word: ScriptWord) -> PhraseSpan:
         return self.spans[word.phrase]
 
-    def expected_finals(self, audio_ms: Optional[float] = None, *, flush: bool = True) -> List[str]:
-        """Formatted final transcripts a session yields after ``audio_ms`` of audio.
+    def expected_finals(
+        self, audio_ms: Optional[float] = None, *, flush: bool = True, formatted: bool = True
+    ) -> List[str]:
+        """Final transcripts a session yields after ``audio_ms`` of audio.
 
         ``audio_ms=None`` means enough audio for the whole script. ``flush`` says whether the
         session ended with Terminate (v3) / terminate_session (v2), which turns the words heard
-        so far in the open turn into one more final.
+        so far in the open turn into one more final. ``formatted``: whether the session's finals
+        are formatted (v2 always; v3 only with ``format_turns``), else their plain words.
         """
         tracker = TurnTracker(self)
         events = tracker.advance(self.duration_ms if audio_ms is None else audio_ms)
         if flush:
             events.extend(tracker.end_turn())
-        return [event.formatted for event in events if isinstance(event, TurnEnded)]
+        return [event.formatted if formatted else event.plain for event in events if isinstance(event, TurnEnded)]
 
 
 @dataclass(frozen=True)

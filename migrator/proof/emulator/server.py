@@ -295,5 +295,8 @@ class Emulator:
         return self.script.expected_finals(audio_ms, flush=flush)
 
     def expected_finals_for(self, session: SessionRecord) -> List[str]:
-        """The finals ``session`` should have received, given the audio it actually sent."""
-        return self.script.expected_finals(session.audio_ms, flush=session.terminated)
+        """The finals ``session`` should have received, given the audio it actually sent and
+        whether it asked for formatted turns."""
+        return self.script.expected_finals(
+            session.audio_ms, flush=session.terminated, formatted=session.formatted_finals
+        )

@@ -12,7 +12,14 @@ URLs whose host is an AssemblyAI streaming/API host are rewritten to the emulato
 ``STT_HARNESS_EMULATOR`` (``ws://127.0.0.1:PORT``): ``wss`` becomes ``ws`` and ``https`` becomes
 ``http``; path and query are kept, so the emulator routes v2 and v3 by path. Any other URL is
 left alone. With ``STT_HARNESS_LEGACY_WEBSOCKETS`` set, pre-14 ``extra_headers`` calls are accepted
-too (see `_accept_extra_headers`). Standard library only; must run on Python 3.9+.
+too (see `_accept_extra_headers`).
+
+With ``STT_HARNESS_ALLOW`` set (``127.0.0.1:PORT``, the emulator), every other destination is
+refused in-process (`guard_network`): ``connect``/``connect_ex``/``sendto`` on any socket family
+and name resolution of anything but a loopback address. This guard is in the script's own
+interpreter, so code that goes around the ``socket`` module (ctypes, a subprocess such as
+``curl``) is not stopped by it; the supervisor's network namespace, where the kernel allows one,
+is what stops those. Standard library only; must run on Python 3.9+.
 """
 
 from __future__ import annotations
@@ -187,6 +194,81 @@ PATCHES: Dict[str, Callable[[Any], None]] = {
 }
 
 
+# --------------------------------------------------------------------------- network guard
+
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "::ffff:127.0.0.1"})
+
+
+def _allowed_destination() -> Optional[Tuple[str, int]]:
+    value = os.environ.get("STT_HARNESS_ALLOW")
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    return host, int(port)
+
+
+def _is_address(text: str) -> bool:
+    """A numeric address resolves to itself; ``connect`` is what refuses it."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def guard_network(allowed: Tuple[str, int]) -> None:
+    """Refuse every connection but the one to ``allowed`` (the emulator)."""
+    import socket
+
+    host, port = allowed
+
+    def permitted(address: Any) -> bool:
+        return (
+            isinstance(address, tuple)
+            and len(address) >= 2
+            and address[1] == port
+            and str(address[0]).lower() in (_LOOPBACK_NAMES | {host})
+        )
+
+    def refuse(address: Any) -> OSError:
+        return ConnectionRefusedError(
+            111, f"migrate-stt --verify sandbox: connections other than the emulator are refused ({address!r})"
+        )
+
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+    original_sendto = socket.socket.sendto
+    original_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: Any, address: Any) -> Any:
+        if not permitted(address):
+            raise refuse(address)
+        return original_connect(self, address)
+
+    def connect_ex(self: Any, address: Any) -> Any:
+        if not permitted(address):
+            return 111
+        return original_connect_ex(self, address)
+
+    def sendto(self: Any, data: Any, *args: Any) -> Any:
+        if not permitted(args[-1] if args else None):
+            raise refuse(args[-1] if args else None)
+        return original_sendto(self, data, *args)
+
+    def getaddrinfo(name: Any, *args: Any, **kwargs: Any) -> Any:
+        text = name.decode() if isinstance(name, bytes) else str(name)
+        if text.lower() not in (_LOOPBACK_NAMES | {host}) and not _is_address(text):
+            raise socket.gaierror(socket.EAI_NONAME, f"migrate-stt --verify sandbox: {text!r} is not resolved")
+        return original_getaddrinfo(name, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.socket.sendto = sendto  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo
+
+
 # --------------------------------------------------------------------------- import hook
 
 
@@ -247,6 +329,9 @@ def _chain_to_shadowed_sitecustomize() -> None:
 
 
 def install() -> None:
+    allowed = _allowed_destination()
+    if allowed is not None:
+        guard_network(allowed)
     if _emulator_netloc() is None:
         return
     sys.meta_path.insert(0, _PatchOnImport())
