@@ -3,7 +3,7 @@
 stdout carries only what a pipe wants (the diff, the migrated source for ``-``, or JSON);
 everything for people goes to stderr. Exit codes: 0 done or nothing to do, 1 ``--check``
 found files to migrate, 2 usage error or a file could not be processed, 3 ``--verify``
-found a failing check.
+found a failing check (the ``--help`` epilog lists them too).
 """
 
 from __future__ import annotations
@@ -26,6 +26,18 @@ from migrator.runner import Options, migrate_bytes, run
 
 EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
 
+# "\b" tells click not to rewrap the table.
+EPILOG = f"""Exit codes:
+
+\b
+  {EXIT_OK}  done, or nothing to do
+  {EXIT_WORK_FOUND}  --check: a file would change
+  {EXIT_ERROR}  usage error, or a file could not be processed (the others still are)
+  {EXIT_VERIFY_FAILED}  --verify: a check failed"""
+
+#: Summary lines on stderr are wrapped at this width.
+SUMMARY_WIDTH = 88
+
 
 class OutputFormat(str, Enum):
     text = "text"
@@ -42,6 +54,13 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _at_least_one(value: Optional[int]) -> Optional[int]:
+    # A callback rather than min=1, which --help would print as "[x>=1]".
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is less than 1")
+    return value
+
+
 def _err(line: str) -> None:
     typer.echo(line, err=True)
 
@@ -54,20 +73,28 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def migrate(
-    paths: List[str] = typer.Argument(
-        None, help="Files or directories to migrate; '-' reads stdin and writes stdout.", show_default=False
-    ),
+    # Described in the command's help: typer would print the argument's type, <list[str]>.
+    paths: List[str] = typer.Argument(None, metavar="PATH", hidden=True, show_default=False),
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff instead of writing files."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if any file would change."),
     select: Optional[List[str]] = typer.Option(
-        None, "--select", help="Only these rule codes (comma-separated, prefixes allowed)."
+        None, "--select", metavar="CODES", help="Only these rule codes (comma-separated, prefixes allowed)."
     ),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip these rule codes."),
+    exclude: Optional[List[str]] = typer.Option(
+        None, "--exclude", metavar="GLOB", help="Glob of paths to skip (repeatable)."
+    ),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.text, "--format", metavar="text|json", help="text for people, json for tools."
+    ),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", metavar="N", callback=_at_least_one, help="Worker processes (default: CPU count)."
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only errors and failed --verify checks on stderr (not stdout, not JSON)."
+    ),
     verify: bool = typer.Option(
         False,
         "--verify",
@@ -84,7 +111,11 @@ def migrate(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    """Migrate AssemblyAI Streaming v2 scripts to Universal Streaming v3."""
+    """Migrate AssemblyAI Streaming v2 scripts to Universal Streaming v3.
+
+    PATH: files or directories to migrate (directories are searched for *.py); '-' reads
+    stdin and writes the migrated source to stdout.
+    """
     if list_rules:
         for rule in all_rules():
             typer.echo(f"{rule.code}  {rule.name:<18} {rule.summary}")
@@ -117,20 +148,20 @@ def migrate(
         if verify:
             _err("error: --verify needs files on disk, not stdin")
             raise typer.Exit(EXIT_ERROR)
-        raise typer.Exit(_run_stdin(options, check, as_json))
+        raise typer.Exit(_run_stdin(options, check, as_json, quiet))
     if "-" in paths:
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
 
     found = find(paths, tuple(exclude or ()), markers)
-    with _progress(len(found.files), len(found.candidates), enabled=not as_json) as advance:
+    with _progress(len(found.files), len(found.candidates), enabled=not (as_json or quiet)) as advance:
         outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
     reports = {}
     if verify:
         from migrator.proof.verify import verify_all
 
         reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
-    _report(outcomes, options, check, as_json, reports)
+    _report(outcomes, options, check, as_json, reports, quiet)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     changed = any(outcome.status == "changed" for outcome in outcomes)
     if failed:
@@ -166,20 +197,23 @@ def _progress(total: int, to_parse: int, enabled: bool):
         yield lambda outcome: bar.advance(task)
 
 
-def _run_stdin(options: Options, check: bool, as_json: bool) -> int:
+def _run_stdin(options: Options, check: bool, as_json: bool, quiet: bool) -> int:
     source = sys.stdin.buffer.read()
     outcome, migrated = migrate_bytes(
         "-", source, Options(write=False, diff=options.diff, select=options.select, ignore=options.ignore)
     )
+    # Without --check or --diff the migrated source is the output: it has changed, as a file would.
+    written = not (check or options.diff)
     if as_json:
-        typer.echo(json.dumps({"files": [outcome.to_dict()], "summary": _summary([outcome])}, indent=2))
+        summary = _summary([outcome], written)
+        typer.echo(json.dumps({"files": [_json_entry(outcome, written)], "summary": summary}, indent=2))
     elif outcome.status == "failed":
         _err(f"error: <stdin>: {outcome.error}")
     elif options.diff:
         _write_diff(outcome)
     elif not check:
         sys.stdout.buffer.write(migrated if migrated is not None else source)
-    if not as_json:
+    if not (as_json or quiet):
         _print_notes(outcome)
     if outcome.status == "failed":
         return EXIT_ERROR
@@ -200,12 +234,24 @@ def _print_notes(outcome) -> None:
         _err(f"{display_path(outcome.path)}:{note.line}:{note.column}: {note.code} {note.message}")
 
 
-def _summary(outcomes: list) -> dict:
+#: JSON's name for a file the run changed, as the text says it: "migrated" when the file was
+#: written (or, for '-', the migrated source printed), "would migrate" under --check/--diff.
+CHANGED, WOULD_CHANGE = "changed", "would_change"
+
+
+def _json_entry(outcome, written: bool) -> dict:
+    entry = outcome.to_dict()
+    if outcome.status == "changed" and not written:
+        entry["status"] = WOULD_CHANGE
+    return entry
+
+
+def _summary(outcomes: list, written: bool) -> dict:
     counts = Counter(outcome.status for outcome in outcomes)
     rules = Counter(code for outcome in outcomes for code in outcome.rules_applied)
     return {
         "scanned": len(outcomes),
-        "changed": counts["changed"],
+        CHANGED if written else WOULD_CHANGE: counts["changed"],
         "unchanged": counts["unchanged"],
         "failed": counts["failed"],
         "rules_applied": dict(sorted(rules.items())),
@@ -213,23 +259,45 @@ def _summary(outcomes: list) -> dict:
     }
 
 
-def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict) -> None:
+def _summary_lines(summary: dict, written: bool) -> list:
+    """The text summary: a few lines of at most SUMMARY_WIDTH characters. The first line's
+    shape is what scripts read (``bench/run.py`` does)."""
+    changed = f"{summary[CHANGED]} changed" if written else f"{summary[WOULD_CHANGE]} would change"
+    lines = [
+        f"{summary['scanned']} file(s) scanned: {changed}, {summary['unchanged']} unchanged, {summary['failed']} failed"
+    ]
+    if summary["rules_applied"]:
+        line = "rules applied:"
+        for code, count in summary["rules_applied"].items():
+            item = f" {code} x{count},"
+            if len(line) + len(item) > SUMMARY_WIDTH:
+                lines.append(line)
+                line = " "
+            line += item
+        lines.append(line.rstrip(","))
+    if summary["notes"]:
+        lines.append(f"{summary['notes']} note(s) to review")
+    return lines
+
+
+def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict, quiet: bool) -> None:
+    written = options.write
     if as_json:
         shown = []
         for outcome in outcomes:
             if outcome.status == "unchanged" and not outcome.notes and outcome.path not in reports:
                 continue
-            entry = outcome.to_dict()
+            entry = _json_entry(outcome, written)
             if outcome.path in reports:
                 entry["verify"] = reports[outcome.path].to_dict()
             shown.append(entry)
-        summary = _summary(outcomes)
+        summary = _summary(outcomes, written)
         if reports:
             summary["verified"] = len(reports)
             summary["verify_failed"] = sum(not report.passed for report in reports.values())
         typer.echo(json.dumps({"files": shown, "summary": summary}, indent=2))
         return
-    verb = "would migrate" if (check or options.diff) else "migrated"
+    verb = "migrated" if written else "would migrate"
     for outcome in outcomes:
         if outcome.status == "unchanged" and not outcome.notes and outcome.path not in reports:
             continue  # nothing to say, and display_path is too dear to call for every file
@@ -239,27 +307,25 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         elif outcome.status == "changed":
             if options.diff:
                 _write_diff(outcome)
-            _err(f"{verb} {shown} ({', '.join(outcome.rules_applied)})")
-        _print_notes(outcome)
-        if outcome.path in reports:
-            _print_verification(reports[outcome.path])
-    summary = _summary(outcomes)
-    rules = ", ".join(f"{code} x{count}" for code, count in summary["rules_applied"].items()) or "none"
-    changed_word = "would change" if (check or options.diff) else "changed"
-    _err(
-        f"{summary['scanned']} file(s) scanned: {summary['changed']} {changed_word}, "
-        f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
-        f"{summary['notes']} note(s) to review"
-    )
+            if not quiet:
+                _err(f"{verb} {shown} ({', '.join(outcome.rules_applied)})")
+        if not quiet:
+            _print_notes(outcome)
+        if outcome.path in reports and not (quiet and reports[outcome.path].passed):
+            _print_verification(reports[outcome.path], quiet)
+    if not quiet:
+        for line in _summary_lines(_summary(outcomes, written), written):
+            _err(line)
 
 
-def _print_verification(report) -> None:
+def _print_verification(report, quiet: bool = False) -> None:
     passed = sum(check.passed for check in report.checks)
     _err(
         f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)"
     )
     for check in report.checks:
-        _err(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}" + (f": {check.detail}" if check.detail else ""))
+        if not (quiet and check.passed):
+            _err(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}" + (f": {check.detail}" if check.detail else ""))
 
 
 def main() -> None:

@@ -304,6 +304,27 @@ def _git_grep_hits(top: str, grep: Optional[subprocess.Popen]) -> Optional[set]:
     return {prefix + os.fsdecode(path) for path in finished[1].split(b"\0") if path}
 
 
+def close_match(path: str) -> Optional[str]:
+    """For a path that does not exist, the closest existing path to it, one name at a time
+    (``scirpts/clinet.py`` -> ``scripts/client.py``), spelled as the path was; None when
+    some part has nothing close."""
+    import difflib
+
+    directory, name = os.path.split(path)
+    if directory and not os.path.lexists(directory):
+        directory = close_match(directory)
+        if directory is None:
+            return None
+    if os.path.lexists(os.path.join(directory, name)):
+        return os.path.join(directory, name)
+    try:
+        siblings = os.listdir(directory or ".")
+    except OSError:
+        return None
+    matches = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+    return os.path.join(directory, matches[0]) if matches else None
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data``: a temporary file in the same directory, the original
     mode copied, then one rename. A crash leaves the old file or the new one, never half."""
