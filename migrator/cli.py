@@ -86,6 +86,11 @@ def migrate(
     exclude: Optional[List[str]] = typer.Option(
         None, "--exclude", metavar="GLOB", help="Glob of paths to skip (repeatable)."
     ),
+    include_vendored: bool = typer.Option(
+        False,
+        "--include-vendored",
+        help="Also migrate copies of the assemblyai, websockets and websocket-client libraries (skipped by default).",
+    ),
     output_format: OutputFormat = typer.Option(
         OutputFormat.text, "--format", metavar="text|json", help="text for people, json for tools."
     ),
@@ -153,7 +158,10 @@ def migrate(
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
 
-    found = find(paths, tuple(exclude or ()), markers)
+    found = find(paths, tuple(exclude or ()), markers, include_vendored=include_vendored)
+    if not (as_json or quiet):
+        for directory, library in found.vendored:
+            _err(f"skipped {display_path(directory)}: a copy of the {library} library itself (--include-vendored)")
     with _progress(len(found.files), len(found.candidates), enabled=not (as_json or quiet)) as advance:
         outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
     reports = {}
@@ -161,7 +169,7 @@ def migrate(
         from migrator.proof.verify import verify_all
 
         reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
-    _report(outcomes, options, check, as_json, reports, quiet)
+    _report(outcomes, options, check, as_json, reports, quiet, found.vendored)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     changed = any(outcome.status == "changed" for outcome in outcomes)
     if failed:
@@ -280,7 +288,9 @@ def _summary_lines(summary: dict, written: bool) -> list:
     return lines
 
 
-def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict, quiet: bool) -> None:
+def _report(
+    outcomes: list, options: Options, check: bool, as_json: bool, reports: dict, quiet: bool, vendored: list = ()
+) -> None:
     written = options.write
     if as_json:
         shown = []
@@ -295,7 +305,8 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         if reports:
             summary["verified"] = len(reports)
             summary["verify_failed"] = sum(not report.passed for report in reports.values())
-        typer.echo(json.dumps({"files": shown, "summary": summary}, indent=2))
+        skipped = [{"path": path, "reason": f"vendored copy of {library}"} for path, library in vendored]
+        typer.echo(json.dumps({"files": shown, "skipped": skipped, "summary": summary}, indent=2))
         return
     verb = "migrated" if written else "would migrate"
     for outcome in outcomes:

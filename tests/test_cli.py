@@ -403,3 +403,24 @@ def test_help_has_readable_metavars_and_lists_exit_codes():
     )
     zero_jobs = cli("-j", "0", "x.py")
     assert zero_jobs.returncode == 2 and b"0 is less than 1" in zero_jobs.stderr
+
+
+def test_a_vendored_sdk_copy_is_skipped_with_a_note(tmp_path):
+    sdk = tmp_path / "src" / "assemblyai-python-sdk"
+    (sdk / "assemblyai").mkdir(parents=True)
+    (sdk / "setup.py").write_text('from setuptools import setup\nsetup(name="assemblyai")\n')
+    for name in ("__init__.py", "transcriber.py", "types.py"):
+        (sdk / "assemblyai" / name).write_text(V2_LINE)
+    (tmp_path / "client.py").write_text(V2_LINE)
+    result = cli("--check", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines()[:3] == [
+        "skipped src/assemblyai-python-sdk: a copy of the assemblyai library itself (--include-vendored)",
+        "would migrate client.py (STT001)",
+        "1 file(s) scanned: 1 would change, 0 unchanged, 0 failed",
+    ]
+    report = json.loads(cli("--check", "--format", "json", ".", cwd=tmp_path).stdout)
+    assert report["skipped"] == [{"path": "src/assemblyai-python-sdk", "reason": "vendored copy of assemblyai"}]
+    included = cli("--check", "--include-vendored", ".", cwd=tmp_path)
+    assert b"would migrate src/assemblyai-python-sdk/assemblyai/transcriber.py" in included.stderr
+    assert b"skipped" not in included.stderr
