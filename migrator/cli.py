@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -168,7 +170,8 @@ def migrate(
     if verify:
         from migrator.proof.verify import verify_all
 
-        reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio)
+        with _verify_status(outcomes, paths, enabled=not (as_json or quiet)) as status:
+            reports = verify_all(outcomes, written=options.write, jobs=jobs or 2, audio=audio, progress=status)
     _report(outcomes, options, check, as_json, reports, quiet, found.vendored)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     changed = any(outcome.status == "changed" for outcome in outcomes)
@@ -203,6 +206,85 @@ def _progress(total: int, to_parse: int, enabled: bool):
     ) as bar:
         task = bar.add_task("files", total=total)
         yield lambda outcome: bar.advance(task)
+
+
+@contextmanager
+def _verify_status(outcomes: list, paths: list, enabled: bool):
+    """Says on stderr which files --verify leaves out and why (each file named on the command
+    line, a count per reason for the rest), then yields the progress that verify_all reports
+    to: a live line per running script on a terminal, plain start and end lines when piped."""
+    if not enabled:
+        yield None
+        return
+    from migrator.proof.verify import not_verified_reason
+
+    named = {str(Path(path)) for path in paths}
+    others = Counter()
+    for outcome in outcomes:
+        reason = not_verified_reason(outcome)
+        if reason is None:
+            continue
+        if outcome.path in named:
+            _err(f"verify {display_path(outcome.path)}: not verified ({reason})")
+        else:
+            others[reason] += 1
+    for reason, count in others.items():
+        _err(f"verify: {count} other file(s) not verified ({reason})")
+    if not sys.stderr.isatty():
+        yield _PlainVerifyStatus()
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True, highlight=False),
+        transient=True,
+    ) as bar:
+        yield _LiveVerifyStatus(bar)
+
+
+class _PlainVerifyStatus:
+    """--verify progress as plain lines: one when a script starts, one when it ends."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def started(self, outcome) -> None:
+        from migrator.proof.verify import what_runs
+
+        with self.lock:
+            _err(f"verify {display_path(outcome.path)}: {what_runs(outcome)}...")
+
+    def finished(self, outcome, report, seconds: float) -> None:
+        with self.lock:
+            _err(f"verify {display_path(outcome.path)}: {_verdict(report)} after {seconds:.1f} s")
+
+
+class _LiveVerifyStatus:
+    """--verify progress on a terminal: a spinner line per running script with its elapsed
+    time, replaced by a plain line when the script is done."""
+
+    def __init__(self, bar) -> None:
+        self.bar, self.tasks = bar, {}
+
+    def started(self, outcome) -> None:
+        from migrator.proof.verify import what_runs
+
+        self.tasks[outcome.path] = self.bar.add_task(f"verify {display_path(outcome.path)}: {what_runs(outcome)}")
+
+    def finished(self, outcome, report, seconds: float) -> None:
+        self.bar.remove_task(self.tasks.pop(outcome.path))
+        self.bar.console.print(
+            f"verify {display_path(outcome.path)}: {_verdict(report)} after {seconds:.1f} s", markup=False
+        )
+
+
+def _verdict(report) -> str:
+    passed = sum(check.passed for check in report.checks)
+    return f"{'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)"
 
 
 def _run_stdin(options: Options, check: bool, as_json: bool, quiet: bool) -> int:
@@ -330,10 +412,7 @@ def _report(
 
 
 def _print_verification(report, quiet: bool = False) -> None:
-    passed = sum(check.passed for check in report.checks)
-    _err(
-        f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{len(report.checks)} checks)"
-    )
+    _err(f"verify {display_path(report.path)}: {_verdict(report)}")
     for check in report.checks:
         if not (quiet and check.passed):
             _err(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}" + (f": {check.detail}" if check.detail else ""))

@@ -4,16 +4,21 @@ and, for a file that was migrated, its v2 original against the emulator's v2 end
 Scripts run from their own directory so that their sibling imports work; a version that is
 not on disk (``--diff``/``--check``, or the original after an in-place rewrite) is written
 next to the script under a hidden name and removed afterwards.
+
+A run takes seconds (the audio plays in real time), so :func:`verify_all` tells a
+:class:`Progress` when each script starts and ends; :func:`not_verified_reason` says why a
+file is not run at all.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Protocol
 
 from migrator.runner import FileOutcome
 
@@ -38,6 +43,30 @@ def should_verify(outcome: FileOutcome) -> bool:
     return outcome.status == "changed" or (outcome.status == "unchanged" and outcome.parsed)
 
 
+def not_verified_reason(outcome: FileOutcome) -> Optional[str]:
+    """Why ``--verify`` does not run this file, in a few words; None when it does."""
+    if should_verify(outcome):
+        return None
+    if outcome.status == "failed":
+        return "could not be migrated"
+    return "no AssemblyAI streaming code"
+
+
+def what_runs(outcome: FileOutcome) -> str:
+    """What verifying this file runs, for a status line."""
+    if outcome.status == "changed":
+        return "running on the emulator, with its v2 original"
+    return "running on the emulator"
+
+
+class Progress(Protocol):
+    """Told as each verification starts and ends (from worker threads)."""
+
+    def started(self, outcome: FileOutcome) -> None: ...
+
+    def finished(self, outcome: FileOutcome, report, seconds: float) -> None: ...
+
+
 def verify_outcome(outcome: FileOutcome, written: bool, timeout: float = 60.0, audio: Optional[str] = None):
     """The :class:`migrator.proof.checks.VerifyReport` for one processed file."""
     from migrator.proof.checks import verify_script  # the emulator stack loads only when asked for
@@ -59,10 +88,25 @@ def verify_outcome(outcome: FileOutcome, written: bool, timeout: float = 60.0, a
 
 
 def verify_all(
-    outcomes: list, written: bool, jobs: int = 1, timeout: float = 60.0, audio: Optional[str] = None
+    outcomes: list,
+    written: bool,
+    jobs: int = 1,
+    timeout: float = 60.0,
+    audio: Optional[str] = None,
+    progress: Optional[Progress] = None,
 ) -> dict:
     """path -> report for every outcome worth running; sessions run ``jobs`` at a time."""
     chosen = [outcome for outcome in outcomes if should_verify(outcome)]
+
+    def verify(outcome: FileOutcome):
+        if progress is not None:
+            progress.started(outcome)
+        start = time.monotonic()
+        report = verify_outcome(outcome, written, timeout, audio)
+        if progress is not None:
+            progress.finished(outcome, report, time.monotonic() - start)
+        return report
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        reports = pool.map(lambda outcome: verify_outcome(outcome, written, timeout, audio), chosen)
+        reports = pool.map(verify, chosen)
         return {outcome.path: report for outcome, report in zip(chosen, reports)}
