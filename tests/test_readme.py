@@ -89,7 +89,15 @@ def pre_commit(home: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess
     return subprocess.run(
         [str(SCRIPTS / "pre-commit"), *args],
         cwd=cwd,
-        env=environment(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never"),
+        # try-repo commits uncommitted changes of the repository to a shadow copy: that needs a name
+        env=environment(
+            PRE_COMMIT_HOME=str(home),
+            PRE_COMMIT_COLOR="never",
+            GIT_AUTHOR_NAME="test",
+            GIT_AUTHOR_EMAIL="test@example.com",
+            GIT_COMMITTER_NAME="test",
+            GIT_COMMITTER_EMAIL="test@example.com",
+        ),
         capture_output=True,
         text=True,
         timeout=240,
