@@ -3,7 +3,7 @@
 stdout carries only what a pipe wants (the diff, the migrated source for ``-``, or JSON);
 everything for people goes to stderr. Exit codes: 0 done or nothing to do, 1 ``--check``
 found files to migrate, 2 usage error or a file could not be processed, 3 ``--verify``
-found a failing check.
+found a failing check (the ``--help`` epilog lists them too).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -28,6 +30,18 @@ from migrator.rules import all_rules, rules_by_code
 from migrator.runner import Options, migrate_bytes, run
 
 EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
+
+# "\b" tells click not to rewrap the table.
+EPILOG = f"""Exit codes:
+
+\b
+  {EXIT_OK}  done, or nothing to do
+  {EXIT_WORK_FOUND}  --check: a file would change
+  {EXIT_ERROR}  usage error, or a file could not be processed (the others still are)
+  {EXIT_VERIFY_FAILED}  --verify: a check failed"""
+
+#: Summary lines on stderr are wrapped at this width.
+SUMMARY_WIDTH = 88
 
 
 class OutputFormat(str, Enum):
@@ -46,6 +60,13 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _at_least_one(value: Optional[int]) -> Optional[int]:
+    # A callback rather than min=1, which --help would print as "[x>=1]".
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is less than 1")
+    return value
+
+
 def _err(line: str) -> None:
     typer.echo(line, err=True)
 
@@ -58,11 +79,10 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def migrate(
-    paths: List[str] = typer.Argument(
-        None, help="Files or directories to migrate; '-' reads stdin and writes stdout.", show_default=False
-    ),
+    # Described in the command's help: typer would print the argument's type, <list[str]>.
+    paths: List[str] = typer.Argument(None, metavar="PATH", hidden=True, show_default=False),
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff instead of writing files."),
     check: bool = typer.Option(
         False,
@@ -73,14 +93,29 @@ def migrate(
         False, "--allow-notes", help="With --check: error-level notes left in files do not fail the check."
     ),
     select: Optional[List[str]] = typer.Option(
-        None, "--select", help="Only these rule codes (comma-separated, prefixes allowed)."
+        None, "--select", metavar="CODES", help="Only these rule codes (comma-separated, prefixes allowed)."
     ),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip these rule codes."),
+    exclude: Optional[List[str]] = typer.Option(
+        None, "--exclude", metavar="GLOB", help="Glob of paths to skip (repeatable)."
+    ),
+    include_vendored: bool = typer.Option(
+        False,
+        "--include-vendored",
+        help="Also migrate copies of the assemblyai, websockets and websocket-client libraries (skipped by default).",
+    ),
     output_format: OutputFormat = typer.Option(
-        OutputFormat.text, "--format", help="text for people, json for tools, github for GitHub Actions annotations."
+        OutputFormat.text,
+        "--format",
+        metavar="text|json|github",
+        help="text for people, json for tools, github for GitHub Actions annotations.",
     ),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", metavar="N", callback=_at_least_one, help="Worker processes (default: CPU count)."
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only errors and failed --verify checks on stderr (not stdout, not JSON)."
+    ),
     verify: bool = typer.Option(
         False,
         "--verify",
@@ -112,7 +147,11 @@ def migrate(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    """Migrate AssemblyAI Streaming v2 scripts to Universal Streaming v3."""
+    """Migrate AssemblyAI Streaming v2 scripts to Universal Streaming v3.
+
+    PATH: files or directories to migrate (directories are searched for *.py); '-' reads
+    stdin and writes the migrated source to stdout.
+    """
     if list_rules:
         for rule in all_rules():
             typer.echo(f"{rule.code}  {rule.name:<18} {rule.summary}")
@@ -146,21 +185,24 @@ def migrate(
         if verify:
             _err("error: --verify needs files on disk, not stdin")
             raise typer.Exit(EXIT_ERROR)
-        raise typer.Exit(_run_stdin(options, check, as_json, allow_notes))
+        raise typer.Exit(_run_stdin(options, check, as_json, allow_notes, quiet))
     if "-" in paths:
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
 
-    found = find(paths, tuple(exclude or ()), markers)
-    with _progress(len(found.files), len(found.candidates), enabled=not as_json) as advance:
+    found = find(paths, tuple(exclude or ()), markers, include_vendored=include_vendored)
+    if not (as_json or quiet):
+        for directory, library in found.vendored:
+            _err(f"skipped {display_path(directory)}: a copy of the {library} library itself (--include-vendored)")
+    with _progress(len(found.files), len(found.candidates), enabled=not (as_json or quiet)) as advance:
         outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
     reports = {}
     if verify:
-        reports = _verify(outcomes, paths, as_json, verify_timeout, audio, python, v2_python, jobs)
+        reports = _verify(outcomes, paths, as_json or quiet, verify_timeout, audio, python, v2_python, jobs)
     if github:
         _report_github(outcomes, options, check, diff, reports)
     else:
-        _report(outcomes, options, check, as_json, reports)
+        _report(outcomes, options, check, as_json, reports, quiet, found.vendored)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     changed = any(outcome.status == "changed" for outcome in outcomes)
     if failed:
@@ -176,25 +218,21 @@ def _has_errors(outcome) -> bool:
     return any(note.severity == ERROR for note in outcome.notes)
 
 
-def _verify(outcomes, paths, as_json, timeout, audio, python, v2_python, jobs) -> dict:
-    """Run ``--verify``; say why a file named on the command line is not run."""
-    from migrator.proof.verify import VerifySettings, reason_not_verified, verify_all
+def _verify(outcomes, paths, quiet, timeout, audio, python, v2_python, jobs) -> dict:
+    """Run ``--verify``, saying (unless ``quiet``) which files it leaves out and why, and how
+    each run goes."""
+    from migrator.proof.verify import VerifySettings, verify_all
 
     for option, value in (("--python", python), ("--v2-python", v2_python)):
         if value is not None and not _is_executable(value):
             _err(f"error: {option} {value}: no such executable")
             raise typer.Exit(EXIT_ERROR)
-    if not as_json:
-        named = {os.path.realpath(path) for path in paths if os.path.isfile(path)}
-        for outcome in outcomes:
-            reason = reason_not_verified(outcome)
-            if reason and os.path.realpath(outcome.path) in named:
-                _err(f"verify {display_path(outcome.path)}: not run: {reason}")
     settings = VerifySettings(
         timeout=timeout, audio=audio, python=_absolute(python), v2_python=_absolute(v2_python), jobs=jobs or 2
     )
     try:
-        return verify_all(outcomes, settings)
+        with _verify_status(outcomes, paths, enabled=not quiet) as status:
+            return verify_all(outcomes, settings, progress=status)
     except KeyboardInterrupt:
         _err("interrupted: --verify runs stopped and their temporary copies removed")
         raise typer.Exit(130) from None
@@ -239,20 +277,105 @@ def _progress(total: int, to_parse: int, enabled: bool):
         yield lambda outcome: bar.advance(task)
 
 
-def _run_stdin(options: Options, check: bool, as_json: bool, allow_notes: bool) -> int:
+@contextmanager
+def _verify_status(outcomes: list, paths: list, enabled: bool):
+    """Says on stderr which files --verify leaves out and why (each file named on the command
+    line, a count per reason for the rest), then yields the progress that verify_all reports
+    to: a live line per running script on a terminal, plain start and end lines when piped."""
+    if not enabled:
+        yield None
+        return
+    from migrator.proof.verify import not_verified_reason
+
+    named = {str(Path(path)) for path in paths}
+    others = Counter()
+    for outcome in outcomes:
+        reason = not_verified_reason(outcome)
+        if reason is None:
+            continue
+        if outcome.path in named:
+            _err(f"verify {display_path(outcome.path)}: not verified ({reason})")
+        else:
+            others[reason] += 1
+    for reason, count in others.items():
+        _err(f"verify: {count} other file(s) not verified ({reason})")
+    if not sys.stderr.isatty():
+        yield _PlainVerifyStatus()
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True, highlight=False),
+        transient=True,
+    ) as bar:
+        yield _LiveVerifyStatus(bar)
+
+
+class _PlainVerifyStatus:
+    """--verify progress as plain lines: one when a script starts, one when it ends."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def started(self, outcome) -> None:
+        from migrator.proof.verify import what_runs
+
+        with self.lock:
+            _err(f"verify {display_path(outcome.path)}: {what_runs(outcome)}...")
+
+    def finished(self, outcome, report, seconds: float) -> None:
+        with self.lock:
+            _err(f"verify {display_path(outcome.path)}: {_verdict(report)} after {seconds:.1f} s")
+
+
+class _LiveVerifyStatus:
+    """--verify progress on a terminal: a spinner line per running script with its elapsed
+    time, replaced by a plain line when the script is done."""
+
+    def __init__(self, bar) -> None:
+        self.bar, self.tasks = bar, {}
+
+    def started(self, outcome) -> None:
+        from migrator.proof.verify import what_runs
+
+        self.tasks[outcome.path] = self.bar.add_task(f"verify {display_path(outcome.path)}: {what_runs(outcome)}")
+
+    def finished(self, outcome, report, seconds: float) -> None:
+        self.bar.remove_task(self.tasks.pop(outcome.path))
+        self.bar.console.print(
+            f"verify {display_path(outcome.path)}: {_verdict(report)} after {seconds:.1f} s", markup=False
+        )
+
+
+def _verdict(report) -> str:
+    passed = sum(check.passed for check in report.checks)
+    skipped = len(getattr(report, "skipped", ()))
+    ran = len(report.checks) - skipped
+    extra = f", {skipped} skipped" if skipped else ""
+    return f"{'passed' if report.passed else 'FAILED'} ({passed}/{ran} checks{extra})"
+
+
+def _run_stdin(options: Options, check: bool, as_json: bool, allow_notes: bool, quiet: bool) -> int:
     source = sys.stdin.buffer.read()
     outcome, migrated = migrate_bytes(
         "-", source, Options(write=False, diff=options.diff, select=options.select, ignore=options.ignore)
     )
+    # Without --check or --diff the migrated source is the output: it has changed, as a file would.
+    written = not (check or options.diff)
     if as_json:
-        typer.echo(json.dumps({"files": [outcome.to_dict()], "summary": _summary([outcome])}, indent=2))
+        summary = _summary([outcome], written)
+        typer.echo(json.dumps({"files": [_json_entry(outcome, written)], "summary": summary}, indent=2))
     elif outcome.status == "failed":
         _err(f"error: <stdin>: {outcome.error}")
     elif options.diff:
         _write_diff(outcome)
     elif not check:
         sys.stdout.buffer.write(migrated if migrated is not None else source)
-    if not as_json:
+    if not (as_json or quiet):
         _print_notes(outcome)
     if outcome.status == "failed":
         return EXIT_ERROR
@@ -277,12 +400,24 @@ def _print_notes(outcome) -> None:
         _err(f"{display_path(outcome.path)}:{where}{note.line}:{note.column}: {label} {note.message}")
 
 
-def _summary(outcomes: list) -> dict:
+#: JSON's name for a file the run changed, as the text says it: "migrated" when the file was
+#: written (or, for '-', the migrated source printed), "would migrate" under --check/--diff.
+CHANGED, WOULD_CHANGE = "changed", "would_change"
+
+
+def _json_entry(outcome, written: bool) -> dict:
+    entry = outcome.to_dict()
+    if outcome.status == "changed" and not written:
+        entry["status"] = WOULD_CHANGE
+    return entry
+
+
+def _summary(outcomes: list, written: bool) -> dict:
     counts = Counter(outcome.status for outcome in outcomes)
     rules = Counter(code for outcome in outcomes for code in outcome.rules_applied)
     return {
         "scanned": len(outcomes),
-        "changed": counts["changed"],
+        CHANGED if written else WOULD_CHANGE: counts["changed"],
         "unchanged": counts["unchanged"],
         "failed": counts["failed"],
         "rules_applied": dict(sorted(rules.items())),
@@ -291,23 +426,48 @@ def _summary(outcomes: list) -> dict:
     }
 
 
-def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict) -> None:
+def _summary_lines(summary: dict, written: bool) -> list:
+    """The text summary: a few lines of at most SUMMARY_WIDTH characters. The first line's
+    shape is what scripts read (``bench/run.py`` does)."""
+    changed = f"{summary[CHANGED]} changed" if written else f"{summary[WOULD_CHANGE]} would change"
+    lines = [
+        f"{summary['scanned']} file(s) scanned: {changed}, {summary['unchanged']} unchanged, {summary['failed']} failed"
+    ]
+    if summary["rules_applied"]:
+        line = "rules applied:"
+        for code, count in summary["rules_applied"].items():
+            item = f" {code} x{count},"
+            if len(line) + len(item) > SUMMARY_WIDTH:
+                lines.append(line)
+                line = " "
+            line += item
+        lines.append(line.rstrip(","))
+    if summary["notes"]:
+        lines.append(f"{summary['notes']} note(s) to review ({summary['errors']} error(s))")
+    return lines
+
+
+def _report(
+    outcomes: list, options: Options, check: bool, as_json: bool, reports: dict, quiet: bool, vendored: list = ()
+) -> None:
+    written = options.write
     if as_json:
         shown = []
         for outcome in outcomes:
             if outcome.status == "unchanged" and not outcome.notes and outcome.path not in reports:
                 continue
-            entry = outcome.to_dict()
+            entry = _json_entry(outcome, written)
             if outcome.path in reports:
                 entry["verify"] = reports[outcome.path].to_dict()
             shown.append(entry)
-        summary = _summary(outcomes)
+        summary = _summary(outcomes, written)
         if reports:
             summary["verified"] = len(reports)
             summary["verify_failed"] = sum(not report.passed for report in reports.values())
-        typer.echo(json.dumps({"files": shown, "summary": summary}, indent=2))
+        skipped = [{"path": path, "reason": f"vendored copy of {library}"} for path, library in vendored]
+        typer.echo(json.dumps({"files": shown, "skipped": skipped, "summary": summary}, indent=2))
         return
-    verb = "would migrate" if (check or options.diff) else "migrated"
+    verb = "migrated" if written else "would migrate"
     for outcome in outcomes:
         if outcome.status == "unchanged" and not outcome.notes and outcome.path not in reports:
             continue  # nothing to say, and display_path is too dear to call for every file
@@ -317,18 +477,15 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         elif outcome.status == "changed":
             if options.diff:
                 _write_diff(outcome)
-            _err(f"{verb} {shown} ({', '.join(outcome.rules_applied)})")
-        _print_notes(outcome)
-        if outcome.path in reports:
-            _print_verification(reports[outcome.path])
-    summary = _summary(outcomes)
-    rules = ", ".join(f"{code} x{count}" for code, count in summary["rules_applied"].items()) or "none"
-    changed_word = "would change" if (check or options.diff) else "changed"
-    _err(
-        f"{summary['scanned']} file(s) scanned: {summary['changed']} {changed_word}, "
-        f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
-        f"{summary['notes']} note(s) to review ({summary['errors']} error(s))"
-    )
+            if not quiet:
+                _err(f"{verb} {shown} ({', '.join(outcome.rules_applied)})")
+        if not quiet:
+            _print_notes(outcome)
+        if outcome.path in reports and not (quiet and reports[outcome.path].passed):
+            _print_verification(reports[outcome.path], quiet)
+    if not quiet:
+        for line in _summary_lines(_summary(outcomes, written), written):
+            _err(line)
 
 
 def _report_github(outcomes: list, options: Options, check: bool, diff: bool, reports: dict) -> None:
@@ -345,28 +502,21 @@ def _report_github(outcomes: list, options: Options, check: bool, diff: bool, re
         if report is not None and not report.passed:
             failed = ", ".join(check.name for check in report.checks if not check.passed)
             typer.echo(command("error", display_path(outcome.path), f"--verify failed: {failed}", title="verify"))
-    summary = _summary(outcomes)
-    _err(
-        f"{summary['scanned']} file(s) scanned: {summary['changed']} "
-        f"{'would change' if (check or diff) else 'changed'}, {summary['failed']} failed; "
-        f"{summary['notes']} note(s) to review"
-    )
+    for line in _summary_lines(_summary(outcomes, options.write), options.write):
+        _err(line)
 
 
-def _print_verification(report) -> None:
-    passed = sum(check.passed for check in report.checks)
-    ran = len(report.checks) - len(report.skipped)
-    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
-    _err(
-        f"verify {display_path(report.path)}: {'passed' if report.passed else 'FAILED'} ({passed}/{ran} checks{skipped})"
-    )
-    for line in report.environment:
-        _err(f"  {line}")
+def _print_verification(report, quiet: bool = False) -> None:
+    _err(f"verify {display_path(report.path)}: {_verdict(report)}")
+    if not quiet:
+        for line in report.environment:
+            _err(f"  {line}")
     for warning in report.warnings:
         _err(f"  warning: {warning}")
     marks = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
     for check in report.checks:
-        _err(f"  {marks[check.status]} {check.name}" + (f": {check.detail}" if check.detail else ""))
+        if not (quiet and check.status != "failed"):
+            _err(f"  {marks[check.status]} {check.name}" + (f": {check.detail}" if check.detail else ""))
 
 
 def main() -> None:

@@ -6,6 +6,10 @@ honoured) and one ``git grep -F`` names those that mention a marker, so ``--chec
 repository costs about what ``grep`` does instead of reading every file in Python. Elsewhere, or
 when git cannot answer, the directory is walked and each file read. Both ways give the same
 files in the same order and the same candidates (``tests/test_files.py`` runs both on one tree).
+
+Both ways also skip vendored copies of the libraries v2 scripts were written against (the
+``assemblyai`` SDK, ``websockets``, ``websocket-client``): their own source speaks v2 on
+purpose and must not be rewritten. :func:`vendored_library` says what such a copy looks like.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import os
 import re
 import stat
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -56,13 +60,62 @@ def is_notebook(path: str) -> bool:
     return str(path).endswith(NOTEBOOK_SUFFIX)
 
 
+#: The libraries v2 scripts used, by distribution name: the package directory they install
+#: and files that package has in every release (in each tuple, one of them suffices).
+LIBRARY_PACKAGES = {
+    "assemblyai": ("assemblyai", (("__init__.py",), ("transcriber.py",), ("types.py",))),
+    "websocket-client": ("websocket", (("__init__.py",), ("_app.py",), ("_core.py",))),
+    "websockets": (
+        "websockets",
+        (("__init__.py",), ("client.py",), ("server.py",), ("frames.py", "framing.py", "protocol.py")),
+    ),
+}
+#: Files that name a distribution, and how they spell its name (setup.py, pyproject.toml, setup.cfg).
+PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+_PROJECT_NAME = re.compile(
+    r"""(?<![\w.])name\s*[=:]\s*(["']?)(assemblyai|websockets|websocket[-_.]client)\1(?=[\s,)]|$)""",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
 @dataclass
 class Found:
     """What :func:`find` found: every file to report on, in order, and the subset that may
-    need migrating (it mentions a marker, or could not be read and must be reported)."""
+    need migrating (it mentions a marker, or could not be read and must be reported); and
+    the vendored library copies skipped, as (directory, distribution name), sorted."""
 
     files: list
     candidates: set
+    vendored: list = field(default_factory=list)
+
+
+def vendored_library(directory: str) -> Optional[str]:
+    """The distribution name when ``directory`` is a copy of a library v2 scripts used:
+    its package directory (``websocket/`` holding ``_app.py`` and ``_core.py``...), or a
+    project root whose ``setup.py``/``pyproject.toml``/``setup.cfg`` names the library and
+    that holds its package (beside it or under ``src/``). None for anything else."""
+    name = os.path.basename(os.path.abspath(directory))
+    for library, (package, signature) in LIBRARY_PACKAGES.items():
+        if name == package and all(
+            any(os.path.isfile(os.path.join(directory, option)) for option in options) for options in signature
+        ):
+            return library
+    for project_file in PROJECT_FILES:
+        path = os.path.join(directory, project_file)
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as stream:
+                match = _PROJECT_NAME.search(stream.read(200_000))
+        except OSError:
+            continue
+        if match is None:
+            continue
+        library = match.group(2).lower().replace("_", "-").replace(".", "-")
+        package = LIBRARY_PACKAGES[library][0]
+        if any(os.path.isfile(os.path.join(directory, *where, package, "__init__.py")) for where in ((), ("src",))):
+            return library
+    return None
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[Path]:
@@ -74,12 +127,18 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[Pat
 
 
 def find(
-    paths: Iterable[str], excludes: Iterable[str] = (), markers: Optional[Iterable[bytes]] = None, use_git: bool = True
+    paths: Iterable[str],
+    excludes: Iterable[str] = (),
+    markers: Optional[Iterable[bytes]] = None,
+    use_git: bool = True,
+    include_vendored: bool = False,
 ) -> Found:
     """Every file :func:`discover` yields, as strings, and, given ``markers``, the ones that
     mention one; without ``markers`` every file is a candidate. ``use_git=False`` walks and
-    reads even inside a git work tree (the reference the git way is tested against)."""
-    excluded = _Excludes(tuple(excludes))
+    reads even inside a git work tree (the reference the git way is tested against).
+    Directories that are vendored library copies are skipped (and listed in ``vendored``)
+    unless ``include_vendored``; a file named explicitly is always taken."""
+    excluded = _Excludes(tuple(excludes), None if include_vendored else {})
     markers = None if markers is None else tuple(markers)
     files: list = []
     candidates: set = set()
@@ -89,13 +148,15 @@ def find(
             files.append(path)  # named explicitly; a missing or unreadable path is reported when it is read
             candidates.update(_read_and_tested([path], markers))
             continue
+        if excluded.vendored is not None and excluded.is_vendored(path):
+            continue
         found = _found_by_git(path, excluded, markers) if use_git else None
         if found is None:
             walked = _walk(path, excluded)
             found = walked, _read_and_tested(walked, markers)
         files.extend(found[0])
         candidates.update(found[1])
-    return Found(files, candidates)
+    return Found(files, candidates, sorted((excluded.vendored or {}).items()))
 
 
 def _read_and_tested(paths: list, markers: Optional[tuple]) -> set:
@@ -116,14 +177,25 @@ def mentions_marker(path: str, markers: tuple) -> bool:
 
 class _Excludes:
     """``--exclude`` globs, each tried on the whole path and as ``*/glob`` (which covers the
-    file or directory name too), with fnmatch's own patterns compiled once."""
+    file or directory name too), with fnmatch's own patterns compiled once; and, unless
+    ``vendored`` is None, the vendored library copies met (directory -> distribution)."""
 
-    def __init__(self, patterns: tuple) -> None:
+    def __init__(self, patterns: tuple, vendored: Optional[dict] = None) -> None:
         translated = [fnmatch.translate(p) for pattern in patterns for p in (pattern, f"*/{pattern}")]
         self.match = re.compile("|".join(translated)).match if patterns else None
+        self.vendored = vendored
 
     def __call__(self, path: str) -> bool:
         return self.match is not None and self.match(path) is not None
+
+    def is_vendored(self, directory: str) -> bool:
+        """Whether to skip ``directory`` as a vendored library copy (and remember it)."""
+        if self.vendored is None:
+            return False
+        library = vendored_library(directory)
+        if library is not None:
+            self.vendored[directory] = library
+        return library is not None
 
 
 def _join(directory: str, name: str) -> str:
@@ -140,7 +212,12 @@ def _prefix(top: str) -> str:
 
 def _descends_into(path: str, name: str, excluded: _Excludes) -> bool:
     """Whether the walk enters the subdirectory ``path`` (whose last part is ``name``)."""
-    return name not in SKIPPED_DIRECTORIES and not excluded(path) and not os.path.isfile(path + "/pyvenv.cfg")
+    return (
+        name not in SKIPPED_DIRECTORIES
+        and not excluded(path)
+        and not os.path.isfile(path + "/pyvenv.cfg")
+        and not excluded.is_vendored(path)
+    )
 
 
 def _walk(top: str, excluded: _Excludes) -> list:
@@ -314,6 +391,27 @@ def _git_grep_hits(top: str, grep: Optional[subprocess.Popen]) -> Optional[set]:
         return None
     prefix = _prefix(top)
     return {prefix + os.fsdecode(path) for path in finished[1].split(b"\0") if path}
+
+
+def close_match(path: str) -> Optional[str]:
+    """For a path that does not exist, the closest existing path to it, one name at a time
+    (``scirpts/clinet.py`` -> ``scripts/client.py``), spelled as the path was; None when
+    some part has nothing close."""
+    import difflib
+
+    directory, name = os.path.split(path)
+    if directory and not os.path.lexists(directory):
+        directory = close_match(directory)
+        if directory is None:
+            return None
+    if os.path.lexists(os.path.join(directory, name)):
+        return os.path.join(directory, name)
+    try:
+        siblings = os.listdir(directory or ".")
+    except OSError:
+        return None
+    matches = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+    return os.path.join(directory, matches[0]) if matches else None
 
 
 def write_atomically(path: Path, data: bytes) -> None:

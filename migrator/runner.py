@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from migrator.diffing import unified_diff
-from migrator.files import is_notebook, mentions_marker, write_atomically
+from migrator.files import close_match, is_notebook, mentions_marker, write_atomically
 from migrator.markers import MANIFEST_RULE, select_codes, selected_markers
 
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -113,7 +113,8 @@ def process_file(path: str, options: Options) -> FileOutcome:
     except IsADirectoryError:
         return FileOutcome(path, "failed", error="is a directory")
     except FileNotFoundError:
-        return FileOutcome(path, "failed", error="no such file")
+        match = None if os.path.lexists(path) else close_match(path)  # a dangling symlink exists
+        return FileOutcome(path, "failed", error="no such file" + (f" (did you mean {match}?)" if match else ""))
     except OSError as error:
         return FileOutcome(path, "failed", error=f"cannot read: {error.strerror or error}")
     outcome, migrated = migrate_bytes(path, source, options)

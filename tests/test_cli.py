@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,7 +128,7 @@ def test_syntax_error_is_reported_and_others_still_migrated(project):
 def test_missing_path_is_reported(project):
     result = cli("nope.py", "client.py", cwd=project)
     assert result.returncode == 2
-    assert b"error: nope.py: no such file" in result.stderr
+    assert b"error: nope.py: no such file\n" in result.stderr
     assert (project / "client.py").read_text().endswith(V3_LINE)
 
 
@@ -221,7 +222,7 @@ def test_json_format_lists_rules_and_notes(project):
     report = json.loads(result.stdout)
     assert report["summary"] == {
         "scanned": 2,
-        "changed": 1,
+        "would_change": 1,
         "unchanged": 1,
         "failed": 0,
         "rules_applied": {"STT001": 1},
@@ -230,6 +231,7 @@ def test_json_format_lists_rules_and_notes(project):
     }
     (entry,) = report["files"]
     assert entry["path"] == "n.py" and entry["rules_applied"] == ["STT001"]
+    assert entry["status"] == "would_change"
     (note,) = entry["notes"]
     # in the file as written (the URL is wrapped onto 7 lines, the note comment above the assert),
     # and where the compared code was in the file as read
@@ -361,3 +363,110 @@ def test_warning_notes_do_not_fail_the_check(project):
     notes = json.loads(result.stdout)["files"][0]["notes"]
     assert notes and {note["severity"] for note in notes} == {"warning"}
     assert result.returncode == 0
+
+
+def test_json_status_says_would_change_under_check_and_diff_and_changed_when_written(project):
+    def statuses(*args):
+        report = json.loads(cli("--format", "json", *args, "client.py", cwd=project).stdout)
+        return [entry["status"] for entry in report["files"]], sorted(report["summary"])
+
+    keys = ["errors", "failed", "notes", "rules_applied", "scanned", "unchanged"]
+    assert statuses("--check") == (["would_change"], sorted([*keys, "would_change"]))
+    assert statuses("--diff") == (["would_change"], sorted([*keys, "would_change"]))
+    assert statuses() == (["changed"], sorted([*keys, "changed"]))
+    stdin = json.loads(cli("--check", "--format", "json", "-", stdin=V2_LINE.encode()).stdout)
+    assert stdin["files"][0]["status"] == "would_change" and stdin["summary"]["would_change"] == 1
+
+
+def test_missing_path_suggests_a_close_match(project):
+    (project / "scripts").mkdir()
+    (project / "scripts" / "stream.py").write_text(V2_LINE)
+    result = cli("clinet.py", "scirpts/straem.py", "elsewhere.py", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines()[:3] == [
+        "error: clinet.py: no such file (did you mean client.py?)",
+        "error: scirpts/straem.py: no such file (did you mean scripts/stream.py?)",
+        "error: elsewhere.py: no such file",
+    ]
+    assert (project / "client.py").read_text() == V2_LINE
+
+
+def test_quiet_prints_only_errors(project):
+    (project / "n.py").write_text(V2_LINE + "def on_close(ws, code, msg):\n    assert code != 4031\n")
+    quiet = cli("-q", "client.py", "n.py", "missing.py", cwd=project)
+    assert quiet.returncode == 2
+    assert quiet.stderr == b"error: missing.py: no such file\n"
+    assert (project / "client.py").read_text().endswith(V3_LINE)
+    (project / "again.py").write_text(V2_LINE)
+    check = cli("--quiet", "--check", "--diff", "again.py", cwd=project)
+    assert check.returncode == 1 and check.stderr == b"" and check.stdout.startswith(b"--- a/again.py")
+
+
+def test_summary_is_a_few_short_lines(tmp_path):
+    for style in ("websocket_client", "websockets", "sdk"):
+        for case in sorted((FIXTURES.parent / style).iterdir()):
+            if (case / "input.py").is_file():
+                shutil.copy(case / "input.py", tmp_path / f"{style}_{case.name}.py")
+    result = cli("--check", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    summary = lines[next(i for i, line in enumerate(lines) if " file(s) scanned: " in line) :]
+    assert 3 <= len(summary) <= 6
+    assert all(len(line) <= 88 for line in summary)
+    assert summary[1].startswith("rules applied: STT001 x") and summary[2].startswith("  STT")
+    assert re.fullmatch(r"\d+ note\(s\) to review \(\d+ error\(s\)\)", summary[-1])
+    applied = " ".join(summary[1:-1]).replace("rules applied:", "").split(",")
+    assert [item.split()[0] for item in applied] == sorted(item.split()[0] for item in applied)
+
+
+def test_summary_of_a_run_with_nothing_to_do(tmp_path):
+    (tmp_path / "plain.py").write_text("print('hello')\n")
+    result = cli("plain.py", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == b"1 file(s) scanned: 0 changed, 1 unchanged, 0 failed\n"
+
+
+def test_help_has_readable_metavars_and_lists_exit_codes():
+    result = subprocess.run(
+        [sys.executable, "-m", "migrator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert result.returncode == 0
+    text = result.stdout
+    assert "<" not in text and "[x>=" not in text, text
+    assert text.startswith("Usage: migrate-stt [OPTIONS] [PATH]...\n")
+    for shown in ("--select CODES", "--exclude GLOB", "--format text|json", "-j, --jobs N", "-q, --quiet"):
+        assert shown in text
+    assert text.rstrip().endswith(
+        "Exit codes:\n\n"
+        "    0  done, or nothing to do\n"
+        "    1  --check: a file would change\n"
+        "    2  usage error, or a file could not be processed (the others still are)\n"
+        "    3  --verify: a check failed"
+    )
+    zero_jobs = cli("-j", "0", "x.py")
+    assert zero_jobs.returncode == 2 and b"0 is less than 1" in zero_jobs.stderr
+
+
+def test_a_vendored_sdk_copy_is_skipped_with_a_note(tmp_path):
+    sdk = tmp_path / "src" / "assemblyai-python-sdk"
+    (sdk / "assemblyai").mkdir(parents=True)
+    (sdk / "setup.py").write_text('from setuptools import setup\nsetup(name="assemblyai")\n')
+    for name in ("__init__.py", "transcriber.py", "types.py"):
+        (sdk / "assemblyai" / name).write_text(V2_LINE)
+    (tmp_path / "client.py").write_text(V2_LINE)
+    result = cli("--check", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines()[:3] == [
+        "skipped src/assemblyai-python-sdk: a copy of the assemblyai library itself (--include-vendored)",
+        "would migrate client.py (STT001)",
+        "1 file(s) scanned: 1 would change, 0 unchanged, 0 failed",
+    ]
+    report = json.loads(cli("--check", "--format", "json", ".", cwd=tmp_path).stdout)
+    assert report["skipped"] == [{"path": "src/assemblyai-python-sdk", "reason": "vendored copy of assemblyai"}]
+    included = cli("--check", "--include-vendored", ".", cwd=tmp_path)
+    assert b"would migrate src/assemblyai-python-sdk/assemblyai/transcriber.py" in included.stderr
+    assert b"skipped" not in included.stderr

@@ -4,6 +4,7 @@ emulator the command starts itself."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -101,3 +102,26 @@ def test_verify_refuses_stdin():
     )
     assert result.returncode == 2
     assert b"--verify needs files on disk" in result.stderr
+
+
+@pytest.mark.timeout(200)
+def test_verify_says_what_it_runs_and_what_it_leaves_out(tmp_path):
+    shutil.copy(FIXTURES / "websockets" / "tutorial" / "input.py", tmp_path / "tutorial.py")
+    (tmp_path / "notes.py").write_text("print('not a streaming client')\n")
+    (tmp_path / "lib").mkdir()
+    for name in ("a.py", "b.py"):
+        (tmp_path / "lib" / name).write_text("x = 1\n")
+    result = cli("--check", "--verify", "tutorial.py", "notes.py", "lib", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr.decode()
+    lines = result.stderr.decode().splitlines()
+    assert lines[:4] == [
+        "verify notes.py: not verified (nothing in it ties it to AssemblyAI streaming)",
+        "verify: 2 other file(s) not verified (nothing in it ties it to AssemblyAI streaming)",
+        "verify tutorial.py: running on the emulator, with its v2 original...",
+        lines[3],
+    ]
+    finished = re.fullmatch(r"verify tutorial\.py: passed \(10/10 checks\) after (\d+\.\d) s", lines[3])
+    assert finished and 3.0 < float(finished.group(1)) < 60.0, lines[3]  # the audio plays for 5 s
+    assert "verify tutorial.py: passed (10/10 checks)" in lines[4:]
+    quiet = cli("--check", "--verify", "-q", "notes.py", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == b""

@@ -215,3 +215,51 @@ def test_a_submodule_is_walked(tree, tmp_path, monkeypatch):
     by_git, walked = find(["."], EXCLUDES, MARKERS), find(["."], EXCLUDES, MARKERS, use_git=False)
     assert by_git.files == walked.files and by_git.candidates == walked.candidates
     assert "vendored/v2.py" in by_git.candidates
+
+
+#: Copies of the libraries v2 scripts used, as they sit in a home folder or a vendor/ tree;
+#: each speaks v2 on purpose, so a run over the tree must not rewrite it.
+VENDORED_TREE = {
+    # the SDK's repository checked out: its package and tests both name RealtimeTranscriber
+    "src/assemblyai-python-sdk/setup.py": 'from setuptools import setup\n\nsetup(\n    name="assemblyai",\n)\n',
+    "src/assemblyai-python-sdk/assemblyai/__init__.py": "from .transcriber import RealtimeTranscriber\n",
+    "src/assemblyai-python-sdk/assemblyai/transcriber.py": "class RealtimeTranscriber:\n    pass\n",
+    "src/assemblyai-python-sdk/assemblyai/types.py": "class FinalTranscript:\n    pass\n",
+    "src/assemblyai-python-sdk/tests/test_realtime.py": "import assemblyai as aai\naai.RealtimeTranscriber\n",
+    # websockets as a src-layout project
+    "src/websockets/pyproject.toml": '[project]\nname = "websockets"\n',
+    "src/websockets/src/websockets/__init__.py": PLAIN,
+    "src/websockets/example/client.py": V2,
+    # websocket-client's package copied into the application (no project file)
+    "app/_vendor/websocket/__init__.py": PLAIN,
+    "app/_vendor/websocket/_app.py": V2,
+    "app/_vendor/websocket/_core.py": PLAIN,
+    # the user's own code, including a package merely named like one of them
+    "app/client.py": V2,
+    "app/websocket/__init__.py": V2,
+    "app/setup.cfg": "[metadata]\nname = assemblyai-tools\n",
+}
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git", "walked"])
+def test_vendored_library_copies_are_skipped_both_ways(tmp_path, monkeypatch, in_git):
+    for relative, text in VENDORED_TREE.items():
+        write(tmp_path, relative, text)
+    if in_git:
+        git(tmp_path, "init", "-q")
+    monkeypatch.chdir(tmp_path)
+    ways = [find(["."], (), MARKERS, use_git=use_git) for use_git in (True, False)]
+    for found in ways:
+        assert found.files == ["app/client.py", "app/websocket/__init__.py"]
+        assert found.vendored == [
+            ("app/_vendor/websocket", "websocket-client"),
+            ("src/assemblyai-python-sdk", "assemblyai"),
+            ("src/websockets", "websockets"),
+        ]
+    included = find(["."], (), MARKERS, include_vendored=True)
+    assert included.vendored == []
+    assert sorted(included.files) == sorted(path for path in VENDORED_TREE if path.endswith(".py"))
+    # a vendored directory named as a PATH is skipped too; a file in it named explicitly is not
+    named = find(["src/assemblyai-python-sdk", "app/_vendor/websocket/_app.py"], (), MARKERS)
+    assert named.files == ["app/_vendor/websocket/_app.py"]
+    assert named.vendored == [("src/assemblyai-python-sdk", "assemblyai")]

@@ -362,7 +362,7 @@ def test_json_format_names_the_cell(tmp_path):
     result = cli("--diff", "--format", "json", "nb.ipynb", cwd=tmp_path)
     assert result.returncode == 0, result.stderr.decode()
     (entry,) = json.loads(result.stdout)["files"]
-    assert entry["status"] == "changed"
+    assert entry["status"] == "would_change"
     assert {(note["code"], note["cell"], note["cell_id"]) for note in entry["notes"]} >= {("STT021", 3, "t")}
     assert "@@ " in entry["diff"] and "cell 3 (id t)" in entry["diff"]
 

@@ -133,8 +133,8 @@ def test_a_file_that_only_mentions_assemblyai_is_never_run(tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     assert not marker.exists()
     assert result.stderr.decode().splitlines()[0] == (
-        "verify setup.py: not run: not a v3 streaming client "
-        "(it makes no connection to a v3 endpoint and no StreamingClient)"
+        "verify setup.py: not verified (not a v3 streaming client: "
+        "it makes no connection to a v3 endpoint and no StreamingClient)"
     )
 
 

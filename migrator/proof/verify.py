@@ -26,6 +26,9 @@ meet what the migrated code needs.
 
 A notebook runs the same way, as a script of its code cells (``migrator.notebooks.runnable_script``)
 written into the copy beside it.
+
+A run takes seconds (the audio plays in real time), so :func:`verify_all` tells a
+:class:`Progress` when each script starts and ends.
 """
 
 from __future__ import annotations
@@ -35,11 +38,12 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Protocol
 
 from migrator.files import SKIPPED_DIRECTORIES, is_notebook
 from migrator.runner import FileOutcome
@@ -72,11 +76,15 @@ def reason_not_verified(outcome: FileOutcome) -> Optional[str]:
         return "it could not be processed"
     if not outcome.parsed:
         return "nothing in it ties it to AssemblyAI streaming"
-    return "not a v3 streaming client (it makes no connection to a v3 endpoint and no StreamingClient)"
+    return "not a v3 streaming client: it makes no connection to a v3 endpoint and no StreamingClient"
 
 
 def should_verify(outcome: FileOutcome) -> bool:
     return reason_not_verified(outcome) is None
+
+
+#: What the CLI's progress report calls it.
+not_verified_reason = reason_not_verified
 
 
 def copy_script_directory(script: Path, data: bytes, into: Path) -> Path:
@@ -131,6 +139,21 @@ def _interpreters(path: Path, settings: VerifySettings):
     python = probe(settings.python, "--python") if settings.python else probe(*default_interpreter(path))
     v2_python = probe(settings.v2_python, "--v2-python") if settings.v2_python else python
     return python, v2_python
+
+
+def what_runs(outcome: FileOutcome) -> str:
+    """What verifying this file runs, for a status line."""
+    if outcome.status == "changed":
+        return "running on the emulator, with its v2 original"
+    return "running on the emulator"
+
+
+class Progress(Protocol):
+    """Told as each verification starts and ends (from worker threads)."""
+
+    def started(self, outcome: FileOutcome) -> None: ...
+
+    def finished(self, outcome: FileOutcome, report, seconds: float) -> None: ...
 
 
 def verify_outcome(outcome: FileOutcome, settings: VerifySettings, cancel: Optional[threading.Event] = None):
@@ -216,7 +239,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def verify_all(outcomes: list, settings: VerifySettings) -> dict:
+def verify_all(outcomes: list, settings: VerifySettings, progress: Optional[Progress] = None) -> dict:
     """path -> report for every outcome worth running; sessions run ``settings.jobs`` at a time.
 
     Ctrl-C or SIGTERM cancels every run: the scripts and everything they started are killed
@@ -228,7 +251,13 @@ def verify_all(outcomes: list, settings: VerifySettings) -> dict:
     def one(outcome: FileOutcome):
         if cancel.is_set():
             return None
-        return verify_outcome(outcome, settings, cancel)
+        if progress is not None:
+            progress.started(outcome)
+        start = time.monotonic()
+        report = verify_outcome(outcome, settings, cancel)
+        if progress is not None:
+            progress.finished(outcome, report, time.monotonic() - start)
+        return report
 
     pool = ThreadPoolExecutor(max_workers=max(1, settings.jobs))
     try:

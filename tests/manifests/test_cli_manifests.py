@@ -108,7 +108,7 @@ def test_json_lists_needs_and_the_manifest(repo):
     ]
     assert by_path["requirements.txt"] == {
         "path": "requirements.txt",
-        "status": "changed",
+        "status": "would_change",
         "rules_applied": ["STT030"],
         "notes": [
             {

@@ -78,37 +78,6 @@ class AsyncShutdown(Rule):
 
         asyncio.run(main(KEY))
     """
-    example_after = """
-        import asyncio
-        import json
-
-        import websockets
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-
-
-        async def main(key):
-            async with websockets.connect(URL, additional_headers={"Authorization": key}) as ws:
-                async def receive():
-                    while True:
-                        print(await ws.recv())
-
-                try:
-                    await asyncio.gather(send(ws), receive())
-                finally:
-                    # end the session (v3 bills until it ends), then read to Termination
-                    try:
-                        await ws.send(json.dumps({"type": "Terminate"}))
-                        await asyncio.wait_for(receive(), timeout=5)
-                    except (websockets.exceptions.ConnectionClosed, asyncio.TimeoutError):
-                        pass
-
-
-        try:
-            asyncio.run(main(KEY))
-        except KeyboardInterrupt:
-            pass
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

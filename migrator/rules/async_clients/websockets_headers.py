@@ -54,16 +54,6 @@ class WebsocketsHeaders(Rule):
             async with websockets.connect(URL, extra_headers=(("Authorization", key),), ping_interval=5) as ws:
                 print(await ws.recv())
     """
-    example_after = """
-        import websockets
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-
-
-        async def main(key):
-            async with websockets.connect(URL, additional_headers=(("Authorization", key),), ping_interval=5) as ws:
-                print(await ws.recv())
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -54,19 +54,6 @@ class SdkClient(SdkRule):
         transcriber = aai.RealtimeTranscriber(on_data=on_data, on_error=on_error, sample_rate=16_000)
         transcriber.connect()
     """
-    example_after = """
-        import assemblyai as aai
-        from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions, StreamingEvents, StreamingParameters
-
-        transcriber = StreamingClient(
-            StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")
-        )
-        transcriber.on(StreamingEvents.Turn, on_data)
-        transcriber.on(StreamingEvents.Error, on_error)
-        transcriber.connect(
-            StreamingParameters(sample_rate=16_000, format_turns=True, speech_model="universal-streaming-english")
-        )
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

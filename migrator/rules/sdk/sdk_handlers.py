@@ -70,20 +70,6 @@ class SdkHandlers(SdkRule):
 
         transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda error: print(error), sample_rate=16_000)
     """
-    example_after = """
-        import assemblyai as aai
-
-
-        def on_open(client, session_opened):
-            print("Session ID:", session_opened.id)
-
-
-        def on_data(client, transcript):
-            print(transcript.transcript)
-
-
-        transcriber = aai.RealtimeTranscriber(on_open=on_open, on_data=on_data, on_error=lambda client, error: print(error), sample_rate=16_000)
-    """
 
     def _mapped_by_stt008(self, field: str) -> bool:
         """STT008 maps the v2-only fields to running v3 values (with its own note)."""

@@ -44,13 +44,6 @@ class SdkMethods(SdkRule):
         transcriber.force_end_utterance()
         transcriber.close()
     """
-    example_after = """
-        import assemblyai as aai
-
-        transcriber = aai.RealtimeTranscriber(on_data=print, on_error=print, sample_rate=16_000)
-        transcriber.force_endpoint()
-        transcriber.disconnect(terminate=True)
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -64,35 +64,6 @@ class SdkMicrophone(SdkRule):
         aai.settings.api_key = API_KEY
         transcriber.stream(aai.extras.MicrophoneStream(sample_rate=16_000))
     """
-    example_after = '''
-        import assemblyai as aai
-        import pyaudio
-
-
-        def microphone_chunks(sample_rate=16_000):
-            """Microphone audio in 50 ms chunks, as aai.extras.MicrophoneStream gave it.
-
-            Ctrl-C ends the stream, so the code after stream() runs and ends the session.
-            """
-            audio = pyaudio.PyAudio()
-            frames = sample_rate // 20
-            stream = audio.open(
-                format=pyaudio.paInt16, channels=1, rate=sample_rate, input=True, frames_per_buffer=frames
-            )
-            try:
-                while True:
-                    yield stream.read(frames, exception_on_overflow=False)
-            except KeyboardInterrupt:
-                return
-            finally:
-                stream.stop_stream()
-                stream.close()
-                audio.terminate()
-
-
-        aai.settings.api_key = API_KEY
-        transcriber.stream(microphone_chunks(sample_rate=16_000))
-    '''
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -52,19 +52,6 @@ class SdkNames(SdkRule):
             if isinstance(transcriber, aai.RealtimeTranscriber):
                 print("stopping")
     """
-    example_after = """
-        # migrate-stt(STT020, info): the migrated code needs assemblyai>=0.64.16 (StreamingClient, force_endpoint, and a disconnect(terminate=True) that waits for the last turn)
-        from assemblyai.streaming.v3 import StreamingClient, TurnEvent
-
-
-        def on_data(transcript: TurnEvent):
-            print(transcript)
-
-
-        def stop(transcriber):
-            if isinstance(transcriber, StreamingClient):
-                print("stopping")
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -78,49 +78,6 @@ class SdkSubclass(SdkRule):
             def __init__(self):
                 super().__init__(on_data=on_data, on_error=on_error, sample_rate=8000, encoding=aai.AudioEncoding.pcm_mulaw)
     """
-    example_after = '''
-        import assemblyai as aai
-        from assemblyai.streaming.v3 import (
-            Encoding,
-            StreamingClient,
-            StreamingClientOptions,
-            StreamingEvents,
-            StreamingParameters,
-        )
-
-
-        class TwilioTranscriber(StreamingClient):
-            def __init__(self):
-                super().__init__(
-                    StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")
-                )
-                self.on(StreamingEvents.Turn, on_data)
-                self.on(StreamingEvents.Error, on_error)
-                self._session_parameters = StreamingParameters(
-                    sample_rate=8000, encoding=Encoding.pcm_mulaw, format_turns=True, speech_model="universal-streaming-english"
-                )
-                self._audio_buffer = bytearray()
-
-            def connect(self):
-                """v2 took the session settings in the constructor; v3 takes them here."""
-                super().connect(self._session_parameters)
-
-            def stream(self, data):
-                """Sends audio in messages of at least 100 ms (v3 ends a session on < 50 ms)."""
-                if not isinstance(data, (bytes, bytearray)):
-                    super().stream(data)
-                    return
-                self._audio_buffer += data
-                if len(self._audio_buffer) >= self._session_parameters.sample_rate // 10:
-                    super().stream(bytes(self._audio_buffer))
-                    self._audio_buffer.clear()
-
-            def close(self):
-                """Ends the session: v3's disconnect() does so only with terminate=True."""
-                if len(self._audio_buffer) >= self._session_parameters.sample_rate // 20:
-                    super().stream(bytes(self._audio_buffer))
-                self.disconnect(terminate=True)
-    '''
 
     def __init__(self, context) -> None:
         super().__init__(context)

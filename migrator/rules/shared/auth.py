@@ -40,13 +40,6 @@ class Auth(Rule):
 
         response = requests.post("https://api.assemblyai.com/v2/realtime/token", json={"expires_in": 3600}, headers={"authorization": key})
     """
-    example_after = """
-        import requests
-
-        # migrate-stt(STT002): v3 tokens must be redeemed within 600 s (was 3600); cap the session itself with max_session_duration_seconds
-        # migrate-stt(STT002): the browser or app that uses this token must connect to wss://streaming.assemblyai.com/v3/ws too
-        response = requests.get("https://streaming.assemblyai.com/v3/token", params={"expires_in_seconds": 600}, headers={"authorization": key})
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -214,16 +214,6 @@ class BinaryAudio(Rule):
             json_data = json.dumps({"audio_data": str(data)})
             ws.send(json_data)
     """
-    example_after = """
-        import websocket
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-
-
-        def send_audio(ws, stream):
-            data = stream.read(3200)
-            ws.send(data, websocket.ABNF.OPCODE_BINARY)
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

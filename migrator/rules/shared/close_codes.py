@@ -68,24 +68,6 @@ class CloseCodes(Rule):
                 except Exception:
                     assert False, "Not a websocket 4008 error"
     """
-    example_after = """
-        import websockets
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-
-
-        async def receive(ws):
-            while True:
-                try:
-                    print(await ws.recv())
-                except websockets.exceptions.ConnectionClosedError as e:
-                    assert e.code == 3008
-                    break
-                except websockets.exceptions.ConnectionClosedOK:
-                    break
-                except Exception:
-                    assert False, "Not a websocket 4008 error"
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -42,9 +42,6 @@ class ControlMessages(Rule):
     example_before = """
         ws.send(json.dumps({"terminate_session": True}))
     """
-    example_after = """
-        ws.send(json.dumps({"type": "Terminate"}))
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

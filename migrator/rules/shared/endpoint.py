@@ -40,10 +40,6 @@ class EndpointUrl(Rule):
     example_before = """
         URL = f"wss://api.assemblyai.com/v2/realtime/ws?sample_rate={SAMPLE_RATE}"
     """
-    example_after = """
-        from urllib.parse import urlencode
-        URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode({"sample_rate": SAMPLE_RATE, "speech_model": "universal-streaming-english", "format_turns": True})
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -55,23 +55,6 @@ class MessageFields(Rule):
             if transcript["message_type"] == "FinalTranscript":
                 print(transcript["text"])
     """
-    example_after = """
-        import json
-
-        URL = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&format_turns=true"
-
-
-        def on_message(ws, message):
-            try:
-                transcript = json.loads(message)
-            except json.JSONDecodeError as error:
-                print(f"Error decoding message: {error}")
-                return
-            if transcript["type"] == "Turn" and transcript.get("end_of_turn") and transcript.get("turn_is_formatted"):
-                print(transcript.get("transcript", ""))
-            elif transcript["type"] == "Termination":
-                print("Session terminated:", f"{transcript.get('audio_duration_seconds')} s of audio,", f"{transcript.get('session_duration_seconds')} s of session")
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

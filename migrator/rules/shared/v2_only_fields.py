@@ -94,19 +94,6 @@ class V2OnlyFields(Rule):
             if result["confidence"] > 0.8:
                 print(result["audio_start"], result["text"])
     """
-    example_after = """
-        import json
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-
-
-        def on_message(ws, message):
-            result = json.loads(message)
-            # migrate-stt(STT008): confidence is now end_of_turn_confidence: v3's confidence that the speaker has finished the turn, not transcript confidence; per-word confidence is in words[]['confidence']
-            if result.get("end_of_turn_confidence", 0.0) > 0.8:
-                # migrate-stt(STT008): audio_start is now the first word's start (words[0]['start'], ms; 0 before any word): v3 Turns have no audio_start
-                print((result.get("words") or [{}])[0].get("start", 0), result["text"])
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -36,27 +36,6 @@ class SessionShutdown(Rule):
         ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
         ws.run_forever()
     """
-    example_after = """
-        import json
-        import threading
-        import time
-
-        import websocket
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-        ws = websocket.WebSocketApp(URL, header={"Authorization": API_KEY}, on_message=on_message)
-        ws_thread = threading.Thread(target=ws.run_forever, daemon=True)
-        ws_thread.start()
-        try:
-            while ws_thread.is_alive():
-                time.sleep(0.1)
-        except KeyboardInterrupt:
-            if ws.sock and ws.sock.connected:
-                ws.send(json.dumps({"type": "Terminate"}))
-                ws_thread.join(timeout=5)  # until Termination arrives and the server closes
-        finally:
-            ws.close()
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

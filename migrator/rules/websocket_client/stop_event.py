@@ -56,42 +56,6 @@ class StopEvent(Rule):
 
         ws = websocket.WebSocketApp(URL, header=HEADERS, on_open=on_open, on_error=on_error, on_close=on_close)
     """
-    example_after = """
-        import threading
-
-        import pyaudio
-        import websocket
-
-        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
-        p = pyaudio.PyAudio()
-        stream = p.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True, frames_per_buffer=800)
-
-        stop_event = threading.Event()
-        audio_thread = None
-
-
-        def on_open(ws):
-            def send_data():
-                while not stop_event.is_set():
-                    ws.send(stream.read(800), websocket.ABNF.OPCODE_BINARY)
-
-            global audio_thread
-            audio_thread = threading.Thread(target=send_data, daemon=True)
-            audio_thread.start()
-
-
-        def on_error(ws, error):
-            stop_event.set()
-            print(error)
-
-
-        def on_close(ws, close_status_code, close_msg):
-            stop_event.set()
-            print("closed")
-
-
-        ws = websocket.WebSocketApp(URL, header=HEADERS, on_open=on_open, on_error=on_error, on_close=on_close)
-    """
 
     def __init__(self, context) -> None:
         super().__init__(context)

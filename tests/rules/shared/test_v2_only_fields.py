@@ -377,7 +377,21 @@ def test_same_result_with_and_without_the_sdk_rules_selected():
     assert "print((t.words[0].start if t.words else 0))" in with_names
 
 
-def test_example_before_migrates_to_example_after():
+def test_example_before_migrates_alone():
     before = textwrap.dedent(V2OnlyFields.example_before).lstrip("\n")
-    after = textwrap.dedent(V2OnlyFields.example_after).lstrip("\n")
+    after = textwrap.dedent(
+        """\
+        import json
+
+        URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"
+
+
+        def on_message(ws, message):
+            result = json.loads(message)
+            # migrate-stt(STT008): confidence is now end_of_turn_confidence: v3's confidence that the speaker has finished the turn, not transcript confidence; per-word confidence is in words[]['confidence']
+            if result.get("end_of_turn_confidence", 0.0) > 0.8:
+                # migrate-stt(STT008): audio_start is now the first word's start (words[0]['start'], ms; 0 before any word): v3 Turns have no audio_start
+                print((result.get("words") or [{}])[0].get("start", 0), result["text"])
+        """
+    )
     check_transformed(before, after, select=["STT008"])
