@@ -9,6 +9,7 @@ found a failing check.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections import Counter
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from migrator.diffing import colourise, display_path
 from migrator.files import find
 from migrator.markers import UnknownRuleError, selected_markers
 from migrator.rules import all_rules, rules_by_code
-from migrator.runner import Options, migrate_bytes, run
+from migrator.runner import Interrupted, Options, Stop, migrate_bytes, run
 
 EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
 
@@ -68,6 +69,9 @@ def migrate(
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
+    force: bool = typer.Option(
+        False, "--force", help="Also rewrite read-only files and files whose owner cannot be kept."
+    ),
     verify: bool = typer.Option(
         False,
         "--verify",
@@ -110,6 +114,7 @@ def migrate(
         select=_split_codes(select),
         ignore=_split_codes(ignore),
         keep_sources=verify,
+        force=force,
     )
     as_json = output_format is OutputFormat.json
 
@@ -122,9 +127,18 @@ def migrate(
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
 
-    found = find(paths, tuple(exclude or ()), markers)
-    with _progress(len(found.files), len(found.candidates), enabled=not as_json) as advance:
-        outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
+    with _signals_stop_the_run():
+        try:
+            found = find(paths, tuple(exclude or ()), markers)
+            with _progress(len(found.files), len(found.candidates), enabled=not as_json) as advance:
+                outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
+        except Interrupted as interruption:
+            _report(interruption.outcomes, options, check, as_json, {}, interruption)
+            raise typer.Exit(128 + interruption.signum) from None
+        except (KeyboardInterrupt, Stop) as stop:  # before any file was read
+            signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
+            _err(f"interrupted ({signal.Signals(signum).name}) before any file was written")
+            raise typer.Exit(128 + signum) from None
     reports = {}
     if verify:
         from migrator.proof.verify import verify_all
@@ -138,6 +152,22 @@ def migrate(
     if any(not report.passed for report in reports.values()):
         raise typer.Exit(EXIT_VERIFY_FAILED)
     raise typer.Exit(EXIT_WORK_FOUND if check and changed else EXIT_OK)
+
+
+@contextmanager
+def _signals_stop_the_run():
+    """SIGINT and SIGTERM raise :class:`Stop` in the main thread while files are migrated, so
+    the run can say what it already wrote (exit 128 + the signal's number)."""
+
+    def stop(signum, frame):
+        raise Stop(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 #: Runs parsing fewer files than this finish before a progress bar would be worth drawing.
@@ -208,12 +238,13 @@ def _summary(outcomes: list) -> dict:
         "changed": counts["changed"],
         "unchanged": counts["unchanged"],
         "failed": counts["failed"],
+        "skipped": counts["skipped"],
         "rules_applied": dict(sorted(rules.items())),
         "notes": sum(len(outcome.notes) for outcome in outcomes),
     }
 
 
-def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict) -> None:
+def _report(outcomes: list, options: Options, check: bool, as_json: bool, reports: dict, interruption=None) -> None:
     if as_json:
         shown = []
         for outcome in outcomes:
@@ -227,6 +258,12 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         if reports:
             summary["verified"] = len(reports)
             summary["verify_failed"] = sum(not report.passed for report in reports.values())
+        if interruption is not None:
+            summary["interrupted"] = {
+                "signal": signal.Signals(interruption.signum).name,
+                "written": interruption.written,
+                "unfinished": interruption.unfinished,
+            }
         typer.echo(json.dumps({"files": shown, "summary": summary}, indent=2))
         return
     verb = "would migrate" if (check or options.diff) else "migrated"
@@ -236,6 +273,8 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         shown = display_path(outcome.path)
         if outcome.status == "failed":
             _err(f"error: {shown}: {outcome.error}")
+        elif outcome.status == "skipped":
+            _err(f"note: {shown}: {outcome.error}")
         elif outcome.status == "changed":
             if options.diff:
                 _write_diff(outcome)
@@ -246,11 +285,28 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
     summary = _summary(outcomes)
     rules = ", ".join(f"{code} x{count}" for code, count in summary["rules_applied"].items()) or "none"
     changed_word = "would change" if (check or options.diff) else "changed"
+    skipped = f", {summary['skipped']} skipped" if summary["skipped"] else ""
     _err(
         f"{summary['scanned']} file(s) scanned: {summary['changed']} {changed_word}, "
-        f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
+        f"{summary['unchanged']} unchanged, {summary['failed']} failed{skipped}; rules applied: {rules}; "
         f"{summary['notes']} note(s) to review"
     )
+    if interruption is not None:
+        _report_interruption(interruption)
+
+
+def _report_interruption(interruption) -> None:
+    """What a stopped run leaves: the files it rewrote, and those it may have."""
+    name = signal.Signals(interruption.signum).name
+    written = [display_path(path) for path in interruption.written]
+    _err(
+        f"interrupted ({name}): {len(written)} file(s) rewritten before the stop"
+        + (f": {', '.join(written)}" if written else "")
+        + "; no other file was written"
+        + (" except as below" if interruption.unfinished else "")
+    )
+    for path in interruption.unfinished:
+        _err(f"  {display_path(path)}: stopped while being migrated; it holds its old content or its complete new one")
 
 
 def _print_verification(report) -> None:

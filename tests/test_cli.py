@@ -215,6 +215,7 @@ def test_json_format_lists_rules_and_notes(project):
         "changed": 1,
         "unchanged": 1,
         "failed": 0,
+        "skipped": 0,
         "rules_applied": {"STT001": 1},
         "notes": 1,
     }
