@@ -91,9 +91,11 @@ def migrate_bytes(path: str, source: bytes, options: Options):
     return outcome, result.migrated
 
 
-def process_file(path: str, options: Options, on_written: Optional[Callable[[str], None]] = None) -> FileOutcome:
-    """One file read, migrated and (with ``options.write``) written; ``on_written(path)`` is
-    called as soon as the new content is in place."""
+def process_file(
+    path: str, options: Options, on_written: Optional[Callable[[FileOutcome], None]] = None
+) -> FileOutcome:
+    """One file read, migrated and (with ``options.write``) written; ``on_written(outcome)``
+    is called as soon as the new content is in place (before a deferred signal strikes)."""
     try:
         source = read_regular_file(path)
     except NotRegularFile as error:
@@ -107,7 +109,9 @@ def process_file(path: str, options: Options, on_written: Optional[Callable[[str
     outcome, migrated = migrate_bytes(path, source, options)
     if outcome.status == "changed" and options.write:
         try:
-            write_atomically(Path(path), migrated, force=options.force, on_written=on_written)
+            write_atomically(
+                Path(path), migrated, force=options.force, on_written=on_written and (lambda _: on_written(outcome))
+            )
         except NotWritten as error:
             return FileOutcome(path, "failed", outcome.rules_applied, outcome.notes, error=str(error))
         except OSError as error:
@@ -133,7 +137,7 @@ class Interrupted(Exception):
         self.signum = signum
         #: Outcomes of the files that were finished, in the order given.
         self.outcomes = outcomes
-        #: Files rewritten before the stop (each completely: writes are atomic).
+        #: Files rewritten before the stop (each completely: writes are atomic), in the order given.
         self.written = written
         #: Files being migrated when their worker had to be stopped: each holds its old
         #: content or its complete new one.
@@ -185,11 +189,13 @@ def run(
             _run_in_pools(to_migrate, options, jobs, finish, unfinished)
         else:
             for path in to_migrate:
-                finish(process_file(path, options, on_written=written.append))
+                finish(process_file(path, options, on_written=lambda outcome: written.append(outcome.path)))
     except (KeyboardInterrupt, Stop) as stop:
         signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
         done = [outcomes[path] for path in dict.fromkeys(paths) if path in outcomes]
-        raise Interrupted(signum, done, list(dict.fromkeys(written)), unfinished) from None
+        written_set = set(written)
+        written_in_order = [path for path in dict.fromkeys(paths) if path in written_set]
+        raise Interrupted(signum, done, written_in_order, unfinished) from None
     return [outcomes[path] for path in paths]
 
 
@@ -199,7 +205,6 @@ def _run_in_pools(paths: list, options: Options, jobs: int, finish: Callable, un
     started and not finished are each run again alone, the others in a fresh pool."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
 
     import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
 
@@ -208,66 +213,99 @@ def _run_in_pools(paths: list, options: Options, jobs: int, finish: Callable, un
     # chunk with another) would leave the other workers idle while it finishes.
     remaining = sorted(paths, key=_size, reverse=True)
     while remaining:
-        started = context.SimpleQueue()  # each worker puts the path it starts on
+        events = _WorkerEvents(context.SimpleQueue())
         pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_prepare_worker, initargs=(os.getpid(), started)
+            max_workers=jobs, mp_context=context, initializer=_prepare_worker, initargs=(os.getpid(), events.queue)
         )
         futures: dict = {}
         finished: set = set()
-        begun: set = set()
         broken = False
         try:
             futures = {pool.submit(_migrate_in_worker, path, options): path for path in remaining}
             pending = set(futures)
             while pending:
-                # Short waits, so that a signal is seen and the workers' reports never fill the pipe.
+                # Short waits, so that a signal is seen and the workers' events never fill the pipe.
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                while not started.empty():
-                    begun.add(started.get())
+                events.read()
                 for future in done:
-                    try:
-                        outcome = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    finished.add(futures[future])
-                    finish(outcome)
+                    broken = not _collect(future, futures, finished, finish) or broken
         except (KeyboardInterrupt, Stop):
-            _finish_started(pool, futures, finished, finish, unfinished)
+            _finish_started(pool, futures, finished, events, finish, unfinished)
             raise
         finally:
             pool.shutdown(wait=not broken, cancel_futures=True)
         if not broken:
             return
-        while not started.empty():
-            begun.add(started.get())
-        suspects = [path for path in remaining if path in begun and path not in finished]
-        for path in suspects:
-            finish(_migrate_alone(path, options))
-        remaining = [path for path in remaining if path not in finished and path not in begun]
+        events.read()
+        for path in remaining:
+            if path in events.started and path not in finished:
+                # Written before its worker was stopped (the pool stops them all): done.
+                # Else run alone: if it kills that process too, the death is its failure.
+                finish(events.written.get(path) or _migrate_alone(path, options))
+        remaining = [path for path in remaining if path not in finished and path not in events.started]
 
 
-def _finish_started(pool, futures: dict, finished: set, finish: Callable, unfinished: list) -> None:
+class _WorkerEvents:
+    """What workers report while they work, apart from their results: the path each starts
+    on, and each outcome as soon as its file is written (a worker stopped before it could
+    return its result has still said what it wrote)."""
+
+    def __init__(self, queue) -> None:
+        self.queue = queue
+        self.started: set = set()
+        self.written: dict = {}
+
+    def read(self) -> None:
+        while not self.queue.empty():
+            kind, value = self.queue.get()
+            if kind == "started":
+                self.started.add(value)
+            else:
+                self.written[value.path] = value
+
+
+def _collect(future, futures: dict, finished: set, finish: Callable) -> bool:
+    """Hand a finished future's outcome on; False when its worker died (the pool is broken)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        outcome = future.result()
+    except BrokenProcessPool:
+        return False
+    finished.add(futures[future])
+    finish(outcome)
+    return True
+
+
+def _finish_started(pool, futures: dict, finished: set, events, finish: Callable, unfinished: list) -> None:
     """On a stop: nothing new starts; the files being migrated get :data:`STOP_GRACE` seconds
     to finish (a second signal cuts it short), then their workers are terminated."""
-    from concurrent.futures import wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     for future in futures:
         future.cancel()  # only what has not started
-    running = [future for future in futures if not future.cancelled() and futures[future] not in finished]
+    running = {future for future in futures if not future.cancelled() and futures[future] not in finished}
+    deadline = time.monotonic() + STOP_GRACE
     try:
-        wait(running, timeout=STOP_GRACE)
+        while running and time.monotonic() < deadline:
+            done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            events.read()
+            for future in done:
+                _collect(future, futures, finished, finish)
     except (KeyboardInterrupt, Stop):
         pass
-    for future in running:
-        if future.done() and not future.cancelled() and future.exception() is None:
-            finished.add(futures[future])
-            finish(future.result())
-        else:
-            unfinished.append(futures[future])
     for process in list(getattr(pool, "_processes", {}).values()):
         if process.is_alive():
             process.terminate()  # the worker removes its temporary file and exits
+            process.join(STOP_GRACE)
+    events.read()
+    for future in running:
+        path = futures[future]
+        if path in events.written:
+            finished.add(path)
+            finish(events.written[path])
+        elif path in events.started:
+            unfinished.append(path)
 
 
 def _migrate_alone(path: str, options: Options) -> FileOutcome:
@@ -305,15 +343,15 @@ def _death(exitcode: Optional[int]) -> str:
     return f"the process migrating it died (exit status {exitcode})"
 
 
-#: In a worker: where it reports each path it starts on (see :func:`_run_in_pools`).
-_started_paths = None
+#: In a worker: where it reports what it starts and writes (see :class:`_WorkerEvents`).
+_worker_events = None
 
 
 def _prepare_worker(parent: int, started=None) -> None:
     """A worker's set-up: it dies with the parent, leaves Ctrl-C to the parent (which lets it
     finish its file), and on SIGTERM removes its temporary file and exits."""
-    global _started_paths
-    _started_paths = started
+    global _worker_events
+    _worker_events = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _die_with_parent(parent)
@@ -350,12 +388,20 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _migrate_in_worker(path: str, options: Options) -> FileOutcome:
-    if _started_paths is not None:
-        _started_paths.put(path)
+    events = _worker_events
+    if events is not None:
+        events.put(("started", path))
     try:
-        return process_file(path, options)
+        if events is None:
+            return process_file(path, options)
+        return process_file(path, options, on_written=lambda outcome: events.put(("written", _slim(outcome))))
     except SystemExit as stop:  # SIGTERM: the temporary file is gone; leave at once
         os._exit(stop.code if isinstance(stop.code, int) else 1)
+
+
+def _slim(outcome: FileOutcome) -> FileOutcome:
+    """The outcome without the file's bytes and diff, small enough for an event."""
+    return FileOutcome(outcome.path, outcome.status, outcome.rules_applied, outcome.notes, encoding=outcome.encoding)
 
 
 def _migrate_and_send(connection, parent: int, path: str, options: Options) -> None:
