@@ -203,19 +203,18 @@ def _run_in_pools(paths: list, options: Options, jobs: int, finish: Callable, un
     """Migrate ``paths`` in worker processes. A worker that dies (a crash in native code, the
     OOM killer) costs the file it was migrating, reported as failed: the files it had
     started and not finished are each run again alone, the others in a fresh pool."""
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
 
-    context = multiprocessing.get_context()
+    context = _process_context()
     # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
     # chunk with another) would leave the other workers idle while it finishes.
     remaining = sorted(paths, key=_size, reverse=True)
     while remaining:
         events = _WorkerEvents(context.SimpleQueue())
         pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_prepare_worker, initargs=(os.getpid(), events.queue)
+            max_workers=jobs, mp_context=context, initializer=_prepare_worker, initargs=(_parent(context), events.queue)
         )
         futures: dict = {}
         finished: set = set()
@@ -311,11 +310,10 @@ def _finish_started(pool, futures: dict, finished: set, events, finish: Callable
 def _migrate_alone(path: str, options: Options) -> FileOutcome:
     """``path`` migrated in a process of its own, so that if it kills the process, the
     death is that file's failure."""
-    import multiprocessing
 
-    context = multiprocessing.get_context()
+    context = _process_context()
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_migrate_and_send, args=(sending, os.getpid(), path, options), daemon=True)
+    process = context.Process(target=_migrate_and_send, args=(sending, _parent(context), path, options), daemon=True)
     process.start()
     sending.close()
     try:
@@ -347,7 +345,23 @@ def _death(exitcode: Optional[int]) -> str:
 _worker_events = None
 
 
-def _prepare_worker(parent: int, started=None) -> None:
+def _process_context():
+    """Forked workers where the platform can fork: they start at once with libcst and the
+    rules already imported, and this process is their parent."""
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _parent(context) -> Optional[int]:
+    """The process a worker dies with: this one when it is forked from here; otherwise
+    (spawn, forkserver) whichever process starts it, known only once it runs."""
+    return os.getpid() if context.get_start_method() == "fork" else None
+
+
+def _prepare_worker(parent: Optional[int], started=None) -> None:
     """A worker's set-up: it dies with the parent, leaves Ctrl-C to the parent (which lets it
     finish its file), and on SIGTERM removes its temporary file and exits."""
     global _worker_events
@@ -361,12 +375,16 @@ def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def _die_with_parent(parent: int) -> None:
-    """SIGTERM when ``parent`` dies, however it dies (even SIGKILL): the kernel's parent-death
-    signal on Linux, else a thread that watches the parent id."""
+def _die_with_parent(parent: Optional[int]) -> None:
+    """SIGTERM when ``parent`` (None: the current parent) dies, however it dies (even
+    SIGKILL): the kernel's parent-death signal on Linux, else a thread that watches the
+    parent id."""
     import ctypes
     import ctypes.util
     import threading
+
+    if parent is None:
+        parent = os.getppid()
 
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -404,7 +422,7 @@ def _slim(outcome: FileOutcome) -> FileOutcome:
     return FileOutcome(outcome.path, outcome.status, outcome.rules_applied, outcome.notes, encoding=outcome.encoding)
 
 
-def _migrate_and_send(connection, parent: int, path: str, options: Options) -> None:
+def _migrate_and_send(connection, parent: Optional[int], path: str, options: Options) -> None:
     _prepare_worker(parent)
     connection.send(_migrate_in_worker(path, options))
     connection.close()
