@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import threading
 from collections import Counter
@@ -27,7 +28,7 @@ from migrator.files import find
 from migrator.markers import UnknownRuleError, selected_markers
 from migrator.notes import ERROR, WARNING
 from migrator.rules import all_rules, rules_by_code
-from migrator.runner import Options, migrate_bytes, run
+from migrator.runner import Interrupted, Options, Stop, migrate_bytes, run
 
 EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
 
@@ -116,6 +117,9 @@ def migrate(
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Print only errors and failed --verify checks on stderr (not stdout, not JSON)."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Also rewrite read-only files and files whose owner cannot be kept."
+    ),
     verify: bool = typer.Option(
         False,
         "--verify",
@@ -178,6 +182,7 @@ def migrate(
         select=_split_codes(select),
         ignore=_split_codes(ignore),
         keep_sources=verify,
+        force=force,
     )
     as_json = output_format is OutputFormat.json
 
@@ -190,12 +195,24 @@ def migrate(
         _err("error: '-' (stdin) cannot be combined with other paths")
         raise typer.Exit(EXIT_ERROR)
 
-    found = find(paths, tuple(exclude or ()), markers, include_vendored=include_vendored)
-    if not (as_json or quiet):
-        for directory, library in found.vendored:
-            _err(f"skipped {display_path(directory)}: a copy of the {library} library itself (--include-vendored)")
-    with _progress(len(found.files), len(found.candidates), enabled=not (as_json or quiet)) as advance:
-        outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
+    with _signals_stop_the_run():
+        try:
+            found = find(paths, tuple(exclude or ()), markers, include_vendored=include_vendored)
+            if not (as_json or quiet):
+                for directory, library in found.vendored:
+                    _err(
+                        f"skipped {display_path(directory)}: a copy of the {library} library itself "
+                        "(--include-vendored)"
+                    )
+            with _progress(len(found.files), len(found.candidates), enabled=not (as_json or quiet)) as advance:
+                outcomes = run(found.files, options, jobs=jobs, progress=advance, candidates=found.candidates)
+        except Interrupted as interruption:
+            _report(interruption.outcomes, options, check, as_json, {}, quiet, (), interruption)
+            raise typer.Exit(128 + interruption.signum) from None
+        except (KeyboardInterrupt, Stop) as stop:  # before any file was read
+            signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
+            _err(f"interrupted ({signal.Signals(signum).name}) before any file was written")
+            raise typer.Exit(128 + signum) from None
     reports = {}
     if verify:
         reports = _verify(outcomes, paths, as_json or quiet, verify_timeout, audio, python, v2_python, jobs)
@@ -249,6 +266,22 @@ def _absolute(value: Optional[str]) -> Optional[str]:
     if os.sep not in value and shutil.which(value):
         return shutil.which(value)
     return os.path.abspath(value)
+
+
+@contextmanager
+def _signals_stop_the_run():
+    """SIGINT and SIGTERM raise :class:`Stop` in the main thread while files are migrated, so
+    the run can say what it already wrote (exit 128 + the signal's number)."""
+
+    def stop(signum, frame):
+        raise Stop(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 #: Runs parsing fewer files than this finish before a progress bar would be worth drawing.
@@ -420,6 +453,7 @@ def _summary(outcomes: list, written: bool) -> dict:
         CHANGED if written else WOULD_CHANGE: counts["changed"],
         "unchanged": counts["unchanged"],
         "failed": counts["failed"],
+        "skipped": counts["skipped"],
         "rules_applied": dict(sorted(rules.items())),
         "notes": sum(len(outcome.notes) for outcome in outcomes),
         "errors": sum(note.severity == ERROR for outcome in outcomes for note in outcome.notes),
@@ -430,8 +464,10 @@ def _summary_lines(summary: dict, written: bool) -> list:
     """The text summary: a few lines of at most SUMMARY_WIDTH characters. The first line's
     shape is what scripts read (``bench/run.py`` does)."""
     changed = f"{summary[CHANGED]} changed" if written else f"{summary[WOULD_CHANGE]} would change"
+    skipped = f", {summary['skipped']} skipped" if summary.get("skipped") else ""
     lines = [
-        f"{summary['scanned']} file(s) scanned: {changed}, {summary['unchanged']} unchanged, {summary['failed']} failed"
+        f"{summary['scanned']} file(s) scanned: {changed}, {summary['unchanged']} unchanged, "
+        f"{summary['failed']} failed{skipped}"
     ]
     if summary["rules_applied"]:
         line = "rules applied:"
@@ -448,7 +484,14 @@ def _summary_lines(summary: dict, written: bool) -> list:
 
 
 def _report(
-    outcomes: list, options: Options, check: bool, as_json: bool, reports: dict, quiet: bool, vendored: list = ()
+    outcomes: list,
+    options: Options,
+    check: bool,
+    as_json: bool,
+    reports: dict,
+    quiet: bool,
+    vendored: list = (),
+    interruption=None,
 ) -> None:
     written = options.write
     if as_json:
@@ -465,6 +508,12 @@ def _report(
             summary["verified"] = len(reports)
             summary["verify_failed"] = sum(not report.passed for report in reports.values())
         skipped = [{"path": path, "reason": f"vendored copy of {library}"} for path, library in vendored]
+        if interruption is not None:
+            summary["interrupted"] = {
+                "signal": signal.Signals(interruption.signum).name,
+                "written": interruption.written,
+                "unfinished": interruption.unfinished,
+            }
         typer.echo(json.dumps({"files": shown, "skipped": skipped, "summary": summary}, indent=2))
         return
     verb = "migrated" if written else "would migrate"
@@ -474,6 +523,8 @@ def _report(
         shown = display_path(outcome.path)
         if outcome.status == "failed":
             _err(f"error: {shown}: {outcome.error}")
+        elif outcome.status == "skipped":
+            _err(f"note: {shown}: {outcome.error}")
         elif outcome.status == "changed":
             if options.diff:
                 _write_diff(outcome)
@@ -486,6 +537,22 @@ def _report(
     if not quiet:
         for line in _summary_lines(_summary(outcomes, written), written):
             _err(line)
+    if interruption is not None:
+        _report_interruption(interruption)
+
+
+def _report_interruption(interruption) -> None:
+    """What a stopped run leaves: the files it rewrote, and those it may have."""
+    name = signal.Signals(interruption.signum).name
+    written = [display_path(path) for path in interruption.written]
+    _err(
+        f"interrupted ({name}): {len(written)} file(s) rewritten before the stop"
+        + (f": {', '.join(written)}" if written else "")
+        + "; no other file was written"
+        + (" except as below" if interruption.unfinished else "")
+    )
+    for path in interruption.unfinished:
+        _err(f"  {display_path(path)}: stopped while being migrated; it holds its old content or its complete new one")
 
 
 def _report_github(outcomes: list, options: Options, check: bool, diff: bool, reports: dict) -> None:

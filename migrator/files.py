@@ -14,6 +14,7 @@ purpose and must not be rewritten. :func:`vendored_library` says what such a cop
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -165,14 +166,58 @@ def _read_and_tested(paths: list, markers: Optional[tuple]) -> set:
 
 
 def mentions_marker(path: str, markers: tuple) -> bool:
-    """The prefilter: does the file mention any marker? True also when it cannot be read, so
-    that migrating it reports why."""
+    """The prefilter: does the file mention any marker? True also when it cannot be read or
+    is not a regular file, so that migrating it reports why."""
     try:
-        with open(path, "rb") as stream:
-            source = stream.read()
-    except OSError:
+        source = read_regular_file(path)
+    except (OSError, NotRegularFile):
         return True
     return mentions(source, markers)
+
+
+class NotRegularFile(Exception):
+    """A FIFO, socket or device: never read (a FIFO would block the run forever)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"not a regular file ({kind}); skipped")
+        self.kind = kind
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular_file(path: str) -> bytes:
+    """The bytes of ``path`` (through symlinks), which must be a regular file. Opened without
+    blocking and checked on the open descriptor, so a FIFO (even one swapped in after a
+    check) is never waited on. Raises :class:`NotRegularFile`, or OSError (IsADirectoryError
+    for a directory)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            raise error from None
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            raise
+        raise NotRegularFile(_kind(mode)) from None  # a socket cannot be opened at all
+    with os.fdopen(descriptor, "rb") as stream:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(_kind(mode))
+        return stream.read()
 
 
 class _Excludes:
@@ -414,24 +459,91 @@ def close_match(path: str) -> Optional[str]:
     return os.path.join(directory, matches[0]) if matches else None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: a temporary file in the same directory, the original
-    mode copied, then one rename. A crash leaves the old file or the new one, never half."""
+class NotWritten(Exception):
+    """The file is left as it was, on purpose; ``str()`` says why and how to override it."""
+
+
+def write_atomically(path: Path, data: bytes, force: bool = False, on_written=None) -> Path:
+    """Replace the file at ``path`` with ``data``: a temporary file in the same directory, the
+    original mode and owner copied, then one rename. A crash leaves the old file or the new
+    one, never half; the temporary file is removed on every way out, Ctrl-C and SIGTERM
+    included (both wait until the rename is done or undone). A symlink is written through:
+    its target is replaced and the link kept. Returns the path written.
+
+    Without ``force``, a file without write permission, or one whose owner cannot be kept (it
+    belongs to another user and we are not root), raises :class:`NotWritten` and is left
+    alone. ``on_written(path)`` is called once the rename is done, before any deferred
+    signal is delivered, so a caller keeping a record of written files never misses one."""
     import tempfile
 
-    directory = path.parent
-    mode = path.stat().st_mode
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".migrate-stt", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
+    target = Path(os.path.realpath(path))
+    status = os.stat(target)
+    if not force and (not status.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise NotWritten("read-only file (no write permission); left unchanged (--force rewrites it)")
+    with _signals_deferred():
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".migrate-stt", dir=target.parent)
         try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                _keep_owner(temporary, status, force)
+                os.chmod(temporary, stat.S_IMODE(status.st_mode))  # after chown, which clears set-id bits
+                os.fsync(stream.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+        if on_written is not None:
+            on_written(str(path))
+    return target
+
+
+def _keep_owner(temporary: str, original: os.stat_result, force: bool) -> None:
+    """Give the new file the original's owner and group. Without root only the group can be
+    changed (to one of ours): a file of another user is refused unless ``force``."""
+    current = os.stat(temporary)
+    if (current.st_uid, current.st_gid) == (original.st_uid, original.st_gid):
+        return
+    try:
+        os.chown(temporary, original.st_uid, original.st_gid)
+        return
+    except PermissionError:
+        pass
+    if current.st_uid != original.st_uid and not force:
+        raise NotWritten(
+            f"owned by another user (uid {original.st_uid}); rewriting it would make it yours; "
+            "left unchanged (--force rewrites it)"
+        )
+    try:
+        os.chown(temporary, -1, original.st_gid)
+    except PermissionError:
+        if not force:
+            raise NotWritten(
+                f"its group (gid {original.st_gid}) cannot be kept; left unchanged (--force rewrites it)"
+            ) from None
+
+
+class _signals_deferred:
+    """SIGINT and SIGTERM wait until the block ends (main thread only; signal handlers run
+    there): a write is either done and recorded or not started."""
+
+    SIGNALS = None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.blocked = None
+        if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
+            self.blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        return self
+
+    def __exit__(self, *exc_info):
+        import signal
+
+        if self.blocked is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.blocked)
+        return False

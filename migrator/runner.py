@@ -7,12 +7,22 @@ libcst) is imported only once a file passes the byte prefilter.
 from __future__ import annotations
 
 import os
+import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from migrator.diffing import unified_diff
-from migrator.files import close_match, is_notebook, mentions_marker, write_atomically
+from migrator.files import (
+    NotRegularFile,
+    NotWritten,
+    close_match,
+    is_notebook,
+    mentions_marker,
+    read_regular_file,
+    write_atomically,
+)
 from migrator.markers import MANIFEST_RULE, select_codes, selected_markers
 
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -27,12 +37,14 @@ class Options:
     ignore: tuple = ()
     #: Keep the original and migrated bytes on the outcome (``--verify`` runs them).
     keep_sources: bool = False
+    #: Rewrite read-only files, and files whose owner cannot be kept, too.
+    force: bool = False
 
 
 @dataclass
 class FileOutcome:
     path: str
-    status: str  # "changed" | "unchanged" | "failed"
+    status: str  # "changed" | "unchanged" | "failed" | "skipped" (not a regular file)
     rules_applied: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     error: Optional[str] = None
@@ -107,9 +119,15 @@ def migrate_bytes(path: str, source: bytes, options: Options):
     return outcome, result.migrated
 
 
-def process_file(path: str, options: Options) -> FileOutcome:
+def process_file(
+    path: str, options: Options, on_written: Optional[Callable[[FileOutcome], None]] = None
+) -> FileOutcome:
+    """One file read, migrated and (with ``options.write``) written; ``on_written(outcome)``
+    is called as soon as the new content is in place (before a deferred signal strikes)."""
     try:
-        source = Path(path).read_bytes()
+        source = read_regular_file(path)
+    except NotRegularFile as error:
+        return FileOutcome(path, "skipped", error=str(error))
     except IsADirectoryError:
         return FileOutcome(path, "failed", error="is a directory")
     except FileNotFoundError:
@@ -120,12 +138,44 @@ def process_file(path: str, options: Options) -> FileOutcome:
     outcome, migrated = migrate_bytes(path, source, options)
     if outcome.status == "changed" and options.write:
         try:
-            write_atomically(Path(path), migrated)
+            write_atomically(
+                Path(path), migrated, force=options.force, on_written=on_written and (lambda _: on_written(outcome))
+            )
+        except NotWritten as error:
+            return FileOutcome(path, "failed", outcome.rules_applied, outcome.notes, error=str(error))
         except OSError as error:
             return FileOutcome(
                 path, "failed", outcome.rules_applied, outcome.notes, error=f"cannot write: {error.strerror or error}"
             )
     return outcome
+
+
+class Stop(BaseException):
+    """Raised in the main thread by the signal handlers the CLI installs (SIGINT, SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal: what was finished, and every file already written."""
+
+    def __init__(self, signum: int, outcomes: list, written: list, unfinished: list) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        #: Outcomes of the files that were finished, in the order given.
+        self.outcomes = outcomes
+        #: Files rewritten before the stop (each completely: writes are atomic), in the order given.
+        self.written = written
+        #: Files being migrated when their worker had to be stopped: each holds its old
+        #: content or its complete new one.
+        self.unfinished = unfinished
+
+
+#: Seconds the files being migrated when a stop arrives are given to finish (a second
+#: Ctrl-C does not wait).
+STOP_GRACE = 10
 
 
 def run(
@@ -138,39 +188,44 @@ def run(
     """Outcomes for every path, in the order given, then one for each dependency manifest
     brought up to date for what the migrated code needs (STT030). ``candidates`` are the paths already known
     to pass the byte prefilter (:func:`migrator.files.find` asks git): the others are
-    'unchanged' without being read. Without it, each file is read and tested here."""
+    'unchanged' without being read. Without it, each file is read and tested here.
+
+    Raises :class:`Interrupted` on KeyboardInterrupt or :class:`Stop`, once the files being
+    written are done."""
     paths = [str(path) for path in paths]
     if candidates is None:
         markers = selected_markers(options.select or None, options.ignore or None)
         candidates = {path for path in paths if mentions_marker(path, markers)}
     outcomes: dict = {}
+    written: list = []
+    unfinished: list = []
+
+    def finish(outcome: FileOutcome) -> None:
+        outcomes[outcome.path] = outcome
+        if outcome.status == "changed" and options.write and outcome.path not in written:
+            written.append(outcome.path)
+        if progress:
+            progress(outcome)
+
     to_migrate = []
-    for path in dict.fromkeys(paths):
-        if path in candidates:
-            to_migrate.append(path)
+    try:
+        for path in dict.fromkeys(paths):
+            if path in candidates:
+                to_migrate.append(path)
+            else:
+                finish(FileOutcome(path, "unchanged"))
+        jobs = jobs or os.cpu_count() or 1
+        if jobs > 1 and len(to_migrate) >= POOL_THRESHOLD:
+            _run_in_pools(to_migrate, options, jobs, finish, unfinished)
         else:
-            outcomes[path] = FileOutcome(path, "unchanged")
-            if progress:
-                progress(outcomes[path])
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(to_migrate) >= POOL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor
-
-        import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
-
-        # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
-        # chunk with another) would leave the other workers idle while it finishes.
-        ordered = sorted(to_migrate, key=_size, reverse=True)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for path, outcome in zip(ordered, pool.map(process_file, ordered, [options] * len(ordered), chunksize=1)):
-                outcomes[path] = outcome
-                if progress:
-                    progress(outcome)
-    else:
-        for path in to_migrate:
-            outcomes[path] = process_file(path, options)
-            if progress:
-                progress(outcomes[path])
+            for path in to_migrate:
+                finish(process_file(path, options, on_written=lambda outcome: written.append(outcome.path)))
+    except (KeyboardInterrupt, Stop) as stop:
+        signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
+        done = [outcomes[path] for path in dict.fromkeys(paths) if path in outcomes]
+        written_set = set(written)
+        written_in_order = [path for path in dict.fromkeys(paths) if path in written_set]
+        raise Interrupted(signum, done, written_in_order, unfinished) from None
     ordered = [outcomes[path] for path in paths]
     if any(outcome.needs for outcome in ordered) and MANIFEST_RULE in select_codes(
         options.select or None, options.ignore or None
@@ -179,6 +234,235 @@ def run(
 
         ordered += update_manifests(ordered, options)
     return ordered
+
+
+def _run_in_pools(paths: list, options: Options, jobs: int, finish: Callable, unfinished: list) -> None:
+    """Migrate ``paths`` in worker processes. A worker that dies (a crash in native code, the
+    OOM killer) costs the file it was migrating, reported as failed: the files it had
+    started and not finished are each run again alone, the others in a fresh pool."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
+
+    context = _process_context()
+    # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
+    # chunk with another) would leave the other workers idle while it finishes.
+    remaining = sorted(paths, key=_size, reverse=True)
+    while remaining:
+        events = _WorkerEvents(context.SimpleQueue())
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_prepare_worker, initargs=(_parent(context), events.queue)
+        )
+        futures: dict = {}
+        finished: set = set()
+        broken = False
+        try:
+            futures = {pool.submit(_migrate_in_worker, path, options): path for path in remaining}
+            pending = set(futures)
+            while pending:
+                # Short waits, so that a signal is seen and the workers' events never fill the pipe.
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                events.read()
+                for future in done:
+                    broken = not _collect(future, futures, finished, finish) or broken
+        except (KeyboardInterrupt, Stop):
+            _finish_started(pool, futures, finished, events, finish, unfinished)
+            raise
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
+        if not broken:
+            return
+        events.read()
+        for path in remaining:
+            if path in events.started and path not in finished:
+                # Written before its worker was stopped (the pool stops them all): done.
+                # Else run alone: if it kills that process too, the death is its failure.
+                finish(events.written.get(path) or _migrate_alone(path, options))
+        remaining = [path for path in remaining if path not in finished and path not in events.started]
+
+
+class _WorkerEvents:
+    """What workers report while they work, apart from their results: the path each starts
+    on, and each outcome as soon as its file is written (a worker stopped before it could
+    return its result has still said what it wrote)."""
+
+    def __init__(self, queue) -> None:
+        self.queue = queue
+        self.started: set = set()
+        self.written: dict = {}
+
+    def read(self) -> None:
+        while not self.queue.empty():
+            kind, value = self.queue.get()
+            if kind == "started":
+                self.started.add(value)
+            else:
+                self.written[value.path] = value
+
+
+def _collect(future, futures: dict, finished: set, finish: Callable) -> bool:
+    """Hand a finished future's outcome on; False when its worker died (the pool is broken)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        outcome = future.result()
+    except BrokenProcessPool:
+        return False
+    finished.add(futures[future])
+    finish(outcome)
+    return True
+
+
+def _finish_started(pool, futures: dict, finished: set, events, finish: Callable, unfinished: list) -> None:
+    """On a stop: nothing new starts; the files being migrated get :data:`STOP_GRACE` seconds
+    to finish (a second signal cuts it short), then their workers are terminated."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    for future in futures:
+        future.cancel()  # only what has not started
+    running = {future for future in futures if not future.cancelled() and futures[future] not in finished}
+    deadline = time.monotonic() + STOP_GRACE
+    try:
+        while running and time.monotonic() < deadline:
+            done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            events.read()
+            for future in done:
+                _collect(future, futures, finished, finish)
+    except (KeyboardInterrupt, Stop):
+        pass
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()  # the worker removes its temporary file and exits
+            process.join(STOP_GRACE)
+    events.read()
+    for future in running:
+        path = futures[future]
+        if path in events.written:
+            finished.add(path)
+            finish(events.written[path])
+        elif path in events.started:
+            unfinished.append(path)
+
+
+def _migrate_alone(path: str, options: Options) -> FileOutcome:
+    """``path`` migrated in a process of its own, so that if it kills the process, the
+    death is that file's failure."""
+
+    context = _process_context()
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_migrate_and_send, args=(sending, _parent(context), path, options), daemon=True)
+    process.start()
+    sending.close()
+    try:
+        outcome = receiving.recv()
+    except EOFError:
+        outcome = None
+    except BaseException:
+        process.terminate()
+        raise
+    finally:
+        receiving.close()
+        process.join()
+    if outcome is None:
+        return FileOutcome(path, "failed", error=f"{_death(process.exitcode)}; file left unchanged")
+    return outcome
+
+
+def _death(exitcode: Optional[int]) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the process migrating it died ({name}; a crash in the parser or out of memory)"
+    return f"the process migrating it died (exit status {exitcode})"
+
+
+#: In a worker: where it reports what it starts and writes (see :class:`_WorkerEvents`).
+_worker_events = None
+
+
+def _process_context():
+    """Forked workers where the platform can fork: they start at once with libcst and the
+    rules already imported, and this process is their parent."""
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _parent(context) -> Optional[int]:
+    """The process a worker dies with: this one when it is forked from here; otherwise
+    (spawn, forkserver) whichever process starts it, known only once it runs."""
+    return os.getpid() if context.get_start_method() == "fork" else None
+
+
+def _prepare_worker(parent: Optional[int], started=None) -> None:
+    """A worker's set-up: it dies with the parent, leaves Ctrl-C to the parent (which lets it
+    finish its file), and on SIGTERM removes its temporary file and exits."""
+    global _worker_events
+    _worker_events = started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    _die_with_parent(parent)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent(parent: Optional[int]) -> None:
+    """SIGTERM when ``parent`` (None: the current parent) dies, however it dies (even
+    SIGKILL): the kernel's parent-death signal on Linux, else a thread that watches the
+    parent id."""
+    import ctypes
+    import ctypes.util
+    import threading
+
+    if parent is None:
+        parent = os.getppid()
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        registered = libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        registered = False
+    if os.getppid() != parent:  # it died before the signal was registered
+        os.kill(os.getpid(), signal.SIGTERM)
+    if registered:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="migrate-stt-parent-watch", daemon=True).start()
+
+
+def _migrate_in_worker(path: str, options: Options) -> FileOutcome:
+    events = _worker_events
+    if events is not None:
+        events.put(("started", path))
+    try:
+        if events is None:
+            return process_file(path, options)
+        return process_file(path, options, on_written=lambda outcome: events.put(("written", _slim(outcome))))
+    except SystemExit as stop:  # SIGTERM: the temporary file is gone; leave at once
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
+
+
+def _slim(outcome: FileOutcome) -> FileOutcome:
+    """The outcome without the file's bytes and diff, small enough for an event."""
+    return FileOutcome(outcome.path, outcome.status, outcome.rules_applied, outcome.notes, encoding=outcome.encoding)
+
+
+def _migrate_and_send(connection, parent: Optional[int], path: str, options: Options) -> None:
+    _prepare_worker(parent)
+    connection.send(_migrate_in_worker(path, options))
+    connection.close()
 
 
 def _size(path: str) -> int:

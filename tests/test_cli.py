@@ -225,6 +225,7 @@ def test_json_format_lists_rules_and_notes(project):
         "would_change": 1,
         "unchanged": 1,
         "failed": 0,
+        "skipped": 0,
         "rules_applied": {"STT001": 1},
         "notes": 1,
         "errors": 1,
@@ -370,7 +371,7 @@ def test_json_status_says_would_change_under_check_and_diff_and_changed_when_wri
         report = json.loads(cli("--format", "json", *args, "client.py", cwd=project).stdout)
         return [entry["status"] for entry in report["files"]], sorted(report["summary"])
 
-    keys = ["errors", "failed", "notes", "rules_applied", "scanned", "unchanged"]
+    keys = ["errors", "failed", "notes", "rules_applied", "scanned", "skipped", "unchanged"]
     assert statuses("--check") == (["would_change"], sorted([*keys, "would_change"]))
     assert statuses("--diff") == (["would_change"], sorted([*keys, "would_change"]))
     assert statuses() == (["changed"], sorted([*keys, "changed"]))

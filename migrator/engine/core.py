@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import MigrationContext
-from migrator.engine import imports, positions
+from migrator.engine import imports, parsing, positions
 from migrator.engine.layout import Layout, lay_out
 from migrator.markers import mentions, smallest_set
 from migrator.model import ValueModel
@@ -102,11 +102,15 @@ def migrate_source(
     rule_classes = select_rules(select, ignore)
     if not rule_classes or not needs_migration_scan(original, rule_classes):
         return MigrationResult(path, original, original, _written_notes(original), parsed=False)
+    # Deep nesting recurses in libcst's parser, its tree and every walk: all on a deep stack.
+    return parsing.on_deep_stack(_migrate_parsed, original, path, rule_classes, layout)
 
+
+def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Optional[Layout]) -> MigrationResult:
     try:
-        module = cst.parse_module(original)
-    except (cst.ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError) as error:
-        raise MigrationError(f"cannot parse: {_one_line(error)}") from None
+        module = parsing.parse(original, path)
+    except parsing.Unparsable as error:
+        raise MigrationError(str(error)) from None
 
     context = MigrationContext(path, [rule.code for rule in rule_classes])
     context.model = ValueModel(module)
