@@ -19,8 +19,9 @@ import typer
 
 from migrator import __version__
 from migrator.diffing import colourise, display_path
+from migrator.entry import summary_line
 from migrator.files import find
-from migrator.markers import UnknownRuleError, selected_markers
+from migrator.markers import UnknownRuleError, selected_markers, split_codes
 from migrator.rules import all_rules, rules_by_code
 from migrator.runner import Options, migrate_bytes, run
 
@@ -30,10 +31,6 @@ EXIT_OK, EXIT_WORK_FOUND, EXIT_ERROR, EXIT_VERIFY_FAILED = 0, 1, 2, 3
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
-
-
-def _split_codes(values: Optional[List[str]]) -> tuple:
-    return tuple(code for value in values or () for code in value.split(",") if code.strip())
 
 
 def _version(value: bool) -> None:
@@ -100,15 +97,15 @@ def migrate(
         _err("error: give at least one PATH (or '-' for stdin); see --help")
         raise typer.Exit(EXIT_ERROR)
     try:
-        markers = selected_markers(_split_codes(select) or None, _split_codes(ignore) or None)
+        markers = selected_markers(split_codes(select) or None, split_codes(ignore) or None)
     except UnknownRuleError as error:
         _err(f"error: {error}")
         raise typer.Exit(EXIT_ERROR) from None
     options = Options(
         write=not (diff or check),
         diff=diff,
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
+        select=split_codes(select),
+        ignore=split_codes(ignore),
         keep_sources=verify,
     )
     as_json = output_format is OutputFormat.json
@@ -243,14 +240,7 @@ def _report(outcomes: list, options: Options, check: bool, as_json: bool, report
         _print_notes(outcome)
         if outcome.path in reports:
             _print_verification(reports[outcome.path])
-    summary = _summary(outcomes)
-    rules = ", ".join(f"{code} x{count}" for code, count in summary["rules_applied"].items()) or "none"
-    changed_word = "would change" if (check or options.diff) else "changed"
-    _err(
-        f"{summary['scanned']} file(s) scanned: {summary['changed']} {changed_word}, "
-        f"{summary['unchanged']} unchanged, {summary['failed']} failed; rules applied: {rules}; "
-        f"{summary['notes']} note(s) to review"
-    )
+    _err(summary_line(_summary(outcomes), would=check or options.diff))
 
 
 def _print_verification(report) -> None:

@@ -6,20 +6,24 @@ honoured) and one ``git grep -F`` names those that mention a marker, so ``--chec
 repository costs about what ``grep`` does instead of reading every file in Python. Elsewhere, or
 when git cannot answer, the directory is walked and each file read. Both ways give the same
 files in the same order and the same candidates (``tests/test_files.py`` runs both on one tree).
+
+``migrate-stt`` calls :func:`find` before it has imported anything else (see
+:mod:`migrator.entry`), so this module imports only what a bare interpreter has already
+loaded; ``subprocess``, ``re`` and ``pathlib`` are imported where they are needed.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import stat
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Iterator, Optional
 
 from migrator.markers import ASSEMBLYAI_EVIDENCE, mentions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
+    from typing import Iterable, Iterator, Optional
 
 #: Directory names never worth descending into.
 SKIPPED_DIRECTORIES = frozenset(
@@ -45,18 +49,28 @@ SKIPPED_DIRECTORIES = frozenset(
 GIT_TIMEOUT = 60
 
 
-@dataclass
 class Found:
     """What :func:`find` found: every file to report on, in order, and the subset that may
     need migrating (it mentions a marker, or could not be read and must be reported)."""
 
-    files: list
-    candidates: set
+    __slots__ = ("files", "candidates")
+
+    def __init__(self, files: list, candidates: set) -> None:
+        self.files = files
+        self.candidates = candidates
+
+    def __repr__(self) -> str:
+        return f"Found(files={self.files!r}, candidates={self.candidates!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Found) and (self.files, self.candidates) == (other.files, other.candidates)
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[Path]:
     """Every Python file under ``paths``, in a stable order; files named explicitly are
     always included (whatever their suffix), directories are searched for ``*.py``."""
+    from pathlib import Path
+
     for path in find(paths, excludes).files:
         yield Path(path)
 
@@ -72,7 +86,7 @@ def find(
     files: list = []
     candidates: set = set()
     for raw in paths:
-        path = str(Path(raw))
+        path = as_path_spells(raw)
         if not os.path.isdir(path):
             files.append(path)  # named explicitly; a missing or unreadable path is reported when it is read
             candidates.update(_read_and_tested([path], markers))
@@ -84,6 +98,18 @@ def find(
         files.extend(found[0])
         candidates.update(found[1])
     return Found(files, candidates)
+
+
+def as_path_spells(raw) -> str:
+    """``str(Path(raw))`` without importing pathlib: on POSIX, empty and ``.`` parts and
+    trailing slashes dropped, ``..`` kept, a leading ``//`` (and only two) kept."""
+    raw = os.fspath(raw)
+    if os.sep != "/" or os.altsep:
+        from pathlib import Path
+
+        return str(Path(raw))
+    root = "//" if raw.startswith("//") and not raw.startswith("///") else "/" if raw.startswith("/") else ""
+    return root + "/".join(part for part in raw.split("/") if part and part != ".") or "."
 
 
 def _read_and_tested(paths: list, markers: Optional[tuple]) -> set:
@@ -107,8 +133,14 @@ class _Excludes:
     file or directory name too), with fnmatch's own patterns compiled once."""
 
     def __init__(self, patterns: tuple) -> None:
+        self.match = None
+        if not patterns:
+            return
+        import fnmatch
+        import re
+
         translated = [fnmatch.translate(p) for pattern in patterns for p in (pattern, f"*/{pattern}")]
-        self.match = re.compile("|".join(translated)).match if patterns else None
+        self.match = re.compile("|".join(translated)).match
 
     def __call__(self, path: str) -> bool:
         return self.match is not None and self.match(path) is not None
@@ -151,6 +183,8 @@ def _not_git_ignored(directory: str, found: list) -> list:
     paths = [path for path, _ in found]
     if not found:
         return paths
+    import subprocess
+
     try:
         completed = subprocess.run(
             ["git", "-C", directory, "check-ignore", "--stdin", "-z"],
@@ -190,6 +224,8 @@ def _found_by_git(top: str, excluded: _Excludes, markers: Optional[tuple]) -> Op
 
 
 def _start_git(directory: str, *arguments: str) -> Optional[subprocess.Popen]:
+    import subprocess
+
     try:
         return subprocess.Popen(
             ["git", "-C", directory, *arguments],
@@ -205,6 +241,8 @@ def _finish_git(process: Optional[subprocess.Popen]) -> Optional[tuple]:
     """(exit code, stdout, stderr), or None when git could not be run or took too long."""
     if process is None:
         return None
+    import subprocess
+
     try:
         stdout, stderr = process.communicate(timeout=GIT_TIMEOUT)
     except subprocess.TimeoutExpired:
