@@ -15,8 +15,10 @@ from migrator.diffing import unified_diff
 from migrator.files import mentions_marker, write_atomically
 from migrator.markers import selected_markers
 
-#: Below this many files to parse, a process pool costs more than it saves.
-POOL_THRESHOLD = 8
+#: Below this much source to parse (bytes, all files together), a process pool costs more
+#: than it saves: starting the workers and collecting their results takes about what the
+#: engine spends on this much source (about 1,800 lines). ``bench/run.py`` measures the pool.
+POOL_MIN_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -130,16 +132,21 @@ def run(
             outcomes[path] = FileOutcome(path, "unchanged")
             if progress:
                 progress(outcomes[path])
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(to_migrate) >= POOL_THRESHOLD:
+    jobs = min(jobs or os.cpu_count() or 1, len(to_migrate))
+    sizes = {path: _size(path) for path in to_migrate} if jobs > 1 else {}
+    if jobs > 1 and sum(sizes.values()) >= POOL_MIN_BYTES:
         from concurrent.futures import ProcessPoolExecutor
 
-        import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
+        import migrator.engine.core  # noqa: F401
+        from migrator.rules import all_rules
 
+        # What a first migration imports (the engine, libcst, every rule module) is loaded
+        # here once; forked workers inherit it instead of each paying for it.
+        all_rules()
         # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
         # chunk with another) would leave the other workers idle while it finishes.
-        ordered = sorted(to_migrate, key=_size, reverse=True)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        ordered = sorted(to_migrate, key=sizes.__getitem__, reverse=True)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context()) as pool:
             for path, outcome in zip(ordered, pool.map(process_file, ordered, [options] * len(ordered), chunksize=1)):
                 outcomes[path] = outcome
                 if progress:
@@ -150,6 +157,16 @@ def run(
             if progress:
                 progress(outcomes[path])
     return [outcomes[path] for path in paths]
+
+
+def _fork_context():
+    """Workers forked from this process where that is safe (Linux), so they start with what
+    it has imported; elsewhere (and on Pythons defaulting to forkserver) a fresh interpreter
+    per worker would import libcst and the rules again, a second or so each."""
+    import multiprocessing
+    import sys
+
+    return multiprocessing.get_context("fork") if sys.platform == "linux" else None
 
 
 def _size(path: str) -> int:
