@@ -160,21 +160,52 @@ def _prefix(top: str) -> str:
 
 def _descends_into(path: str, name: str, excluded: _Excludes) -> bool:
     """Whether the walk enters the subdirectory ``path`` (whose last part is ``name``)."""
-    return name not in SKIPPED_DIRECTORIES and not excluded(path) and not os.path.isfile(path + "/pyvenv.cfg")
+    return _may_enter(path, name, excluded) and not os.path.isfile(path + "/pyvenv.cfg")
+
+
+def _may_enter(path: str, name: str, excluded: _Excludes) -> bool:
+    """:func:`_descends_into` short of looking inside: the name and ``--exclude`` allow it."""
+    return name not in SKIPPED_DIRECTORIES and not excluded(path)
 
 
 def _walk(top: str, excluded: _Excludes) -> list:
     """The Python files under ``top`` in walk order (each directory's files sorted, then its
-    sorted subdirectories), without what ``.gitignore`` ignores."""
+    sorted subdirectories), without what ``.gitignore`` ignores. One ``os.scandir`` per
+    directory tells files from directories; a directory holding ``pyvenv.cfg`` (a virtual
+    environment) is dropped once its listing shows it, and links to directories are not
+    followed (as ``os.walk`` does by default)."""
     found = []  # (path, path relative to top)
-    for root, directories, names in os.walk(top):
-        relative_root = "" if root == top else root[len(top.rstrip("/")) + 1 :]
+    pending = [""]  # directories to list, relative to top, the next one last
+    while pending:
+        relative_root = pending.pop()
         shown_root = _join(top, relative_root)  # as Path(root) spells it: "./a" is "a"
-        directories[:] = sorted(name for name in directories if _descends_into(_join(shown_root, name), name, excluded))
+        try:
+            with os.scandir(os.path.join(top, relative_root) if relative_root else top) as entries:
+                names, directories, virtual_environment = [], [], False
+                for entry in entries:
+                    try:
+                        is_directory = entry.is_dir()
+                    except OSError:
+                        is_directory = False
+                    if not is_directory:
+                        names.append(entry.name)
+                        if entry.name == "pyvenv.cfg" and relative_root and entry.is_file():
+                            virtual_environment = True
+                    elif not entry.is_symlink():
+                        directories.append(entry.name)
+        except OSError:
+            continue  # unreadable: os.walk skips it too
+        if virtual_environment:
+            continue
         for name in sorted(names):
             path = _join(shown_root, name)
             if name.endswith(".py") and not excluded(path):
                 found.append((path, _join(relative_root, name)))
+        pending.extend(
+            _join(relative_root, name)
+            for name in sorted(directories, reverse=True)
+            if _may_enter(_join(shown_root, name), name, excluded)
+        )
     return _not_git_ignored(top, found)
 
 
