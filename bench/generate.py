@@ -619,6 +619,40 @@ def generate(
     return manifest
 
 
+def rewrite_set(root: Path, *, count: int, seed: int = 7, big: int = 4, fixtures: Path = FIXTURES) -> List[dict]:
+    """``count`` v2 clients alone under ``root`` (the rewrite path's workload): the fixture
+    inputs one style after another, each varied as in the tree, ten to a directory; the last
+    ``big`` of them are big clients (a fixture followed by 2,500 ordinary lines), so that one
+    long file among short ones shows whether ``--jobs`` keeps every worker busy. Rewritten on
+    every call; returns one entry per file, as the tree's manifest lists its v2 clients."""
+    root = Path(root)
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    seeds = load_seeds(fixtures)
+    changing = [s for s in seeds if s.expect_change]
+    entries = []
+    for index in range(count):
+        is_big = index >= count - big
+        chosen = changing[index % len(changing)] if is_big else seeds[index % len(seeds)]
+        key = f"{seed}:rewrite:{index}"
+        extra = 2500 if is_big else random.Random(key).choice((0, 0, 10, 30))
+        relpath = f"set{index // 10:02d}/stt_{chosen.style.split('/')[-1]}_{index}.py"
+        data = v2_client(chosen, key, extra).encode("utf-8")
+        (root / relpath).parent.mkdir(exist_ok=True)
+        (root / relpath).write_bytes(data)
+        entries.append(
+            {
+                "path": relpath,
+                "kind": "big_v2" if is_big else "v2",
+                "style": chosen.style,
+                "expect_change": chosen.expect_change,
+                "lines": data.count(b"\n"),
+            }
+        )
+    return entries
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)

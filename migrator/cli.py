@@ -23,9 +23,10 @@ from typing import List, Optional
 import typer
 
 from migrator import __version__
+from migrator import summary as run_summary
 from migrator.diffing import colourise, display_path
 from migrator.files import find
-from migrator.markers import UnknownRuleError, selected_markers
+from migrator.markers import UnknownRuleError, selected_markers, split_codes
 from migrator.notes import ERROR, WARNING
 from migrator.rules import all_rules, rules_by_code
 from migrator.runner import Interrupted, Options, Stop, migrate_bytes, run
@@ -37,22 +38,15 @@ EPILOG = f"""Exit codes:
 
 \b
   {EXIT_OK}  done, or nothing to do
-  {EXIT_WORK_FOUND}  --check: a file would change
+  {EXIT_WORK_FOUND}  --check: a file would change, or an error-level note is left (see --allow-notes)
   {EXIT_ERROR}  usage error, or a file could not be processed (the others still are)
   {EXIT_VERIFY_FAILED}  --verify: a check failed"""
-
-#: Summary lines on stderr are wrapped at this width.
-SUMMARY_WIDTH = 88
 
 
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
-
-
-def _split_codes(values: Optional[List[str]]) -> tuple:
-    return tuple(code for value in values or () for code in value.split(",") if code.strip())
 
 
 def _version(value: bool) -> None:
@@ -171,7 +165,7 @@ def migrate(
         _err("error: give at least one PATH (or '-' for stdin); see --help")
         raise typer.Exit(EXIT_ERROR)
     try:
-        markers = selected_markers(_split_codes(select) or None, _split_codes(ignore) or None)
+        markers = selected_markers(split_codes(select) or None, split_codes(ignore) or None)
     except UnknownRuleError as error:
         _err(f"error: {error}")
         raise typer.Exit(EXIT_ERROR) from None
@@ -179,8 +173,8 @@ def migrate(
     options = Options(
         write=not (diff or check),
         diff=diff or github,  # github: the diff tells the line of a file's first change
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
+        select=split_codes(select),
+        ignore=split_codes(ignore),
         keep_sources=verify,
         force=force,
     )
@@ -400,7 +394,7 @@ def _run_stdin(options: Options, check: bool, as_json: bool, allow_notes: bool, 
     # Without --check or --diff the migrated source is the output: it has changed, as a file would.
     written = not (check or options.diff)
     if as_json:
-        summary = _summary([outcome], written)
+        summary = run_summary.summary_of([outcome], written)
         typer.echo(json.dumps({"files": [_json_entry(outcome, written)], "summary": summary}, indent=2))
     elif outcome.status == "failed":
         _err(f"error: <stdin>: {outcome.error}")
@@ -433,9 +427,8 @@ def _print_notes(outcome) -> None:
         _err(f"{display_path(outcome.path)}:{where}{note.line}:{note.column}: {label} {note.message}")
 
 
-#: JSON's name for a file the run changed, as the text says it: "migrated" when the file was
-#: written (or, for '-', the migrated source printed), "would migrate" under --check/--diff.
-CHANGED, WOULD_CHANGE = "changed", "would_change"
+#: JSON's name for a changed file (see :mod:`migrator.summary`).
+WOULD_CHANGE = run_summary.WOULD_CHANGE
 
 
 def _json_entry(outcome, written: bool) -> dict:
@@ -443,44 +436,6 @@ def _json_entry(outcome, written: bool) -> dict:
     if outcome.status == "changed" and not written:
         entry["status"] = WOULD_CHANGE
     return entry
-
-
-def _summary(outcomes: list, written: bool) -> dict:
-    counts = Counter(outcome.status for outcome in outcomes)
-    rules = Counter(code for outcome in outcomes for code in outcome.rules_applied)
-    return {
-        "scanned": len(outcomes),
-        CHANGED if written else WOULD_CHANGE: counts["changed"],
-        "unchanged": counts["unchanged"],
-        "failed": counts["failed"],
-        "skipped": counts["skipped"],
-        "rules_applied": dict(sorted(rules.items())),
-        "notes": sum(len(outcome.notes) for outcome in outcomes),
-        "errors": sum(note.severity == ERROR for outcome in outcomes for note in outcome.notes),
-    }
-
-
-def _summary_lines(summary: dict, written: bool) -> list:
-    """The text summary: a few lines of at most SUMMARY_WIDTH characters. The first line's
-    shape is what scripts read (``bench/run.py`` does)."""
-    changed = f"{summary[CHANGED]} changed" if written else f"{summary[WOULD_CHANGE]} would change"
-    skipped = f", {summary['skipped']} skipped" if summary.get("skipped") else ""
-    lines = [
-        f"{summary['scanned']} file(s) scanned: {changed}, {summary['unchanged']} unchanged, "
-        f"{summary['failed']} failed{skipped}"
-    ]
-    if summary["rules_applied"]:
-        line = "rules applied:"
-        for code, count in summary["rules_applied"].items():
-            item = f" {code} x{count},"
-            if len(line) + len(item) > SUMMARY_WIDTH:
-                lines.append(line)
-                line = " "
-            line += item
-        lines.append(line.rstrip(","))
-    if summary["notes"]:
-        lines.append(f"{summary['notes']} note(s) to review ({summary['errors']} error(s))")
-    return lines
 
 
 def _report(
@@ -503,7 +458,7 @@ def _report(
             if outcome.path in reports:
                 entry["verify"] = reports[outcome.path].to_dict()
             shown.append(entry)
-        summary = _summary(outcomes, written)
+        summary = run_summary.summary_of(outcomes, written)
         if reports:
             summary["verified"] = len(reports)
             summary["verify_failed"] = sum(not report.passed for report in reports.values())
@@ -535,7 +490,7 @@ def _report(
         if outcome.path in reports and not (quiet and reports[outcome.path].passed):
             _print_verification(reports[outcome.path], quiet)
     if not quiet:
-        for line in _summary_lines(_summary(outcomes, written), written):
+        for line in run_summary.summary_lines(run_summary.summary_of(outcomes, written), written):
             _err(line)
     if interruption is not None:
         _report_interruption(interruption)
@@ -569,7 +524,7 @@ def _report_github(outcomes: list, options: Options, check: bool, diff: bool, re
         if report is not None and not report.passed:
             failed = ", ".join(check.name for check in report.checks if not check.passed)
             typer.echo(command("error", display_path(outcome.path), f"--verify failed: {failed}", title="verify"))
-    for line in _summary_lines(_summary(outcomes, options.write), options.write):
+    for line in run_summary.summary_lines(run_summary.summary_of(outcomes, options.write), options.write):
         _err(line)
 
 

@@ -144,7 +144,7 @@ def find(
     files: list = []
     candidates: set = set()
     for raw in paths:
-        path = str(Path(raw))
+        path = as_path_spells(raw)
         if not os.path.isdir(path):
             files.append(path)  # named explicitly; a missing or unreadable path is reported when it is read
             candidates.update(_read_and_tested([path], markers))
@@ -158,6 +158,18 @@ def find(
         files.extend(found[0])
         candidates.update(found[1])
     return Found(files, candidates, sorted((excluded.vendored or {}).items()))
+
+
+def as_path_spells(raw) -> str:
+    """``str(Path(raw))`` without importing pathlib: on POSIX, empty and ``.`` parts and
+    trailing slashes dropped, ``..`` kept, a leading ``//`` (and only two) kept."""
+    raw = os.fspath(raw)
+    if os.sep != "/" or os.altsep:
+        from pathlib import Path
+
+        return str(Path(raw))
+    root = "//" if raw.startswith("//") and not raw.startswith("///") else "/" if raw.startswith("/") else ""
+    return root + "/".join(part for part in raw.split("/") if part and part != ".") or "."
 
 
 def _read_and_tested(paths: list, markers: Optional[tuple]) -> set:

@@ -8,7 +8,9 @@ imports nothing: not libcst, not the rules. It is the one source of the markers 
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
 
 #: What marks a file as v2 streaming code whichever rules are selected (the fact collector's
 #: markers, always part of the test); rules that act only on such code need not repeat them.
@@ -81,6 +83,11 @@ RULE_MARKERS = {
 }
 #: The rule that brings dependency manifests up to date (:mod:`migrator.manifests`).
 MANIFEST_RULE = "STT030"
+
+
+def split_codes(values: Optional[Iterable[str]]) -> tuple:
+    """The codes given to ``--select`` or ``--ignore`` (each value may list several, comma-separated)."""
+    return tuple(code for value in values or () for code in value.split(",") if code.strip())
 
 
 class UnknownRuleError(ValueError):

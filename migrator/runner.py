@@ -25,8 +25,10 @@ from migrator.files import (
 )
 from migrator.markers import MANIFEST_RULE, select_codes, selected_markers
 
-#: Below this many files to parse, a process pool costs more than it saves.
-POOL_THRESHOLD = 8
+#: Below this much source to parse (bytes, all files together), a process pool costs more
+#: than it saves: starting the workers and collecting their results takes about what the
+#: engine spends on this much source (about 1,800 lines). ``bench/run.py`` measures the pool.
+POOL_MIN_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -214,8 +216,8 @@ def run(
                 to_migrate.append(path)
             else:
                 finish(FileOutcome(path, "unchanged"))
-        jobs = jobs or os.cpu_count() or 1
-        if jobs > 1 and len(to_migrate) >= POOL_THRESHOLD:
+        jobs = min(jobs or os.cpu_count() or 1, len(to_migrate))
+        if jobs > 1 and sum(_size(path) for path in to_migrate) >= POOL_MIN_BYTES:
             _run_in_pools(to_migrate, options, jobs, finish, unfinished)
         else:
             for path in to_migrate:
@@ -242,8 +244,12 @@ def _run_in_pools(paths: list, options: Options, jobs: int, finish: Callable, un
     started and not finished are each run again alone, the others in a fresh pool."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    import migrator.engine.core  # noqa: F401  (imported once here, so forked workers inherit it)
+    import migrator.engine.core  # noqa: F401
+    from migrator.rules import all_rules
 
+    # What a first migration imports (the engine, libcst, every rule module) is loaded here
+    # once; forked workers inherit it instead of each paying for it.
+    all_rules()
     context = _process_context()
     # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
     # chunk with another) would leave the other workers idle while it finishes.

@@ -31,6 +31,16 @@ def test_generated_tree_compiles_and_holds_v2_clients(tmp_path):
     assert all((tmp_path / "tree" / entry["path"]).exists() for entry in v2)
 
 
+def test_rewrite_set_holds_the_asked_number_of_v2_clients(tmp_path):
+    entries = load_generator().rewrite_set(tmp_path / "set", count=12, seed=3, big=2)
+    files = sorted((tmp_path / "set").rglob("*.py"))
+    assert len(files) == len(entries) == 12
+    assert [entry["kind"] for entry in entries] == ["v2"] * 10 + ["big_v2"] * 2
+    assert all(entry["lines"] > 2500 for entry in entries[-2:])
+    for path in files:
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+
+
 def test_generation_is_reproducible(tmp_path):
     generate = load_generator().generate
     generate(tmp_path / "a", scale=0.001, parts=1, seed=5, v2_per_part=1)
@@ -68,5 +78,13 @@ def test_run_writes_results_json(tmp_path):
     assert [row["parts"] for row in latest["skip_path"]["rows"]] == [1, 2]
     assert latest["rewrite_path"]["not_compiling_after_run"] == 0
     assert latest["client"] == {"skipped": "--no-client"}
-    assert {target["target"] for target in latest["targets"]} >= {"skip path vs grep", "rewrite path vs parse+print"}
+    assert [target["target"] for target in latest["targets"]][:4] == [
+        "no-v2 tree vs grep",
+        "one file vs python start",
+        "rewrite path vs parse+print",
+        "--jobs 2 on rewrite-heavy files",
+    ]
+    assert latest["rewrite_path"]["files"] == 40
+    assert latest["startup"]["check_one_file_exit_code"] == 0
+    assert latest["no_v2_tree"]["check_summary"]["changed"] == 0
     assert "Targets (reported, not asserted)" in completed.stdout

@@ -444,7 +444,7 @@ def test_help_has_readable_metavars_and_lists_exit_codes():
     assert text.rstrip().endswith(
         "Exit codes:\n\n"
         "    0  done, or nothing to do\n"
-        "    1  --check: a file would change\n"
+        "    1  --check: a file would change, or an error-level note is left (see --allow-notes)\n"
         "    2  usage error, or a file could not be processed (the others still are)\n"
         "    3  --verify: a check failed"
     )

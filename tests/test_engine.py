@@ -71,7 +71,10 @@ def test_missing_final_newline_and_tabs_survive():
     assert not result.code.endswith("\n")
 
 
-def test_parallel_run_matches_serial(tmp_path):
+def test_parallel_run_matches_serial(tmp_path, monkeypatch):
+    import migrator.runner
+
+    monkeypatch.setattr(migrator.runner, "POOL_MIN_BYTES", 0)  # these files alone would not start a pool
     files = []
     for index in range(12):
         path = tmp_path / f"c{index}.py"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 from migrator.files import find
 from migrator.markers import selected_markers
@@ -43,3 +44,30 @@ def test_a_path_given_twice_is_migrated_once(tmp_path):
     path = str(tmp_path / "client.py")
     first, second = run([path, path], Options(write=True), jobs=1)
     assert first is second and first.status == "changed"
+
+
+#: Runs the runner on the files named, then says whether it started a process pool.
+POOL_STARTED = """
+import sys
+import migrator.runner
+from migrator.runner import Options, run
+migrator.runner.POOL_MIN_BYTES = int(sys.argv[1])
+outcomes = run(sys.argv[2:], Options(write=False), jobs=2)
+print(*(outcome.status for outcome in outcomes), "concurrent.futures.process" in sys.modules)
+"""
+
+
+def test_a_pool_starts_only_for_enough_source_to_pay_for_it(tmp_path):
+    paths = []
+    for index in range(10):
+        (tmp_path / f"c{index}.py").write_text(V2)
+        paths.append(str(tmp_path / f"c{index}.py"))
+
+    def pool_started(min_bytes: int) -> list:
+        completed = subprocess.run(
+            [sys.executable, "-c", POOL_STARTED, str(min_bytes), *paths], capture_output=True, timeout=120
+        )
+        return completed.stdout.decode().split()
+
+    assert pool_started(64 * 1024) == ["changed"] * 10 + ["False"]  # ten one-line files: not worth it
+    assert pool_started(0) == ["changed"] * 10 + ["True"]
