@@ -29,6 +29,8 @@ from migrator.markers import MANIFEST_RULE, select_codes, selected_markers
 #: than it saves: starting the workers and collecting their results takes about what the
 #: engine spends on this much source (about 1,800 lines). ``bench/run.py`` measures the pool.
 POOL_MIN_BYTES = 64 * 1024
+#: ... or this many files: then a worker that dies (native code, memory) costs only its file.
+POOL_MIN_FILES = 8
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def run(
             else:
                 finish(FileOutcome(path, "unchanged"))
         jobs = min(jobs or os.cpu_count() or 1, len(to_migrate))
-        if jobs > 1 and sum(_size(path) for path in to_migrate) >= POOL_MIN_BYTES:
+        if jobs > 1 and (len(to_migrate) >= POOL_MIN_FILES or sum(map(_size, to_migrate)) >= POOL_MIN_BYTES):
             _run_in_pools(to_migrate, options, jobs, finish, unfinished)
         else:
             for path in to_migrate:

@@ -7,7 +7,7 @@ import sys
 
 from migrator.files import find
 from migrator.markers import selected_markers
-from migrator.runner import Options, run
+from migrator.runner import POOL_MIN_FILES, Options, run
 
 V2 = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
 
@@ -50,24 +50,27 @@ def test_a_path_given_twice_is_migrated_once(tmp_path):
 POOL_STARTED = """
 import sys
 import migrator.runner
-from migrator.runner import Options, run
+from migrator.runner import POOL_MIN_FILES, Options, run
 migrator.runner.POOL_MIN_BYTES = int(sys.argv[1])
 outcomes = run(sys.argv[2:], Options(write=False), jobs=2)
 print(*(outcome.status for outcome in outcomes), "concurrent.futures.process" in sys.modules)
 """
 
 
-def test_a_pool_starts_only_for_enough_source_to_pay_for_it(tmp_path):
+def test_a_pool_starts_only_for_enough_source_or_files_to_pay_for_it(tmp_path):
     paths = []
     for index in range(10):
         (tmp_path / f"c{index}.py").write_text(V2)
         paths.append(str(tmp_path / f"c{index}.py"))
 
-    def pool_started(min_bytes: int) -> list:
+    def pool_started(min_bytes: int, files: list) -> list:
         completed = subprocess.run(
-            [sys.executable, "-c", POOL_STARTED, str(min_bytes), *paths], capture_output=True, timeout=120
+            [sys.executable, "-c", POOL_STARTED, str(min_bytes), *files], capture_output=True, timeout=120
         )
         return completed.stdout.decode().split()
 
-    assert pool_started(64 * 1024) == ["changed"] * 10 + ["False"]  # ten one-line files: not worth it
-    assert pool_started(0) == ["changed"] * 10 + ["True"]
+    few = paths[: POOL_MIN_FILES - 1]
+    assert pool_started(64 * 1024, few) == ["changed"] * len(few) + ["False"]  # a few one-line files: not worth it
+    assert pool_started(0, few) == ["changed"] * len(few) + ["True"]
+    # enough files: a worker that dies (native code, memory) must cost only its own file
+    assert pool_started(64 * 1024, paths) == ["changed"] * 10 + ["True"]
