@@ -19,7 +19,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import MigrationContext, Note, note_comment
-from migrator.engine import imports, positions
+from migrator.engine import imports, positions, verbatim
 from migrator.markers import mentions, smallest_set
 from migrator.model import ValueModel
 from migrator.model.facts import FactCollector
@@ -106,6 +106,8 @@ def migrate_source(
     migrated_module = imports.apply(migrated_module, context)
     # The walks rebuild only what changed: the very same tree means the very same bytes.
     migrated = original if migrated_module is module else migrated_module.bytes
+    if migrated != original:
+        migrated = verbatim.restore_untouched_lines(original, module.bytes, migrated)
 
     notes = _resolve_notes(module, context)
     if migrated != original:

@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
-from migrator.model.audio import evaluate, is_audio_open
+from migrator.model.audio import chunk_ms_range, evaluate, is_audio_open, local_assignments
 from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
 from migrator.rules.base import Rule
@@ -230,7 +230,7 @@ class BinaryAudio(Rule):
         super().__init__(context)
         self.removed: set = set()  # ids of statements to delete
         self.sends: dict = {}  # id(send call) -> (raw audio expression, library of the connection)
-        self.chunks: list = []  # (open call, frames expression)
+        self.chunks: list = []  # (open call, its statement, the function it is in)
         self.reads: set = set()  # ids of stream.read calls to make overflow-tolerant
         self.chunk_literals: dict = {}  # id(Integer) -> sample rate
         self.literal_reads: list = []  # (Integer frames argument of stream.read, its open() call)
@@ -242,7 +242,7 @@ class BinaryAudio(Rule):
     # --- analysis -------------------------------------------------------------------------
     def collect_Call(self, node: cst.Call) -> None:
         if is_audio_open(node):
-            self.chunks.append((node, self.context.statement_stack[-1]))
+            self.chunks.append((node, self.context.statement_stack[-1], self.context.current_function))
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "read" and node.args:
             opener = self.context.model.microphone_opened_by(node.func.value)
@@ -402,7 +402,7 @@ class BinaryAudio(Rule):
             rate = self._rate(opener)
             if isinstance(rate, int):
                 self.chunk_literals[id(literal)] = rate
-        for call, statement in self.chunks:
+        for call, statement, function in self.chunks:
             frames_arg = keyword(call, "frames_per_buffer")
             if frames_arg is None:
                 continue
@@ -414,11 +414,24 @@ class BinaryAudio(Rule):
                 continue
             frames = evaluate(frames_node, constants)
             if rate is None or frames is None:
-                self.note(
-                    frames_arg,
-                    statement=statement,
-                    message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)",
+                # A chunk computed from the capture's own rate (``sample_rate // 20``, as
+                # STT024's microphone helper writes it) has a known duration at any rate.
+                rate_arg = keyword(call, "rate")
+                span = chunk_ms_range(
+                    frames_node, rate_arg.value if rate_arg else None, constants, local_assignments(function)
                 )
+                if span is None:
+                    self.note(
+                        frames_arg,
+                        statement=statement,
+                        message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)",
+                    )
+                elif not (MIN_CHUNK_MS <= span[0] and span[1] <= MAX_CHUNK_MS):
+                    self.note(
+                        frames_arg,
+                        statement=statement,
+                        message=f"this chunk is {_span_text(span)} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
+                    )
                 continue
             duration = frames * 1000 / rate
             if not MIN_CHUNK_MS <= duration <= MAX_CHUNK_MS:
@@ -427,6 +440,11 @@ class BinaryAudio(Rule):
                     statement=statement,
                     message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
                 )
+
+
+def _span_text(span) -> str:
+    shortest, longest = (round(value, 1) for value in span)
+    return f"{shortest:g}" if shortest == longest else f"{shortest:g}-{longest:g}"
 
 
 def _assigned_in(body, name: str) -> bool:
