@@ -272,6 +272,7 @@ def _attach_notes(context: MigrationContext, statement, result):
     if not hasattr(target, "leading_lines"):
         return result
     present = {line.comment.value for line in target.leading_lines if line.comment is not None}
+    present |= _header_comments(context, statement)
     added = [cst.EmptyLine(comment=cst.Comment(text)) for text in dict.fromkeys(comments) if text not in present]
     if not added:
         return result
@@ -279,6 +280,17 @@ def _attach_notes(context: MigrationContext, statement, result):
     if isinstance(result, cst.FlattenSentinel):
         return cst.FlattenSentinel([updated, *result.nodes[1:]])
     return updated
+
+
+def _header_comments(context: MigrationContext, statement) -> set:
+    """The comments above a module's first statement: libcst keeps them in the module's
+    header, not in the statement's leading lines, so a note written there by an earlier run
+    is found here."""
+    ancestors = context.ancestors
+    module = ancestors[-2] if len(ancestors) > 1 else None
+    if type(module) is not cst.Module or not module.body or module.body[0] is not statement:
+        return set()
+    return {line.comment.value for line in module.header if line.comment is not None}
 
 
 def _resolve_notes(module: cst.Module, context: MigrationContext) -> list:

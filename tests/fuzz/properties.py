@@ -10,6 +10,7 @@ sent as JSON (``"audio_data"`` still in the code) must keep the base64 encoding 
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -25,8 +26,10 @@ from typing import Dict, Iterable, List, Optional, Set
 from migrator import MigrationError, migrate_source
 from tests.fuzz.mutations import FuzzInput
 
-#: The kinds of fault, in the order they are reported.
-FAULTS = ("crash", "unparsable", "not_idempotent", "undefined_name", "payload_changed")
+#: The kinds of fault, in the order they are reported. ``import_after_use`` is an undefined
+#: name that an import the output has at module level would bind, had it come before the use
+#: (where the engine puts the imports rules add); ``undefined_name`` is one nothing binds.
+FAULTS = ("crash", "unparsable", "not_idempotent", "undefined_name", "import_after_use", "payload_changed")
 
 
 @dataclass
@@ -145,8 +148,21 @@ def check_names(outcomes: Iterable[Outcome]) -> None:
     for number, outcome in enumerate(candidates):
         new = found[f"out_{number:05d}.py"] - found[f"in_{number:05d}.py"]
         if new:
-            outcome.status = "undefined_name"
-            outcome.detail = "undefined after the rewrite: " + ", ".join(sorted(new))
+            late = new <= module_level_imports(outcome.output or "")
+            outcome.status = "import_after_use" if late else "undefined_name"
+            outcome.detail = ("used before its import: " if late else "undefined after the rewrite: ") + ", ".join(
+                sorted(new)
+            )
+
+
+def module_level_imports(code: str) -> Set[str]:
+    """The names the module's top-level import statements bind."""
+    bound: Set[str] = set()
+    for statement in ast.parse(code).body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                bound.add(alias.asname or alias.name.split(".")[0])
+    return bound
 
 
 def run_checks(inputs: Iterable[FuzzInput]) -> Tally:

@@ -45,6 +45,8 @@ class _Unwinding:
         self.model = rule.context.model
         self.removed: set = set()
         self.consumed: set = set()
+        #: (helper def, its call) for each helper the chain went through.
+        self.helpers: list = []
         self.encoded = False
         self.decoded = False
         #: id(Return) -> the raw bytes a helper returns instead of its JSON message.
@@ -141,11 +143,12 @@ class _Unwinding:
             argument = self.raw_bytes(argument, block, inline, depth + 1)
             if argument is None:
                 return None
-        if self.model.references(helper.name) == 1:
-            self.removed.add(id(helper))
+        # The helper itself is left as it is here: it goes once every call of it is a send
+        # that no longer needs it (BinaryAudio.finish_analysis), never only in part.
+        self.helpers.append((helper, call))
+        self.helpers += inner.helpers
         self.encoded |= inner.encoded
         self.consumed |= inner.consumed
-        self.removed |= inner.removed
         return argument
 
     def _helper_returns_bytes(self, call: cst.Call, helper: cst.FunctionDef, statement, depth: int):
@@ -238,6 +241,8 @@ class BinaryAudio(Rule):
         self.payloads: list = []
         self.consumed: set = set()
         self.returns: dict = {}  # id(Return of a payload helper) -> the raw bytes it returns instead
+        #: id(payload helper) -> (the helper, ids of the calls of it that planned sends no longer make)
+        self.helper_calls: dict = {}
 
     # --- analysis -------------------------------------------------------------------------
     def collect_Call(self, node: cst.Call) -> None:
@@ -276,6 +281,8 @@ class BinaryAudio(Rule):
             return  # the json.dumps that built it gets the note (finish_analysis)
         self.removed |= plan.removed
         self.consumed |= plan.consumed
+        for helper, call in plan.helpers:
+            self.helper_calls.setdefault(id(helper), (helper, set()))[1].add(id(call))
         self.returns.update(plan.returns)
         if plan.encoded:
             self.context.drop_import_if_unused("base64")
@@ -385,7 +392,11 @@ class BinaryAudio(Rule):
         return updated.with_changes(value=str(frames))
 
     def finish_analysis(self) -> None:
-        """Decide chunk sizes once the whole file (and the sample rate) is known."""
+        """Decide which payload helpers go and chunk sizes, once the whole file (and the
+        sample rate) is known."""
+        for helper, calls in self.helper_calls.values():
+            if len(calls) == self.context.model.references(helper.name):
+                self.removed.add(id(helper))
         for payload, statement in self.payloads:
             if id(payload) not in self.consumed:
                 self.note(
