@@ -16,7 +16,6 @@ import builtins
 import keyword
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
@@ -47,7 +46,7 @@ V2_TIES = (
     "transcriber = aai.RealtimeTranscriber(sample_rate=16000, on_data=print, on_error=print)\n",
 )
 
-#: Keywords a module-level statement must not need (a tie put inside a class or a loop).
+#: Names a rename must leave alone.
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -346,9 +345,3 @@ def fuzz_inputs(seed: int, count: int, generated_share: float = 0.2) -> List[Fuz
     modules with a v2 tie."""
     generated = int(count * generated_share)
     return [*mutated_fixtures(seed, count - generated), *generated_modules(seed, generated)]
-
-
-def write_inputs(inputs: List[FuzzInput], directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for number, fuzz_input in enumerate(inputs):
-        (directory / f"input_{number:05d}.py").write_text(fuzz_input.source)

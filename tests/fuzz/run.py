@@ -4,7 +4,8 @@
     python -m tests.fuzz.run --count 2000 --seed 7 --save DIR # also write each faulty input to DIR
 
 It prints how many inputs parsed and the count of each fault (crash, unparsable,
-not_idempotent, undefined_name, payload_changed), and exits 1 when any count is not 0.
+not_idempotent, undefined_name, import_after_use, payload_changed), and exits 1 when any
+count is not 0.
 The same seed and count give the same inputs.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from tests.fuzz.mutations import fuzz_inputs
-from tests.fuzz.properties import run_checks
+from tests.fuzz.properties import FAULTS, run_checks
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -56,13 +57,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     counts = tally.counts()
     print(" ".join(f"{name}={value}" for name, value in counts.items()))
     print(f"seed={args.seed} inputs made in {made - started:.1f}s, checked in {done - made:.1f}s", file=sys.stderr)
-    return (
-        1
-        if any(
-            counts[fault] for fault in ("crash", "unparsable", "not_idempotent", "undefined_name", "payload_changed")
-        )
-        else 0
-    )
+    return 1 if any(counts[fault] for fault in FAULTS) else 0
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ class _Unwinding:
         self.model = rule.context.model
         self.removed: set = set()
         self.consumed: set = set()
-        #: (helper def, its call) for each helper the chain went through.
+        #: (helper def, its call, the JSON calls inside it) for each helper the chain went through.
         self.helpers: list = []
         self.encoded = False
         self.decoded = False
@@ -145,10 +145,10 @@ class _Unwinding:
                 return None
         # The helper itself is left as it is here: it goes once every call of it is a send
         # that no longer needs it (BinaryAudio.finish_analysis), never only in part.
-        self.helpers.append((helper, call))
+        # (Its JSON is the send's no more once the helper goes; else it is noted as any other.)
+        self.helpers.append((helper, call, inner.consumed))
         self.helpers += inner.helpers
         self.encoded |= inner.encoded
-        self.consumed |= inner.consumed
         return argument
 
     def _helper_returns_bytes(self, call: cst.Call, helper: cst.FunctionDef, statement, depth: int):
@@ -241,7 +241,8 @@ class BinaryAudio(Rule):
         self.payloads: list = []
         self.consumed: set = set()
         self.returns: dict = {}  # id(Return of a payload helper) -> the raw bytes it returns instead
-        #: id(payload helper) -> (the helper, ids of the calls of it that planned sends no longer make)
+        #: id(payload helper) -> (the helper, ids of the calls of it that planned sends no longer
+        #: make, ids of the JSON calls inside it)
         self.helper_calls: dict = {}
 
     # --- analysis -------------------------------------------------------------------------
@@ -281,8 +282,10 @@ class BinaryAudio(Rule):
             return  # the json.dumps that built it gets the note (finish_analysis)
         self.removed |= plan.removed
         self.consumed |= plan.consumed
-        for helper, call in plan.helpers:
-            self.helper_calls.setdefault(id(helper), (helper, set()))[1].add(id(call))
+        for helper, call, consumed in plan.helpers:
+            entry = self.helper_calls.setdefault(id(helper), (helper, set(), set()))
+            entry[1].add(id(call))
+            entry[2].update(consumed)
         self.returns.update(plan.returns)
         if plan.encoded:
             self.context.drop_import_if_unused("base64")
@@ -394,9 +397,10 @@ class BinaryAudio(Rule):
     def finish_analysis(self) -> None:
         """Decide which payload helpers go and chunk sizes, once the whole file (and the
         sample rate) is known."""
-        for helper, calls in self.helper_calls.values():
+        for helper, calls, consumed in self.helper_calls.values():
             if len(calls) == self.context.model.references(helper.name):
                 self.removed.add(id(helper))
+                self.consumed |= consumed
         for payload, statement in self.payloads:
             if id(payload) not in self.consumed:
                 self.note(
