@@ -8,6 +8,7 @@ engine's import fix-up and the rules that write an import statement of their own
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import libcst as cst
 
@@ -37,7 +38,57 @@ def _sort_key(node) -> tuple:
 
 def insert_sorted(body: list, new: cst.SimpleStatementLine) -> list:
     """``body`` (a module's statements) with the import statement ``new`` where isort would
-    put it: in its section, in order; a section the file lacks becomes a block of its own."""
+    put it: in its section, in order; a section the file lacks becomes a block of its own.
+    Module-level code above that place that already uses a name it binds (a URL constant
+    above the imports) gets it above itself instead: an import must run before its use."""
+    placed = _insert_sorted(body, new)
+    at = next(index for index, statement in enumerate(placed) if statement is new or _same(statement, new))
+    first_use = _first_use(placed[:at], _bound_names(new.body[0]))
+    if first_use is None:
+        return placed
+    without = placed[:at] + placed[at + 1 :]
+    return [*without[:first_use], new, *without[first_use:]]
+
+
+def _same(statement, new) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and statement.body == new.body
+
+
+def _bound_names(node) -> set:
+    if isinstance(node.names, cst.ImportStar):
+        return set()
+    names = set()
+    for alias in node.names:
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            names.add(alias.asname.name.value)
+        else:
+            names.add(dotted(alias.name).split(".")[0])
+    return names
+
+
+def _first_use(statements: list, names: set) -> Optional[int]:
+    """The index of the first of ``statements`` whose module-level code uses one of ``names``
+    (the bodies of defs and classes run later and do not count)."""
+    from migrator import walk
+
+    skipped = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Import, cst.ImportFrom)
+    found: list = []
+
+    def enter(node) -> bool:
+        if type(node) is cst.Name and node.value in names:
+            found.append(node)
+        return not found and type(node) not in skipped
+
+    for index, statement in enumerate(statements):
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        walk.visit(statement, enter, lambda node: None)
+        if found:
+            return index
+    return None
+
+
+def _insert_sorted(body: list, new: cst.SimpleStatementLine) -> list:
     imports = list(leading_imports(body))
     if not imports:
         at = _insertion_index(body)

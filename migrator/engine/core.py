@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import MigrationContext
-from migrator.engine import imports, parsing, positions
+from migrator.engine import imports, parsing, positions, verbatim
 from migrator.engine.layout import Layout, lay_out
 from migrator.markers import mentions, smallest_set
 from migrator.model import ValueModel
@@ -127,6 +127,8 @@ def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Opt
     migrated_module = imports.apply(migrated_module, context)
     # The walks rebuild only what changed: the very same tree means the very same bytes.
     migrated = original if migrated_module is module else migrated_module.bytes
+    if migrated != original:
+        migrated = verbatim.restore_untouched_lines(original, module.bytes, migrated)
     if migrated != original:
         _check_output(original, migrated, path)
         if layout is not None:
@@ -339,8 +341,9 @@ def _attach_notes(context: MigrationContext, statement, result):
     # A note an earlier run wrote (perhaps wrapped, perhaps with another severity) stays as it is.
     present = {
         (code, message)
-        for code, _, message in notes_in_comments(line.comment.value for line in target.leading_lines if line.comment)
+        for code, _, message in notes_in_comments([line.comment.value for line in target.leading_lines if line.comment])
     }
+    present |= {(code, message) for code, _, message in notes_in_comments(_header_comments(context, statement))}
     added = [
         cst.EmptyLine(comment=cst.Comment(comment_text(code, message, severity)))
         for code, message, severity in dict.fromkeys(wanted)
@@ -352,6 +355,17 @@ def _attach_notes(context: MigrationContext, statement, result):
     if isinstance(result, cst.FlattenSentinel):
         return cst.FlattenSentinel([updated, *result.nodes[1:]])
     return updated
+
+
+def _header_comments(context: MigrationContext, statement) -> list:
+    """The comments above a module's first statement: libcst keeps them in the module's
+    header, not in the statement's leading lines, so a note written there by an earlier run
+    is found here."""
+    ancestors = context.ancestors
+    module = ancestors[-2] if len(ancestors) > 1 else None
+    if type(module) is not cst.Module or not module.body or module.body[0] is not statement:
+        return []
+    return [line.comment.value for line in module.header if line.comment is not None]
 
 
 def _resolve_notes(module: cst.Module, context: MigrationContext, migrated: bytes) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator import walk
 from migrator.model.endpoints import literal_value
 from migrator.syntax import dotted_name, keyword
 
@@ -57,3 +58,50 @@ def evaluate(node, constants: dict, depth: int = 0):
         inner = evaluate(node.args[0].value, constants, depth + 1)
         return None if inner is None else int(round(inner)) if dotted_name(node.func) == "round" else int(inner)
     return None
+
+
+#: The sample rates a chunk computed from the rate itself is worked out at (see chunk_ms_range).
+_PROBE_RATES = (8000, 48000)
+
+
+def local_assignments(function) -> dict:
+    """``name -> expression`` for the names a function's own body assigns exactly once with
+    a plain ``name = expression`` (not in nested defs or classes)."""
+    found: dict = {}
+    seen: set = set()
+
+    def enter(node) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not function:
+            return False
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                name = dotted_name(target.target)
+                if name in seen:
+                    found.pop(name, None)
+                elif name:
+                    seen.add(name)
+                    found[name] = node.value
+        return True
+
+    if function is not None:
+        walk.visit(function, enter, lambda node: None)
+    return found
+
+
+def chunk_ms_range(frames, rate, constants: dict, local: dict):
+    """(shortest, longest) milliseconds of audio in a chunk of ``frames`` captured at ``rate``
+    when the frames are computed from that very rate (``sample_rate // 20``,
+    ``int(rate * 0.05)``) and the rate itself is not known: the chunk's duration then hardly
+    depends on the rate, so it is worked out at 8 and 48 kHz. None when ``frames`` does not
+    follow from the rate (and the constants and single local assignments)."""
+    rate_name = dotted_name(rate) if rate is not None else ""
+    if not rate_name:
+        return None
+    durations = []
+    for probe in _PROBE_RATES:
+        known = {**constants, **local, rate_name: cst.Integer(str(probe))}
+        frames_count = evaluate(frames, known)
+        if frames_count is None:
+            return None
+        durations.append(frames_count * 1000 / probe)
+    return min(durations), max(durations)

@@ -66,6 +66,12 @@ CALLBACK_ARGUMENTS = {
 }
 #: Tag kinds that stand for the data itself, so iterating a generator of them yields them.
 BUILTIN_NAMES = frozenset(dir(builtins))
+#: Modules the rules import under their own name when a rewrite needs one the file does not
+#: import (``import json`` for the Terminate message, ``import threading`` for the session
+#: thread...). A name that nothing in the file binds and that is one of these is read as that
+#: module: after a first run has added the import it is, and a second run must see the file
+#: as the first one did.
+IMPORTED_WHEN_MISSING = frozenset({"asyncio", "base64", "json", "threading", "time"})
 EMPTY: frozenset = frozenset()
 
 #: Methods only one library has: calling one says what the result is, whatever the receiver.

@@ -21,6 +21,7 @@ from migrator.model.libraries import (
     CONTAINER_FACTORIES,
     EMPTY,
     GET_METHODS,
+    IMPORTED_WHEN_MISSING,
     JSON_DUMPS,
     JSON_LOADS,
     METHODS_OF_ONE_LIBRARY,
@@ -37,6 +38,11 @@ from migrator.syntax import string_value
 _KEY_ROLES = {"message_type": r.MESSAGE_TYPE, "type": r.MESSAGE_TYPE, "text": r.TRANSCRIPT, "transcript": r.TRANSCRIPT}
 _MAX_ROUNDS = 25
 _MAX_DEPTH = 40
+#: The most parts a qualified name the model reads has (``assemblyai.streaming.v3.client.
+#: StreamingClient``). Longer ones come from following attributes round a loop (``exc =
+#: exc.__context__`` makes ``sys.last_value.__context__.__context__...``, one part more on
+#: every round, and one name more per branch): nothing looks them up, so they are not made.
+_MAX_QUALIFIED_PARTS = 6
 #: Receiving on a socket: (library or None for any, method) -> the tag of what arrives.
 _RECEIVE = {
     "recv": r.RAW_MESSAGE,
@@ -445,6 +451,8 @@ class FlowSolver:
         if owner is None:
             if node.value in BUILTIN_NAMES:
                 return frozenset({(r.QUALIFIED, f"builtins.{node.value}")})
+            if node.value in IMPORTED_WHEN_MISSING:
+                return frozenset({(r.QUALIFIED, node.value)})
             return EMPTY
         return self.slots.get(("name", owner.key, node.value), EMPTY)
 
@@ -453,7 +461,8 @@ class FlowSolver:
         for tag in value:
             kind = tag[0]
             if kind == r.QUALIFIED:
-                found.add((r.QUALIFIED, f"{tag[1]}.{name}"))
+                if tag[1].count(".") + 2 <= _MAX_QUALIFIED_PARTS:
+                    found.add((r.QUALIFIED, f"{tag[1]}.{name}"))
             elif kind == r.INSTANCE:
                 found |= self._class_attribute(tag[1], name, 1)
                 found.add((r.BOUND, tag, name))
@@ -465,7 +474,10 @@ class FlowSolver:
                 found.add((r.RAW_MESSAGE, r.AIOHTTP))
             elif kind == r.MESSAGE and name in _KEY_ROLES and tag[1] == "an object built from a message":
                 found.add((r.MESSAGE_TYPE, None) if _KEY_ROLES[name] == r.MESSAGE_TYPE else (r.TRANSCRIPT,))
-            elif kind in (r.FUNCTION, r.CLASS):
+            elif kind in (r.FUNCTION, r.CLASS, r.BOUND):
+                # An attribute of a method is nothing the model follows; a bound method of a
+                # bound method would nest once more on every round (``tb = tb.tb_next`` in a
+                # loop), and the sets of such tags grow without end.
                 continue
             else:
                 found.add((r.BOUND, tag, name))

@@ -320,18 +320,21 @@ class AsyncShutdown(Rule):
             lines.append(f"        await {asyncio_name}.wait_for({reader}, timeout={TERMINATE_TIMEOUT})")
         else:
             # No reader to reuse (it stops on a flag): print the last turn the way the tutorials do.
+            # A name the file does not use: the function's nested coroutines may read a
+            # ``message`` of their own from elsewhere, which a new local here would capture.
+            message = self.context.model.unused_name("message")
             final = (
-                'message.get("end_of_turn") and message.get("turn_is_formatted")'
+                f'{message}.get("end_of_turn") and {message}.get("turn_is_formatted")'
                 if self.facts.format_turns
-                else 'message.get("end_of_turn")'
+                else f'{message}.get("end_of_turn")'
             )
             lines += [
                 "        while True:",
-                f"            message = {next_message}",
-                '            if message.get("type") == "Termination":',
+                f"            {message} = {next_message}",
+                f'            if {message}.get("type") == "Termination":',
                 "                break",
-                f'            if message.get("type") == "Turn" and {final}:',
-                '                print(message.get("transcript", ""))',
+                f'            if {message}.get("type") == "Turn" and {final}:',
+                f'                print({message}.get("transcript", ""))',
             ]
         lines += [f"    except {errors}:", "        pass"]
         wrapper = cst.ensure_type(parse_statement("\n".join(lines) + "\n"), cst.Try)

@@ -1186,7 +1186,11 @@ def _callback_target(value):
 
 
 def _in_type_checking(ancestors: list) -> bool:
-    return any(isinstance(node, cst.If) and dotted_name(node.test).endswith("TYPE_CHECKING") for node in ancestors)
+    """Inside an ``if TYPE_CHECKING:`` at the top of the module: the blocks the finishing
+    step edits (one nested in a ``try`` or a function is left as it is, and the v3 names
+    string annotations use are then imported with the others)."""
+    block = ancestors[1] if len(ancestors) > 1 else None
+    return isinstance(block, cst.If) and dotted_name(block.test).endswith("TYPE_CHECKING")
 
 
 def _imports_from(statement, module: str, exact: bool = False) -> bool:

@@ -130,6 +130,18 @@ class SdkClient(SdkRule):
                     severity=ERROR,
                 )
                 continue
+            stash = None
+            if construction.site.function is not site.function and construction.site.function is not None:
+                local = set(sdk.functions[id(construction.site.function)].bound_names)
+                if construction.site.owner_class is not None and construction.site.owner_class is site.owner_class:
+                    local -= {"self", "cls"}  # the same instance in both methods
+                if sdk.parameter_names(construction.kwargs) & local:
+                    if "." not in construction.target:
+                        # A local variable of the function that creates the client: the
+                        # connect() elsewhere could not read it. The construction's note says
+                        # what to pass.
+                        continue
+                    stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
             connected.add(id(construction))
             if site.node.args:
                 self.note(
@@ -137,13 +149,6 @@ class SdkClient(SdkRule):
                     "v3 connect() takes the session settings; its handshake timeout is StreamingClientOptions(connect_timeout=...)",
                     statement=site.statement,
                 )
-            stash = None
-            if construction.site.function is not site.function and construction.site.function is not None:
-                local = set(sdk.functions[id(construction.site.function)].bound_names)
-                if construction.site.owner_class is not None and construction.site.owner_class is site.owner_class:
-                    local -= {"self", "cls"}  # the same instance in both methods
-                if sdk.parameter_names(construction.kwargs) & local:
-                    stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
             self.connects[id(site.node)] = (construction, stash)
         connected |= self._plan_handed_connects()
         reachable = sdk.reachable_from_turns()

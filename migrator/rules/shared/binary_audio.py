@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
-from migrator.model.audio import evaluate, is_audio_open
+from migrator.model.audio import chunk_ms_range, evaluate, is_audio_open, local_assignments
 from migrator.model.libraries import BASE64_ENCODERS, JSON_DUMPS
 from migrator.notes import ERROR
 from migrator.protocol import CHUNK_MS, MAX_CHUNK_MS, MIN_CHUNK_MS
@@ -46,6 +46,8 @@ class _Unwinding:
         self.model = rule.context.model
         self.removed: set = set()
         self.consumed: set = set()
+        #: (helper def, its call, the JSON calls inside it) for each helper the chain went through.
+        self.helpers: list = []
         self.encoded = False
         self.decoded = False
         #: id(Return) -> the raw bytes a helper returns instead of its JSON message.
@@ -142,11 +144,12 @@ class _Unwinding:
             argument = self.raw_bytes(argument, block, inline, depth + 1)
             if argument is None:
                 return None
-        if self.model.references(helper.name) == 1:
-            self.removed.add(id(helper))
+        # The helper itself is left as it is here: it goes once every call of it is a send
+        # that no longer needs it (BinaryAudio.finish_analysis), never only in part.
+        # (Its JSON is the send's no more once the helper goes; else it is noted as any other.)
+        self.helpers.append((helper, call, inner.consumed))
+        self.helpers += inner.helpers
         self.encoded |= inner.encoded
-        self.consumed |= inner.consumed
-        self.removed |= inner.removed
         return argument
 
     def _helper_returns_bytes(self, call: cst.Call, helper: cst.FunctionDef, statement, depth: int):
@@ -219,7 +222,7 @@ class BinaryAudio(Rule):
         super().__init__(context)
         self.removed: set = set()  # ids of statements to delete
         self.sends: dict = {}  # id(send call) -> (raw audio expression, library of the connection)
-        self.chunks: list = []  # (open call, frames expression)
+        self.chunks: list = []  # (open call, its statement, the function it is in)
         self.reads: set = set()  # ids of stream.read calls to make overflow-tolerant
         self.chunk_literals: dict = {}  # id(Integer) -> sample rate
         self.literal_reads: list = []  # (Integer frames argument of stream.read, its open() call)
@@ -227,11 +230,14 @@ class BinaryAudio(Rule):
         self.payloads: list = []
         self.consumed: set = set()
         self.returns: dict = {}  # id(Return of a payload helper) -> the raw bytes it returns instead
+        #: id(payload helper) -> (the helper, ids of the calls of it that planned sends no longer
+        #: make, ids of the JSON calls inside it)
+        self.helper_calls: dict = {}
 
     # --- analysis -------------------------------------------------------------------------
     def collect_Call(self, node: cst.Call) -> None:
         if is_audio_open(node):
-            self.chunks.append((node, self.context.statement_stack[-1]))
+            self.chunks.append((node, self.context.statement_stack[-1], self.context.current_function))
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "read" and node.args:
             opener = self.context.model.microphone_opened_by(node.func.value)
@@ -265,6 +271,10 @@ class BinaryAudio(Rule):
             return  # the json.dumps that built it gets the note (finish_analysis)
         self.removed |= plan.removed
         self.consumed |= plan.consumed
+        for helper, call, consumed in plan.helpers:
+            entry = self.helper_calls.setdefault(id(helper), (helper, set(), set()))
+            entry[1].add(id(call))
+            entry[2].update(consumed)
         self.returns.update(plan.returns)
         if plan.encoded:
             self.context.drop_import_if_unused("base64")
@@ -376,7 +386,12 @@ class BinaryAudio(Rule):
         return updated.with_changes(value=str(frames))
 
     def finish_analysis(self) -> None:
-        """Decide chunk sizes once the whole file (and the sample rate) is known."""
+        """Decide which payload helpers go and chunk sizes, once the whole file (and the
+        sample rate) is known."""
+        for helper, calls, consumed in self.helper_calls.values():
+            if len(calls) == self.context.model.references(helper.name):
+                self.removed.add(id(helper))
+                self.consumed |= consumed
         for payload, statement in self.payloads:
             if id(payload) not in self.consumed:
                 self.note(
@@ -394,7 +409,7 @@ class BinaryAudio(Rule):
             rate = self._rate(opener)
             if isinstance(rate, int):
                 self.chunk_literals[id(literal)] = rate
-        for call, statement in self.chunks:
+        for call, statement, function in self.chunks:
             frames_arg = keyword(call, "frames_per_buffer")
             if frames_arg is None:
                 continue
@@ -406,11 +421,24 @@ class BinaryAudio(Rule):
                 continue
             frames = evaluate(frames_node, constants)
             if rate is None or frames is None:
-                self.note(
-                    frames_arg,
-                    statement=statement,
-                    message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)",
+                # A chunk computed from the capture's own rate (``sample_rate // 20``, as
+                # STT024's microphone helper writes it) has a known duration at any rate.
+                rate_arg = keyword(call, "rate")
+                span = chunk_ms_range(
+                    frames_node, rate_arg.value if rate_arg else None, constants, local_assignments(function)
                 )
+                if span is None:
+                    self.note(
+                        frames_arg,
+                        statement=statement,
+                        message=f"v3 takes {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms of audio per message: make this chunk {CHUNK_MS} ms (sample rate / 20 frames)",
+                    )
+                elif not (MIN_CHUNK_MS <= span[0] and span[1] <= MAX_CHUNK_MS):
+                    self.note(
+                        frames_arg,
+                        statement=statement,
+                        message=f"this chunk is {_span_text(span)} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
+                    )
                 continue
             duration = frames * 1000 / rate
             if not MIN_CHUNK_MS <= duration <= MAX_CHUNK_MS:
@@ -420,6 +448,11 @@ class BinaryAudio(Rule):
                     message=f"this chunk is {duration:g} ms of audio; v3 closes the session (3007) unless each message holds {MIN_CHUNK_MS}-{MAX_CHUNK_MS} ms",
                     severity=ERROR,
                 )
+
+
+def _span_text(span) -> str:
+    shortest, longest = (round(value, 1) for value in span)
+    return f"{shortest:g}" if shortest == longest else f"{shortest:g}-{longest:g}"
 
 
 def _assigned_in(body, name: str) -> bool:

@@ -22,9 +22,11 @@ from migrator.model import roles
 from migrator.notes import ERROR
 from migrator.protocol import V2_CLOSE_CODES
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name, innermost_exit, parse_statement
+from migrator.syntax import dotted_name, innermost_exit, parse_statement, string_value
 
 _CATCH_ALL = ("Exception", "BaseException")
+#: What the name of a value that holds a close code has in it.
+_CLOSE_CODE_WORDS = ("code", "status")
 #: Roles of values that are never a close code.
 _NOT_CLOSE_CODES = frozenset(
     {
@@ -122,10 +124,19 @@ class CloseCodes(Rule):
         return False
 
     def _may_be_close_code(self, expression) -> bool:
-        """A value read (``code``, ``e.code``, ``e.rcvd.code``, ``ws.close_code``...) that the
-        value model does not know to be something else (audio, a message, a socket...).
-        The model has no close-code role, so a value it knows nothing about may be one."""
-        if type(expression) not in (cst.Name, cst.Attribute, cst.Subscript):
+        """A value read whose name says it is a code or a status (``code``, ``e.code``,
+        ``e.rcvd.code``, ``ws.close_code``, ``close_status_code``, ``event["code"]``...) and
+        that the value model does not know to be something else (audio, a message, a
+        socket...). The model has no close-code role, so the name is the evidence: ``rate ==
+        4000`` compares a sample rate, and the lines around it are not the tool's business."""
+        if type(expression) is cst.Subscript:
+            element = expression.slice[0].slice if len(expression.slice) == 1 else None
+            named = string_value(element.value) if isinstance(element, cst.Index) else None
+        elif type(expression) in (cst.Name, cst.Attribute):
+            named = dotted_name(expression).rsplit(".", 1)[-1]
+        else:
+            return False
+        if not named or not any(word in named.lower() for word in _CLOSE_CODE_WORDS):
             return False
         return not any(tag[0] in _NOT_CLOSE_CODES for tag in self.context.model.tags(expression))
 

@@ -1,5 +1,5 @@
 from migrator import migrate_source
-from tests.migration_checks import check_noop, check_transformed
+from tests.migration_checks import check_noop, check_transformed, note_codes
 
 URL = 'URL = "wss://api.assemblyai.com/v2/realtime/ws"\n'  # what makes these snippets AssemblyAI code
 HEAD = "import base64\nimport json\nimport websocket\n" + URL
@@ -207,3 +207,33 @@ def test_a_helper_building_the_message_from_browser_text_returns_decoded_bytes()
     assert '    return base64.b64decode(message["audio"])\n' in result.code
     assert "    await upstream.send(make_audio_message(message))\n" in result.code
     assert "import base64\n" in result.code
+
+
+# --- chunks computed from the capture's own rate ------------------------------------------------
+MICROPHONE_HELPER = (
+    "import pyaudio\nV2 = 'wss://api.assemblyai.com/v2/realtime/ws'\n\n"
+    "def microphone_chunks(sample_rate=16_000):\n"
+    "    audio = pyaudio.PyAudio()\n"
+    "    frames = sample_rate // {divisor}\n"
+    "    stream = audio.open(rate=sample_rate, input=True, frames_per_buffer=frames)\n"
+    "    while True:\n"
+    "        yield stream.read(frames, exception_on_overflow=False)\n"
+)
+
+
+def test_a_chunk_of_a_twentieth_of_the_capture_rate_is_50_ms_at_any_rate():
+    """The helper STT024 writes: it got an STT004 note on the next run."""
+    check_noop(MICROPHONE_HELPER.format(divisor=20), select=["STT004"])
+
+
+def test_a_chunk_of_a_hundredth_of_the_capture_rate_gets_a_note_with_its_duration():
+    result = check_transformed(
+        MICROPHONE_HELPER.format(divisor=100),
+        MICROPHONE_HELPER.format(divisor=100).replace(
+            "    stream = audio.open(",
+            "    # migrate-stt(STT004): this chunk is 10 ms of audio; v3 closes the session (3007) unless each "
+            "message holds 50-1000 ms\n    stream = audio.open(",
+        ),
+        select=["STT004"],
+    )
+    assert note_codes(result) == [(7, "STT004")]

@@ -229,3 +229,18 @@ def test_membership_tests():
 
 def test_ordering_comparisons_are_not_close_codes():
     check_noop(URL + "def f(chunk):\n    return len(chunk) >= 4032\n", select=["STT009"])
+
+
+def test_numbers_compared_with_values_not_named_like_codes_are_left_alone():
+    """``rate == 4000`` compares a sample rate: no note above unrelated code."""
+    check_noop(
+        URL + "def f(rate, size):\n    if rate == 4000 or rate in (4000, 8000):\n        return size != 4001\n",
+        select=["STT009"],
+    )
+
+
+def test_a_close_code_read_from_a_message_key_named_code():
+    transformed(
+        "def f(event):\n    return event['code'] == 4008 or event['status'] == 4001\n",
+        "def f(event):\n    return event['code'] == 3008 or event['status'] == 1008\n",
+    )
