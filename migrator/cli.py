@@ -159,7 +159,9 @@ def migrate(
         if rule is None:
             _err(f"error: unknown rule code {explain!r} (see --list-rules)")
             raise typer.Exit(EXIT_ERROR)
-        typer.echo(rule.explanation(), nl=False)
+        from migrator.explain import explanation
+
+        typer.echo(explanation(rule), nl=False)
         raise typer.Exit(EXIT_OK)
     if not paths:
         _err("error: give at least one PATH (or '-' for stdin); see --help")

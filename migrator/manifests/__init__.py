@@ -23,6 +23,7 @@ from migrator.context import Note
 from migrator.manifests.pins import Wanted
 from migrator.manifests.spots import Update, apply, line_column
 from migrator.markers import MANIFEST_RULE
+from migrator.outcomes import FileOutcome
 
 #: Manifest file names besides ``requirements*.txt``, in the order they are reported.
 MANIFEST_NAMES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "environment.yml", "environment.yaml")
@@ -117,9 +118,8 @@ class _Manifests:
 
 
 def update_manifests(outcomes: list, options) -> list:
-    """One :class:`migrator.runner.FileOutcome` per manifest changed or noted for what the
+    """One :class:`migrator.outcomes.FileOutcome` per manifest changed or noted for what the
     migrated files among ``outcomes`` need; written in place when ``options.write``."""
-    from migrator.runner import FileOutcome
 
     needs = [(outcome.path, need) for outcome in outcomes if outcome.status == "changed" for need in outcome.needs]
     if not needs:
@@ -165,7 +165,6 @@ def update_manifests(outcomes: list, options) -> list:
 def _outcome(path: Path, shown: str, text: str, wanted: dict, unlisted: dict, options):
     from migrator.diffing import unified_diff
     from migrator.files import write_atomically
-    from migrator.runner import FileOutcome
 
     update = read_manifest(path, text, wanted) if wanted else Update(text)
     notes = {Note(MANIFEST_RULE, *line_column(text, offset), message) for offset, message in update.notes}

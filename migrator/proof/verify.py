@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Protocol
 
 from migrator.files import SKIPPED_DIRECTORIES, is_notebook
-from migrator.runner import FileOutcome
+from migrator.outcomes import FileOutcome
 
 #: Bytes of non-Python files copied with a script's directory; Python files are always copied.
 COPY_BUDGET_BYTES = 20 * 2**20

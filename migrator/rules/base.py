@@ -8,9 +8,6 @@ one combined walk: methods named ``collect_<NodeType>(node)`` run in the analysi
 
 from __future__ import annotations
 
-import re
-import sys
-import textwrap
 from typing import ClassVar
 
 from migrator.context import MigrationContext
@@ -30,6 +27,10 @@ class Rule:
     #: A v2 snippet this rule rewrites: ``--explain`` shows it and, as "After", what the whole
     #: migration (every rule) makes of it, computed when asked, so the two cannot drift apart.
     example_before: ClassVar[str] = ""
+    #: Only for a rule whose example is not a script (STT030's is a requirements file): its
+    #: After as written. Every other rule's After is the migrator's real output
+    #: (:func:`migrator.explain.example`), so it can never go stale.
+    example_after: ClassVar[str] = ""
     #: False for a rule that edits no Python (STT030 edits dependency manifests): its example
     #: is not a script, and ``applies_to`` keeps it out of every file's walks.
     edits_python: ClassVar[bool] = True
@@ -64,65 +65,3 @@ class Rule:
         ``finish_analysis``), so the rewrite walk can skip the rest of the file; None when the
         rule cannot tell, and then the whole file is walked. ``rewrite_Module`` always runs."""
         return None
-
-    @classmethod
-    def example(cls) -> tuple:
-        """(before, after): the rule's example and the migrator's real output for it, laid out
-        as the command line lays it out in a project that configures nothing."""
-        from migrator.engine.core import migrate_source
-        from migrator.engine.layout import Layout
-
-        before = textwrap.dedent(cls.example_before).lstrip("\n")
-        return before, migrate_source(before, path=f"<{cls.code} example>", layout=Layout()).code
-
-    @classmethod
-    def explanation(cls) -> str:
-        """The text behind ``--explain CODE``: the module docstring as plain text (no reST
-        markup), then the example before and after migration."""
-        doc = textwrap.dedent(sys.modules[cls.__module__].__doc__ or "").strip()
-        doc = doc.split("\n", 1)[1].strip() if "\n" in doc else ""  # the first line repeats the summary
-        parts = [f"{cls.code} {cls.name}: {cls.summary}", "", plain_text(doc)]
-        if cls.example_before:
-            before, after = cls.example()
-            parts += ["", "Before:", "", textwrap.indent(before.rstrip("\n"), "    ")]
-            parts += ["", "After:", "", textwrap.indent(after.rstrip("\n"), "    ")]
-        return "\n".join(parts) + "\n"
-
-
-#: reST inline markup as docstrings write it: ``literal``, :role:`~dotted.target`, `interpreted`.
-_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
-_ROLE = re.compile(r":[a-z]+:`(~?)([^`]+)`")
-_INTERPRETED = re.compile(r"(?<![\w`])`([^`]+)`(?![\w`])")
-_BULLET = re.compile(r"^[*-] ")
-
-
-def _role_text(match) -> str:
-    tilde, target = match.groups()
-    return target.rsplit(".", 1)[-1] if tilde else target
-
-
-def plain_text(rst: str, width: int = 88) -> str:
-    """A docstring's reST as text for a terminal: inline markup dropped (``x`` and
-    :func:`x` print as x), each paragraph and bullet item (``* ``, printed as ``- ``)
-    re-wrapped at ``width``."""
-    text = _ROLE.sub(_role_text, rst)
-    text = _LITERAL.sub(lambda match: match.group(1), text)
-    text = _INTERPRETED.sub(lambda match: match.group(1), text)
-    blocks = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
-        items, current = [], None
-        for line in paragraph.splitlines():
-            if _BULLET.match(line) or current is None:
-                current = [line[2:] if _BULLET.match(line) else line, bool(_BULLET.match(line))]
-                items.append(current)
-            else:
-                current[0] += " " + line.strip()
-        blocks.append(
-            "\n".join(
-                textwrap.fill(words, width, initial_indent="- ", subsequent_indent="  ")
-                if bullet
-                else textwrap.fill(words, width)
-                for words, bullet in items
-            )
-        )
-    return "\n\n".join(blocks)

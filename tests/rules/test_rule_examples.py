@@ -11,9 +11,9 @@ import pytest
 
 from migrator import migrate_source
 from migrator.engine.layout import Layout
+from migrator.explain import example, explanation, plain_text
 from migrator.markers import STREAMING_V2_MARKERS
 from migrator.rules import all_rules
-from migrator.rules.base import plain_text
 
 
 def code_lines(source: str) -> str:
@@ -23,7 +23,7 @@ def code_lines(source: str) -> str:
 
 @pytest.mark.parametrize("rule", [rule for rule in all_rules() if rule.edits_python], ids=lambda rule: rule.code)
 def test_rule_example_after_is_the_whole_migration(rule):
-    before, after = rule.example()
+    before, after = example(rule)
     result = migrate_source(before, layout=Layout())
     assert after == result.code
     assert rule.code in result.rules_applied
@@ -37,10 +37,10 @@ def test_rule_example_after_is_the_whole_migration(rule):
 def test_rule_is_documented(rule):
     assert rule.code.startswith("STT") and len(rule.code) == 6
     assert rule.name and rule.summary and rule.markers
-    explanation = rule.explanation()
-    assert explanation.startswith(f"{rule.code} {rule.name}: ")
-    assert "Before:" in explanation and "After:" in explanation
-    text = explanation.split("Before:")[0]
+    text_shown = explanation(rule)
+    assert text_shown.startswith(f"{rule.code} {rule.name}: ")
+    assert "Before:" in text_shown and "After:" in text_shown
+    text = text_shown.split("Before:")[0]
     assert not re.search(r"``|:[a-z]+:`|`\w", text), "reST markup in the explanation"
     assert all(len(line) <= 88 for line in text.splitlines()[1:]), "the description is wrapped at 88"
 

@@ -24,8 +24,6 @@ rules of the same run migrate; ``--ignore STT030`` leaves every manifest alone.
 
 from __future__ import annotations
 
-import textwrap
-
 from migrator.markers import RULE_MARKERS
 from migrator.rules.base import Rule
 
@@ -48,12 +46,6 @@ class DependencyPins(Rule):
         websockets>=14
         pyaudio
     """
-
-    @classmethod
-    def example(cls) -> tuple:
-        """A requirements file, not a script: the pair as written here (``tests/manifests``
-        checks the same edit on every manifest kind)."""
-        return textwrap.dedent(cls.example_before).lstrip("\n"), textwrap.dedent(cls.example_after).lstrip("\n")
 
     @classmethod
     def applies_to(cls, source: bytes) -> bool:
