@@ -43,11 +43,18 @@ def insert_sorted(body: list, new: cst.SimpleStatementLine) -> list:
     above the imports) gets it above itself instead: an import must run before its use."""
     placed = _insert_sorted(body, new)
     at = next(index for index, statement in enumerate(placed) if statement is new or _same(statement, new))
-    first_use = _first_use(placed[:at], _bound_names(new.body[0]))
+    return hoisted_above_first_use(placed, at)
+
+
+def hoisted_above_first_use(body: list, at: int) -> list:
+    """``body`` with the import statement at ``at`` moved above the first module-level
+    statement before it that uses a name it binds (unchanged when there is none)."""
+    statement = body[at]
+    first_use = _first_use(body[:at], _bound_names(statement.body[0]))
     if first_use is None:
-        return placed
-    without = placed[:at] + placed[at + 1 :]
-    return [*without[:first_use], new, *without[first_use:]]
+        return body
+    without = body[:at] + body[at + 1 :]
+    return [*without[:first_use], statement, *without[first_use:]]
 
 
 def _same(statement, new) -> bool:

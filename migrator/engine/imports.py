@@ -18,7 +18,7 @@ import libcst as cst
 from migrator import walk
 from migrator.context import MigrationContext
 from migrator.import_order import dotted as _dotted
-from migrator.import_order import insert_sorted, leading_imports
+from migrator.import_order import hoisted_above_first_use, insert_sorted, leading_imports
 from migrator.syntax import parse_statement
 
 
@@ -29,9 +29,10 @@ def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
     if context.imports_to_drop:
         body = _drop_unused(module, body, context.imports_to_drop)
     for module_name, name in context.imports_to_add:
-        if not _already_imported(body, module_name, name) and _used_without_local_import(
-            module, name or module_name.split(".")[0]
-        ):
+        at = _import_index(body, module_name, name)
+        if at is not None:
+            body = hoisted_above_first_use(body, at)  # the rewrite may now use it above it
+        elif _used_without_local_import(module, name or module_name.split(".")[0]):
             body = _with_import(body, module_name, name)
     if body == list(module.body):
         return module
@@ -84,16 +85,21 @@ def _top_level_imports(body):
 
 
 def _already_imported(body, module_name: str, name) -> bool:
-    for _, node in _top_level_imports(body):
+    return _import_index(body, module_name, name) is not None
+
+
+def _import_index(body, module_name: str, name):
+    """The index of the top-level statement that imports ``module_name`` (``name`` from it)."""
+    for index, node in _top_level_imports(body):
         if name is None and isinstance(node, cst.Import):
             for alias in node.names:
                 if _dotted(alias.name) == module_name and alias.asname is None:
-                    return True
+                    return index
         if name is not None and isinstance(node, cst.ImportFrom) and node.module is not None:
             if _dotted(node.module) == module_name and not isinstance(node.names, cst.ImportStar):
                 if any(_dotted(alias.name) == name and alias.asname is None for alias in node.names):
-                    return True
-    return False
+                    return index
+    return None
 
 
 def _used_without_local_import(module: cst.Module, name: str) -> bool:
