@@ -15,16 +15,16 @@ purpose and must not be rewritten. :func:`vendored_library` says what such a cop
 from __future__ import annotations
 
 import errno
-import fnmatch
 import os
-import re
 import stat
-import subprocess
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable, Iterator, Optional
 
 from migrator.markers import ASSEMBLYAI_EVIDENCE, mentions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a --check with nothing to parse must start fast
+    import subprocess
+    from pathlib import Path
+    from typing import Iterable, Iterator, Optional
 
 #: Directory names never worth descending into.
 SKIPPED_DIRECTORIES = frozenset(
@@ -73,21 +73,37 @@ LIBRARY_PACKAGES = {
 }
 #: Files that name a distribution, and how they spell its name (setup.py, pyproject.toml, setup.cfg).
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
-_PROJECT_NAME = re.compile(
-    r"""(?<![\w.])name\s*[=:]\s*(["']?)(assemblyai|websockets|websocket[-_.]client)\1(?=[\s,)]|$)""",
-    re.MULTILINE | re.IGNORECASE,
-)
+_PROJECT_NAME_PATTERN = r"""(?<![\w.])name\s*[=:]\s*(["']?)(assemblyai|websockets|websocket[-_.]client)\1(?=[\s,)]|$)"""
 
 
-@dataclass
+def _project_name(text: str):
+    """The match naming a library v2 scripts used in a project file's text, or None."""
+    import re
+
+    return re.search(_PROJECT_NAME_PATTERN, text, re.MULTILINE | re.IGNORECASE)
+
+
 class Found:
     """What :func:`find` found: every file to report on, in order, and the subset that may
     need migrating (it mentions a marker, or could not be read and must be reported); and
     the vendored library copies skipped, as (directory, distribution name), sorted."""
 
-    files: list
-    candidates: set
-    vendored: list = field(default_factory=list)
+    __slots__ = ("files", "candidates", "vendored")
+
+    def __init__(self, files: list, candidates: set, vendored: Optional[list] = None) -> None:
+        self.files = files
+        self.candidates = candidates
+        self.vendored = vendored if vendored is not None else []
+
+    def __repr__(self) -> str:
+        return f"Found(files={self.files!r}, candidates={self.candidates!r}, vendored={self.vendored!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Found) and (self.files, self.candidates, self.vendored) == (
+            other.files,
+            other.candidates,
+            other.vendored,
+        )
 
 
 def vendored_library(directory: str) -> Optional[str]:
@@ -107,7 +123,7 @@ def vendored_library(directory: str) -> Optional[str]:
             continue
         try:
             with open(path, encoding="utf-8", errors="replace") as stream:
-                match = _PROJECT_NAME.search(stream.read(200_000))
+                match = _project_name(stream.read(200_000))
         except OSError:
             continue
         if match is None:
@@ -123,6 +139,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[Pat
     """Every Python file and notebook under ``paths``, in a stable order; files named
     explicitly are always included (whatever their suffix), directories are searched for
     ``*.py`` and ``*.ipynb``."""
+    from pathlib import Path
+
     for path in find(paths, excludes).files:
         yield Path(path)
 
@@ -238,8 +256,13 @@ class _Excludes:
     ``vendored`` is None, the vendored library copies met (directory -> distribution)."""
 
     def __init__(self, patterns: tuple, vendored: Optional[dict] = None) -> None:
-        translated = [fnmatch.translate(p) for pattern in patterns for p in (pattern, f"*/{pattern}")]
-        self.match = re.compile("|".join(translated)).match if patterns else None
+        self.match = None
+        if patterns:
+            import fnmatch
+            import re
+
+            translated = [fnmatch.translate(p) for pattern in patterns for p in (pattern, f"*/{pattern}")]
+            self.match = re.compile("|".join(translated)).match
         self.vendored = vendored
 
     def __call__(self, path: str) -> bool:
@@ -294,6 +317,8 @@ def _walk(top: str, excluded: _Excludes) -> list:
 
 def _not_git_ignored(directory: str, found: list) -> list:
     """Drop what ``.gitignore`` ignores, asking git itself (one call per directory)."""
+    import subprocess
+
     paths = [path for path, _ in found]
     if not found:
         return paths
@@ -336,6 +361,8 @@ def _found_by_git(top: str, excluded: _Excludes, markers: Optional[tuple]) -> Op
 
 
 def _start_git(directory: str, *arguments: str) -> Optional[subprocess.Popen]:
+    import subprocess
+
     try:
         return subprocess.Popen(
             ["git", "-C", directory, *arguments],
@@ -349,6 +376,8 @@ def _start_git(directory: str, *arguments: str) -> Optional[subprocess.Popen]:
 
 def _finish_git(process: Optional[subprocess.Popen]) -> Optional[tuple]:
     """(exit code, stdout, stderr), or None when git could not be run or took too long."""
+    import subprocess
+
     if process is None:
         return None
     try:
@@ -487,6 +516,7 @@ def write_atomically(path: Path, data: bytes, force: bool = False, on_written=No
     alone. ``on_written(path)`` is called once the rename is done, before any deferred
     signal is delivered, so a caller keeping a record of written files never misses one."""
     import tempfile
+    from pathlib import Path
 
     target = Path(os.path.realpath(path))
     status = os.stat(target)
