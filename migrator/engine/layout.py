@@ -21,6 +21,7 @@ the statements it touches differently from the lines around them.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import difflib
 import os
@@ -121,10 +122,46 @@ def _black(text: str, rows: set, line_length: int) -> str:
     source = text.replace("\r\n", "\n") if crlf else text
     mode = black.Mode(line_length=line_length, string_normalization=False)
     try:
-        formatted = black.format_str(source, mode=mode, lines=_ranges(rows))
+        formatted = _black_by_statement(black, source, rows, mode)
     except Exception:  # black cannot read this file (syntax it does not know): leave it
         return text
     return formatted.replace("\n", "\r\n") if crlf else formatted
+
+
+def _black_by_statement(black, source: str, rows: set, mode) -> str:
+    """``source`` with ``rows`` laid out by black, which is handed only the top-level
+    statements holding them (each on its own, with its rows): black's cost grows with what it
+    reads, and a rewrite touches a few statements of a file. The whole file goes to black
+    when Python cannot tell its statements apart."""
+    try:
+        tree = compile(source, "<layout>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except (SyntaxError, ValueError):
+        return black.format_str(source, mode=mode, lines=_ranges(rows))
+    lines = source.splitlines(keepends=True)
+    spans = []
+    for node in tree.body:
+        start = min([node.lineno, *(decorator.lineno for decorator in getattr(node, "decorator_list", ()))])
+        definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        spans.append((start, node.end_lineno, definition))
+    last = len(spans) - 1
+    for index, (start, end, definition) in reversed(list(enumerate(spans))):
+        wanted = {row - start + 1 for row in rows if start <= row <= end}
+        if not wanted:
+            continue
+        snippet = "".join(lines[start - 1 : end])
+        if not snippet.endswith("\n"):
+            snippet += "\n"
+        formatted = black.format_str(snippet, mode=mode, lines=_ranges(wanted))
+        if not lines[end - 1].endswith("\n"):
+            formatted = formatted[:-1]
+        if definition and index < last:
+            # black sets a top-level def or class apart by two blank lines below it
+            following = spans[index + 1][0]
+            blank = sum(1 for line in lines[end : following - 1] if not line.strip())
+            if blank == following - 1 - end and blank < 2:
+                formatted += "\n" * (2 - blank)
+        lines[start - 1 : end] = [formatted]
+    return "".join(lines)
 
 
 @lru_cache(maxsize=256)
