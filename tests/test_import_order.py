@@ -39,6 +39,4 @@ def test_above_module_level_code_that_uses_it_before_the_imports():
 
 def test_an_import_already_there_moves_above_a_use_the_rewrite_made():
     source = "import json\n" + V2 + "from urllib.parse import urlencode\n"
-    assert migrate_source(source, select=["STT001"]).code == (
-        "import json\nfrom urllib.parse import urlencode\n" + V3
-    )
+    assert migrate_source(source, select=["STT001"]).code == ("import json\nfrom urllib.parse import urlencode\n" + V3)
