@@ -13,9 +13,9 @@ from typing import Optional
 
 import libcst as cst
 
-from migrator.notes import NOTE_PREFIX, WARNING, Note, comment_text
+from migrator.notes import NOTE_PREFIX, WARNING, Note
 
-__all__ = ["NOTE_PREFIX", "Note", "MigrationContext", "ScriptFacts", "note_comment"]
+__all__ = ["NOTE_PREFIX", "Note", "MigrationContext", "ScriptFacts"]
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,3 @@ def innermost(scopes, node_type: type):
         if type(scope) is node_type:
             return scope
     return None
-
-
-def note_comment(code: str, message: str, severity: str = WARNING) -> str:
-    return comment_text(code, message, severity)

@@ -41,24 +41,21 @@ def insert_sorted(body: list, new: cst.SimpleStatementLine) -> list:
     put it: in its section, in order; a section the file lacks becomes a block of its own.
     Module-level code above that place that already uses a name it binds (a URL constant
     above the imports) gets it above itself instead: an import must run before its use."""
-    placed = _insert_sorted(body, new)
-    at = next(index for index, statement in enumerate(placed) if statement is new or _same(statement, new))
-    return hoisted_above_first_use(placed, at)
+    return hoisted_above_first_use(*_insert_sorted(body, new))
 
 
 def hoisted_above_first_use(body: list, at: int) -> list:
     """``body`` with the import statement at ``at`` moved above the first module-level
     statement before it that uses a name it binds (unchanged when there is none)."""
     statement = body[at]
-    first_use = _first_use(body[:at], _bound_names(statement.body[0]))
+    names = set().union(
+        *(_bound_names(small) for small in statement.body if isinstance(small, (cst.Import, cst.ImportFrom)))
+    )
+    first_use = _first_use(body[:at], names)
     if first_use is None:
         return body
     without = body[:at] + body[at + 1 :]
     return [*without[:first_use], statement, *without[first_use:]]
-
-
-def _same(statement, new) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and statement.body == new.body
 
 
 def _bound_names(node) -> set:
@@ -95,28 +92,29 @@ def _first_use(statements: list, names: set) -> Optional[int]:
     return None
 
 
-def _insert_sorted(body: list, new: cst.SimpleStatementLine) -> list:
+def _insert_sorted(body: list, new: cst.SimpleStatementLine) -> tuple:
+    """(the new body, the index of ``new`` in it)."""
     imports = list(leading_imports(body))
     if not imports:
         at = _insertion_index(body)
-        return [*body[:at], new, *body[at:]]
+        return [*body[:at], new, *body[at:]], at
     section, key = _section(_module_of(new.body[0])), _sort_key(new.body[0])
     same = [(index, small) for index, small in imports if _section(_module_of(small)) == section]
     if same:
         after = [index for index, small in same if _sort_key(small) > key]
         if not after:
             at = same[-1][0] + 1
-            return [*body[:at], new, *body[at:]]
+            return [*body[:at], new, *body[at:]], at
         at = after[0]
         if at != same[0][0]:
-            return [*body[:at], new, *body[at:]]
+            return [*body[:at], new, *body[at:]], at
         first = body[at]  # the new import opens its section: it takes the lines above the section
         return [
             *body[:at],
             new.with_changes(leading_lines=first.leading_lines),
             first.with_changes(leading_lines=[]),
             *body[at + 1 :],
-        ]
+        ], at
     later = [index for index, small in imports if _section(_module_of(small)) > section]
     if later:
         at = later[0]
@@ -125,9 +123,9 @@ def _insert_sorted(body: list, new: cst.SimpleStatementLine) -> list:
             new.with_changes(leading_lines=following.leading_lines),
             following.with_changes(leading_lines=[cst.EmptyLine()]),
         ]
-        return [*body[:at], *block, *body[at + 1 :]]
+        return [*body[:at], *block, *body[at + 1 :]], at
     at = imports[-1][0] + 1
-    return [*body[:at], new.with_changes(leading_lines=[cst.EmptyLine()]), *body[at:]]
+    return [*body[:at], new.with_changes(leading_lines=[cst.EmptyLine()]), *body[at:]], at
 
 
 def leading_imports(body: list):

@@ -36,6 +36,7 @@ from json.decoder import scanstring
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from migrator.context import Note
+from migrator.engine.core import MigrationResult
 from migrator.files import NOTEBOOK_SUFFIX, is_notebook  # noqa: F401  (part of this module's interface)
 
 #: The code of the note on a code cell left out because it does not parse.
@@ -367,37 +368,12 @@ def pip_install_lines(notebook: NotebookText) -> Iterator[PipInstall]:
 
 
 @dataclass
-class NotebookResult:
-    """What :func:`migrate_notebook` made of a notebook; reads like the engine's
-    ``MigrationResult``, with the changed cells' sources before and after."""
+class NotebookResult(MigrationResult):
+    """What :func:`migrate_notebook` made of a notebook: the engine's ``MigrationResult`` for
+    the notebook's bytes, with the changed cells' sources before and after."""
 
-    path: str
-    original: bytes
-    migrated: bytes
-    rules_applied: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-    parsed: bool = True
-    encoding: str = "utf-8"
     #: (cell, source before, source after) for each cell that changed, in order.
     changed_cells: list = field(default_factory=list)
-    #: Library releases the migrated code needs (``migrator.context.Need``), for STT030.
-    needs: list = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return self.migrated != self.original
-
-    @property
-    def code(self) -> str:
-        return self.migrated.decode(self.encoding)
-
-    def to_dict(self) -> dict:
-        return {
-            "path": self.path,
-            "changed": self.changed,
-            "rules_applied": list(self.rules_applied),
-            "notes": [note.to_dict() for note in self.notes],
-        }
 
 
 @dataclass
@@ -549,7 +525,7 @@ def migrate_notebook(
         list(result.rules_applied),
         notes,
         changed_cells=changed_cells,
-        needs=list(getattr(result, "needs", ())),
+        needs=list(result.needs),
     )
 
 

@@ -64,7 +64,7 @@ def migrate_bytes(path: str, source: bytes, options: Options):
         encoding=result.encoding,
         parsed=result.parsed,
         needs=list(result.needs),
-        v3_client=getattr(result, "v3_client", None),
+        v3_client=result.v3_client,
     )
     if result.changed and options.diff:
         if is_notebook(path):

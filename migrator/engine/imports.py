@@ -84,10 +84,6 @@ def _top_level_imports(body):
                     yield index, small
 
 
-def _already_imported(body, module_name: str, name) -> bool:
-    return _import_index(body, module_name, name) is not None
-
-
 def _import_index(body, module_name: str, name):
     """The index of the top-level statement that imports ``module_name`` (``name`` from it)."""
     for index, node in _top_level_imports(body):
