@@ -205,3 +205,28 @@ def _statements(code: str) -> tuple:
 def parse_statements(code: str) -> list:
     """Parse a block of statements (dedented source) into statement nodes."""
     return list(_statements(code))
+
+
+class _NameReplacer(cst.CSTTransformer):
+    def __init__(self, values: dict) -> None:
+        self.values = values
+        self.kept: set = set()  # ids of Names that are not reads: attribute names, keywords
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.kept.add(id(node.attr))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.kept.add(id(node.keyword))
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name):
+        if id(original) in self.kept or original.value not in self.values:
+            return updated
+        return self.values[original.value]
+
+
+def with_names_replaced(node: cst.CSTNode, values: dict) -> cst.CSTNode:
+    """``node`` with every read of a name in ``values`` replaced by its expression there
+    (attribute names and keywords are not reads). The expressions are put in as they are:
+    callers pass names, attributes and literals, which need no parentheses anywhere."""
+    return node.visit(_NameReplacer(values))

@@ -207,6 +207,76 @@ class ValueModel:
             if other.value == name.value and id(other) not in bindings and self.solver.slot_of(other) == slot
         )
 
+    def calls_of(self, callee) -> list:
+        """The calls of this file that run ``callee`` (a ``def`` or lambda, followed through
+        any variable, attribute or container), or that call a ``functools.partial(...)`` call
+        ``callee``; in the file's order."""
+        wanted = id(callee)
+        return [
+            call
+            for call in self.walk.calls
+            if any(
+                (tag[0] == roles.FUNCTION and tag[1] == wanted) or (tag[0] == roles.FACTORY and tag[2] == wanted)
+                for tag in self.solver.value(call.func)
+            )
+        ]
+
+    def arguments_bound(self, call: cst.Call, function) -> Optional[dict]:
+        """``{parameter: argument expression}`` for the parameters of ``function`` (a ``def`` or
+        lambda of this file) that ``call`` passes, a parameter it leaves out getting its
+        default expression; None when the call may run something else, passes ``*args`` or
+        ``**kwargs``, or passes what the function does not take."""
+        info = self.walk.functions.get(id(function))
+        offsets = {
+            tag[2] for tag in self.solver.value(call.func) if tag[0] == roles.FUNCTION and tag[1] == id(function)
+        }
+        if info is None or len(offsets) != 1 or any(arg.star for arg in call.args):
+            return None
+        positional = [param for param in info.params if len(param) == 3]
+        bound = {}
+        offset = next(iter(offsets))
+        arguments = [arg for arg in call.args if arg.keyword is None]
+        if offset + len(arguments) > len(positional):
+            return None
+        for param, arg in zip(positional[offset:], arguments):
+            bound[param[0]] = arg.value
+        names = {param[0] for param in info.params}
+        for arg in call.args:
+            if arg.keyword is not None:
+                if arg.keyword.value not in names or arg.keyword.value in bound:
+                    return None
+                bound[arg.keyword.value] = arg.value
+        for param in info.params[offset:]:
+            if param[0] not in bound:
+                if param[2] is None:
+                    return None
+                bound[param[0]] = param[2]
+        return bound
+
+    def means_the_same_at(self, expression, place) -> bool:
+        """Whether ``expression`` (a literal, a name, or attributes of a name) read where
+        ``place`` is would give what it gives where it is: its name resolves to the same
+        binding from both places, and that binding is made at most once (a parameter, a
+        constant, a variable assigned once). Attributes are taken to keep their values."""
+        root = expression
+        while type(root) is cst.Attribute:
+            root = root.value
+        if type(root) in (cst.Integer, cst.Float, cst.SimpleString) and root is expression:
+            return True
+        if type(root) is not cst.Name:
+            return False
+        name = root.value
+        here, there = self.solver.scope_of(root), self.solver.scope_of(place)
+        owner = here.resolve(name)
+        if owner is not there.resolve(name):
+            return False
+        if owner is None:
+            return True  # a builtin
+        slot = ("name", owner.key, name)
+        info = self.walk.functions.get(owner.key)
+        parameter = info is not None and (name in (info.vararg, info.kwarg) or any(p[0] == name for p in info.params))
+        return parameter + sum(1 for target, _, _ in self.walk.constraints if target == slot) <= 1
+
     def functions_called(self, call: cst.Call) -> list:
         """The ``def``s and lambdas of this file a call may run."""
         return [

@@ -459,3 +459,76 @@ def test_a_method_is_looked_up_in_the_nearest_class_that_defines_it():
     assert bound == 1
     assert function is classes["Child"].body.body[0]  # not Base.handle, which Child overrides
     assert model.subclasses_of(classes["Base"]) == [classes["Child"]]
+
+
+# --- calls of a function, and what they pass -----------------------------------------------------
+def _function(model: ValueModel, name: str):
+    return next(
+        info.node
+        for info in model.walk.functions.values()
+        if getattr(info.node, "name", None) and info.node.name.value == name
+    )
+
+
+def test_the_calls_of_a_function_through_a_variable_and_a_method():
+    model, (first, second, third) = probes(
+        """
+        def make(rate, words=None):
+            pass
+        class Maker:
+            def make(self, rate):
+                pass
+        alias = make
+        probe(alias(16_000), make(8_000, words=W), Maker().make(rate=4))
+        """
+    )
+    assert model.calls_of(_function(model, "make")) == [first, second]
+    assert model.arguments_bound(first, _function(model, "make")) == {
+        "rate": first.args[0].value,
+        "words": _default(model),
+    }
+    assert model.arguments_bound(second, _function(model, "make"))["words"] is second.args[1].value
+    method = [info.node for info in model.walk.functions.values() if info.owner is not None][0]
+    assert model.calls_of(method) == [third]
+    assert model.arguments_bound(third, method) == {"rate": third.args[0].value}
+
+
+def _default(model: ValueModel):
+    make = _function(model, "make")
+    return make.params.params[1].default
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["make(*rates)", "make(1, 2, 3)", "make(other=1)", "make(1, rate=2)", "make()"],
+)
+def test_arguments_that_cannot_be_bound_give_none(call):
+    model, (node,) = probes(f"def make(rate, words=None):\n    pass\nprobe({call})\n")
+    assert model.arguments_bound(node, _function(model, "make")) is None
+
+
+def test_the_calls_of_a_partial():
+    model, (made,) = probes(
+        "import functools\nimport assemblyai as aai\n"
+        "make = functools.partial(aai.RealtimeTranscriber)\nt = make(token=T)\nprobe(t)\n"
+    )
+    (partial,) = model.sdk_clients_made_at(made)
+    assert [call.func.value for call in model.calls_of(partial)] == ["make"]
+
+
+@pytest.mark.parametrize(
+    ("source", "same"),
+    [
+        ("def f(rate):\n    x = probe(rate)\n    probe(here)\n", True),
+        ("def f(self):\n    x = probe(self.rate)\n    probe(here)\n", True),
+        ("def f():\n    rate = 1\n    x = probe(rate)\n    probe(here)\n", True),
+        ("x = probe(16_000)\ndef f():\n    probe(here)\n", True),
+        ("def f(rate):\n    x = probe(rate)\n    rate = 2\n    probe(here)\n", False),
+        ("def f():\n    rate = 1\n    x = probe(rate)\n    rate = 2\n    probe(here)\n", False),
+        ("def f(rate):\n    x = probe(rate)\ndef g(rate):\n    probe(here)\n", False),
+        ("def f(rate):\n    x = probe(rate + 1)\n    probe(here)\n", False),
+    ],
+)
+def test_whether_an_expression_means_the_same_elsewhere(source, same):
+    model, (expression, place) = probes(source)
+    assert model.means_the_same_at(expression, place) is same

@@ -198,6 +198,8 @@ class Construction:
     problem: Optional[str] = None
     #: ``make = functools.partial(RealtimeTranscriber, ...)``: ``make`` becomes a factory def.
     factory: bool = False
+    #: The keywords the factory's callers pass (``token``): parameters of the def written for it.
+    factory_parameters: list = field(default_factory=list)
 
     @property
     def call(self) -> cst.Call:
@@ -721,7 +723,28 @@ class SdkAnalysis:
                     construction.problem = "RealtimeTranscriber takes keyword arguments only"
                 elif target is None:
                     construction.problem = "the client is not assigned to a name"
+            if partial and construction.problem is None:
+                self._read_factory_calls(construction)
             self.constructions.append(construction)
+
+    def _read_factory_calls(self, construction: Construction) -> None:
+        """What the calls of a ``functools.partial`` of ``RealtimeTranscriber`` add: a token
+        becomes a parameter of the factory written for it; anything else cannot move."""
+        passed = set()
+        for call in self.context.model.calls_of(construction.call):
+            if any(arg.star or arg.keyword is None for arg in call.args):
+                construction.problem = (
+                    "the functools.partial of RealtimeTranscriber is called with positional arguments"
+                )
+                return
+            passed |= {arg.keyword.value for arg in call.args}
+        moved = sorted(passed - {"token"})
+        if moved:
+            construction.problem = (
+                f"the functools.partial of RealtimeTranscriber is called with {', '.join(moved)}, "
+                "which v3 takes in StreamingParameters at connect()"
+            )
+        construction.factory_parameters = sorted(passed)
 
     def _find_subclasses(self) -> None:
         for node, _site in self.classes:

@@ -33,7 +33,7 @@ from migrator.rules.sdk.analysis import (
     indentation,
     wrapped_call,
 )
-from migrator.syntax import parse_expression, parse_statements, with_arguments
+from migrator.syntax import parse_expression, parse_statements, with_arguments, with_names_replaced
 
 #: The order ``client.on(...)`` registrations are written in: the order the events arrive.
 REGISTRATION_ORDER = ("on_open", "on_data", "on_close", "on_extra_session_information", "on_error")
@@ -131,17 +131,21 @@ class SdkClient(SdkRule):
                 )
                 continue
             stash = None
+            settings = construction.kwargs
             if construction.site.function is not site.function and construction.site.function is not None:
                 local = set(sdk.functions[id(construction.site.function)].bound_names)
                 if construction.site.owner_class is not None and construction.site.owner_class is site.owner_class:
                     local -= {"self", "cls"}  # the same instance in both methods
-                if sdk.parameter_names(construction.kwargs) & local:
-                    if "." not in construction.target:
+                read = sdk.parameter_names(construction.kwargs) & local
+                if read and "." in construction.target:
+                    stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
+                elif read:
+                    settings = self._settings_from_factory_call(construction, read, site.node)
+                    if settings is None:
                         # A local variable of the function that creates the client: the
                         # connect() elsewhere could not read it. The construction's note says
                         # what to pass.
                         continue
-                    stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
             connected.add(id(construction))
             if site.node.args:
                 self.note(
@@ -149,7 +153,7 @@ class SdkClient(SdkRule):
                     "v3 connect() takes the session settings; its handshake timeout is StreamingClientOptions(connect_timeout=...)",
                     statement=site.statement,
                 )
-            self.connects[id(site.node)] = (construction, stash)
+            self.connects[id(site.node)] = (construction, stash, settings)
         connected |= self._plan_handed_connects()
         reachable = sdk.reachable_from_turns()
         for construction in self.constructions.values():
@@ -189,6 +193,30 @@ class SdkClient(SdkRule):
             if construction.site.function is not None and id(construction.site.function) in reachable:
                 self.note(construction.call, TURN_RESTART_NOTE, statement=statement)
 
+    def _settings_from_factory_call(self, construction, read: set, connect: cst.Call):
+        """The constructor's settings as the caller of the factory that returns the client
+        can write them: the factory's parameters they read replaced by what its one call
+        passes, when that call is in the same function as ``connect()`` and each of those
+        arguments still means the same there. Else None."""
+        model = self.context.model
+        factory = construction.site.function
+        calls = model.calls_of(factory) if _returned(construction) else []
+        bound = model.arguments_bound(calls[0], factory) if len(calls) == 1 else None
+        if bound is None or not read <= set(bound):
+            return None
+        if (
+            model.solver.scope_of(calls[0]).enclosing_function()
+            is not model.solver.scope_of(connect).enclosing_function()
+        ):
+            return None
+        values = {name: bound[name] for name in read}
+        if not all(model.means_the_same_at(value, connect) for value in values.values()):
+            return None
+        return {
+            keyword: arg.with_changes(value=with_names_replaced(arg.value, values))
+            for keyword, arg in construction.kwargs.items()
+        }
+
     def _construction_made_at(self, receiver):
         """The one planned construction the value model says ``receiver`` holds (a client a
         factory returned, or one handed over as an argument), else None."""
@@ -213,7 +241,7 @@ class SdkClient(SdkRule):
         if not self._key_set_later(construction) or not isinstance(block, (cst.Module, cst.IndentedBlock)):
             return None
         later_keys = [s.order for s in self.sdk.settings_assignments if s.block is block]
-        for call, (owner, _) in self.connects.items():
+        for call, (owner, _, _) in self.connects.items():
             if owner is not construction:
                 continue
             site = next(s for m, _, s in self.sdk.method_calls if id(s.node) == call)
@@ -248,12 +276,12 @@ class SdkClient(SdkRule):
         planned = self.connects.get(id(original))
         if planned is None:
             return updated
-        construction, stash = planned
+        construction, stash, settings = planned
         self.applied()
         receiver = code(updated.func.value)
         if stash is not None:
             return parse_expression(f"{receiver}.connect({stash})")
-        arguments = self.sdk.parameters_arguments(construction.kwargs)
+        arguments = self.sdk.parameters_arguments(settings)
         return parse_expression(
             wrapped_call(f"{receiver}.connect", "StreamingParameters", arguments, indentation(self.context))
         )
@@ -314,7 +342,13 @@ class SdkClient(SdkRule):
             prefix = f"{target} = StreamingClient"
         indent = indentation(self.context)
         sdk.emit("StreamingClient")
-        lines = [wrapped_call(prefix, "StreamingClientOptions", sdk.options_arguments(construction.kwargs), indent)]
+        credentials = dict(construction.kwargs)
+        signature = []
+        for name in construction.factory_parameters:  # ``token``, the one keyword a factory's callers may pass
+            given = construction.kwargs.get(name)
+            signature.append(f"{name}={code(given.value) if given is not None else 'None'}")
+            credentials[name] = cst.Arg(cst.Name(name), keyword=cst.Name(name))
+        lines = [wrapped_call(prefix, "StreamingClientOptions", sdk.options_arguments(credentials), indent)]
         for keyword in REGISTRATION_ORDER:
             if keyword in kwargs:
                 sdk.emit("StreamingEvents")
@@ -329,7 +363,7 @@ class SdkClient(SdkRule):
         if construction.factory:
             self.context.drop_import_if_unused("functools")
             body = "\n".join("    " + line if line else line for line in "\n".join(lines).split("\n"))
-            return parse_statements(f"def {construction.target}():\n{body}\n")
+            return parse_statements(f"def {construction.target}({', '.join(signature)}):\n{body}\n")
         return parse_statements("\n".join(lines) + "\n")
 
 

@@ -1,3 +1,5 @@
+import pytest
+
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
@@ -540,3 +542,72 @@ def test_a_partial_of_the_v2_constructor_becomes_a_factory_def():
     ) in result.code
     assert "import functools" not in result.code
     assert "t.connect(\n" in result.code and "StreamingParameters(sample_rate=16_000," in result.code
+
+
+def test_a_factory_reading_its_parameters_gets_them_from_its_call_at_connect():
+    result = migrate(
+        "import assemblyai as aai\n"
+        "def make(rate, words=None):\n"
+        "    return aai.RealtimeTranscriber(on_data=d, sample_rate=rate, word_boost=words)\n"
+        "def run(rate):\n"
+        "    t = make(rate, words=BOOST)\n"
+        "    t.connect()\n"
+    )
+    assert (
+        "    t.connect(\n"
+        "        StreamingParameters(\n"
+        "            sample_rate=rate,\n"
+        "            format_turns=True,\n"
+        '            speech_model="universal-streaming-english",\n'
+        "            keyterms_prompt=BOOST,\n"
+        "        )\n"
+        "    )\n"
+    ) in result.code
+    assert not any("the caller must pass" in note.message for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        # the argument is rebound before connect(): it would not mean the same there
+        "def run(rate):\n    t = make(rate)\n    rate = 8_000\n    t.connect()\n",
+        # the factory is called in one function and its client connected in another
+        "def run(rate):\n    return make(rate)\ndef go():\n    t = run(16_000)\n    t.connect()\n",
+        # two calls: which one made the client connected here is not known
+        "def run(rate):\n    t = make(rate)\n    make(8_000)\n    t.connect()\n",
+    ],
+)
+def test_a_factory_whose_parameters_cannot_be_read_at_connect_says_what_connect_needs(caller):
+    result = migrate(
+        "import assemblyai as aai\n"
+        "def make(rate):\n"
+        "    return aai.RealtimeTranscriber(on_data=d, sample_rate=rate)\n" + caller
+    )
+    assert "StreamingParameters(" not in result.code.split("def make")[1].split("def run")[1]
+    assert any("the caller must pass StreamingParameters(sample_rate=rate," in note.message for note in result.notes)
+
+
+def test_a_token_passed_to_a_partial_becomes_a_parameter_of_its_factory():
+    result = migrate(
+        "import functools\nimport assemblyai as aai\n"
+        "make = functools.partial(aai.RealtimeTranscriber, on_data=d, sample_rate=16_000)\n"
+        "t = make(token=fetch_token())\nt.connect()\n"
+    )
+    assert (
+        "def make(token=None):\n"
+        "    client = StreamingClient(\n"
+        '        StreamingClientOptions(api_key=aai.settings.api_key, token=token, api_host="streaming.assemblyai.com")\n'
+        "    )\n"
+    ) in result.code
+    assert "t = make(token=fetch_token())\n" in result.code
+    compile(result.code, "<migrated>", "exec")
+
+
+def test_a_partial_called_with_settings_is_left_with_a_note():
+    result = migrate(
+        "import functools\nimport assemblyai as aai\n"
+        "make = functools.partial(aai.RealtimeTranscriber, on_data=d)\n"
+        "t = make(sample_rate=16_000)\nt.connect()\n"
+    )
+    assert "functools.partial(aai.RealtimeTranscriber, on_data=d)" in result.code
+    assert any("called with sample_rate" in note.message for note in result.notes)
