@@ -37,6 +37,7 @@ class ValueModel:
         self.solver = FlowSolver(self.walk)
         self.solver.solve()
         self._names: Optional[set] = None
+        self._call_graph: Optional[dict] = None
 
     # --- what an expression is -------------------------------------------------------------------
     def tags(self, node) -> frozenset:
@@ -79,6 +80,13 @@ class ValueModel:
                 elif tag[0] == roles.SDK_CLIENT and tag[2] == id(call):
                     found.append((f"sdk-v{tag[1]}", call))
         return found
+
+    def sdk_event(self, node) -> Optional[str]:
+        """The one v3 event (``"Turn"``, ``"Begin"``...) whose object ``node`` holds: what the
+        SDK hands a callback registered for it, however it got there, or what an annotation or
+        ``isinstance`` test says a parameter is; None when it is not one, or may be several."""
+        events = {tag[1] for tag in self.solver.value(node) if tag[0] == roles.SDK_EVENT}
+        return next(iter(events)) if len(events) == 1 else None
 
     def callables(self, node) -> list:
         """(def or lambda node, positional arguments already bound) for each function of this
@@ -276,6 +284,25 @@ class ValueModel:
         info = self.walk.functions.get(owner.key)
         parameter = info is not None and (name in (info.vararg, info.kwarg) or any(p[0] == name for p in info.params))
         return parameter + sum(1 for target, _, _ in self.walk.constraints if target == slot) <= 1
+
+    def run_from(self, functions) -> set:
+        """ids of the ``def``s and lambdas of this file that run when ``functions`` run: those
+        nodes themselves and, transitively, every one their calls may run."""
+        if self._call_graph is None:
+            graph: dict = {}
+            for call in self.walk.calls:
+                caller = self.solver.scope_of(call).enclosing_function()
+                if caller is not None:
+                    graph.setdefault(caller.key, set()).update(id(node) for node in self.functions_called(call))
+            self._call_graph = graph
+        seen = {id(node) for node in functions}
+        todo = list(seen)
+        while todo:
+            for following in self._call_graph.get(todo.pop(), ()):
+                if following not in seen:
+                    seen.add(following)
+                    todo.append(following)
+        return seen
 
     def functions_called(self, call: cst.Call) -> list:
         """The ``def``s and lambdas of this file a call may run."""

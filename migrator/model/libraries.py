@@ -93,3 +93,26 @@ SDK_CALLBACKS = {
     "on_extra_session_information": "Termination",
     "on_close": None,
 }
+
+#: v2 SDK event types, by qualified name -> the v3 event whose object a callback now gets. A
+#: parameter annotated with one (or tested with ``isinstance``) holds that event.
+SDK_EVENT_TYPES = {
+    f"{module}.{name}": event
+    for module in ("assemblyai", "assemblyai.types")
+    for name, event in (
+        ("RealtimeTranscript", "Turn"),
+        ("RealtimePartialTranscript", "Turn"),
+        ("RealtimeFinalTranscript", "Turn"),
+        ("RealtimeSessionOpened", "Begin"),
+        ("RealtimeSessionInformation", "Termination"),
+        ("RealtimeError", "Error"),
+    )
+}
+#: The v3 enum of events a handler is registered for (``client.on(StreamingEvents.Turn, ...)``).
+SDK_EVENT_ENUMS = frozenset(
+    {
+        "assemblyai.streaming.v3.StreamingEvents",
+        "assemblyai.streaming.v3.models.StreamingEvents",
+        "assemblyai.RealTimeEvents",
+    }
+)

@@ -6,6 +6,7 @@ is where each library's semantics are written down, once for every rule.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
@@ -29,6 +30,8 @@ from migrator.model.libraries import (
     PUT_METHODS,
     SDK_CALLBACKS,
     SDK_CLIENTS,
+    SDK_EVENT_ENUMS,
+    SDK_EVENT_TYPES,
     SOCKET_ANNOTATIONS,
 )
 from migrator.model.scopes import Scope
@@ -37,6 +40,7 @@ from migrator.syntax import string_value
 #: Keys of a v2 message and the role of the value they hold.
 _KEY_ROLES = {"message_type": r.MESSAGE_TYPE, "type": r.MESSAGE_TYPE, "text": r.TRANSCRIPT, "transcript": r.TRANSCRIPT}
 _MAX_ROUNDS = 25
+_DOTTED_WORD = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _MAX_DEPTH = 40
 #: The most parts a qualified name the model reads has (``assemblyai.streaming.v3.client.
 #: StreamingClient``). Longer ones come from following attributes round a loop (``exc =
@@ -162,6 +166,14 @@ class FlowSolver:
                 changed |= self._library_call(tag[1], call)
             elif kind == r.BOUND:
                 changed |= self._method_call(tag, call)
+        func = call.func
+        if type(func) is cst.Attribute:
+            if func.attr.value == "on":
+                changed |= self._v3_registration(call)
+            elif func.attr.value == "__init__":
+                changed |= self._super_init(call)
+        elif type(func) is cst.Name and func.value == "isinstance":
+            changed |= self._type_test(call)
         return changed
 
     def _arguments(self, function_id: int, offset: int, args) -> bool:
@@ -221,11 +233,7 @@ class FlowSolver:
         changed = False
         library = CONNECTORS.get(name)
         if name in SDK_CLIENTS and SDK_CLIENTS[name] == 2:
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value in SDK_CALLBACKS:
-                    event = SDK_CALLBACKS[arg.keyword.value]
-                    values = [frozenset({(r.SDK_EVENT, event)})] if event is not None else []
-                    changed |= self._call_with(self.value(arg.value), values)
+            changed |= self._sdk_callbacks(call)
         if library == r.WEBSOCKET_CLIENT:
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value in CALLBACK_ARGUMENTS:
@@ -244,6 +252,30 @@ class FlowSolver:
             changed |= self._call_with(self.value(call.args[0].value), bound)
         return changed
 
+    def _sdk_callbacks(self, call: cst.Call) -> bool:
+        """A v2 ``RealtimeTranscriber(on_data=..., ...)``: each callback gets its event."""
+        changed = False
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in SDK_CALLBACKS:
+                event = SDK_CALLBACKS[arg.keyword.value]
+                values = [frozenset({(r.SDK_EVENT, event)})] if event is not None else []
+                changed |= self._call_with(self.value(arg.value), values)
+        return changed
+
+    def _super_init(self, call: cst.Call) -> bool:
+        """``super().__init__(on_data=...)`` in a subclass of ``RealtimeTranscriber``."""
+        func = call.func
+        if not (
+            type(func) is cst.Attribute
+            and func.attr.value == "__init__"
+            and type(func.value) is cst.Call
+            and type(func.value.func) is cst.Name
+            and func.value.func.value == "super"
+        ):
+            return False
+        owner = self.scope_of(func.value.func).enclosing_class()
+        return owner is not None and self._sdk_class(owner.key) == 2 and self._sdk_callbacks(call)
+
     def _method_call(self, tag: tuple, call: cst.Call) -> bool:
         receiver, method = tag[1], tag[2]
         if receiver[0] == r.CONTAINER and method in PUT_METHODS and call.args:
@@ -252,11 +284,36 @@ class FlowSolver:
             return self._call_with(self.value(call.args[1].value), [self.value(a.value) for a in call.args[2:]])
         if receiver[0] == r.SDK_CLIENT and method == "on" and len(call.args) >= 2:
             event = call.args[0].value
-            name = event.attr.value if type(event) is cst.Attribute else None
-            return self._call_with(
-                self.value(call.args[1].value), [frozenset({receiver}), frozenset({(r.SDK_EVENT, name)})]
-            )
+            return self._registration(event.attr.value if type(event) is cst.Attribute else None, receiver, call)
         return False
+
+    def _registration(self, event: Optional[str], client: Optional[tuple], call: cst.Call) -> bool:
+        """``client.on(StreamingEvents.X, handler)``: the SDK calls ``handler(client, event)``;
+        a handler still shaped for v2 (one parameter left) gets the event alone."""
+        changed = False
+        for tag in self.value(call.args[1].value):
+            info = self.walk.functions.get(tag[1]) if tag[0] == r.FUNCTION else None
+            if info is None:
+                continue
+            free = len([param for param in info.params if len(param) == 3]) - tag[2]
+            values = [frozenset({(r.SDK_EVENT, event)})]
+            if free != 1 or info.vararg is not None:
+                values.insert(0, frozenset({client}) if client is not None else EMPTY)
+            changed |= self._bind_positional(info, tag[2], values)
+        return changed
+
+    def _v3_registration(self, call: cst.Call) -> bool:
+        """``x.on(StreamingEvents.X, handler)`` whatever ``x`` is: the v3 event names are evidence."""
+        if type(call.func) is not cst.Attribute or call.func.attr.value != "on" or len(call.args) < 2:
+            return False
+        event = call.args[0].value
+        if type(event) is not cst.Attribute or not any(
+            tag[0] == r.QUALIFIED and tag[1] in SDK_EVENT_ENUMS for tag in self.value(event.value)
+        ):
+            return False
+        if any(tag[0] == r.SDK_CLIENT for tag in self.value(call.func.value)):
+            return False  # flowed from the client already
+        return self._registration(event.attr.value, None, call)
 
     def _seed_parameters(self) -> bool:
         """``self``/``cls`` of methods, and parameters whose annotation names a connection."""
@@ -283,10 +340,13 @@ class FlowSolver:
             for name, annotation, *_ in info.params:
                 if annotation is None:
                     continue
-                for tag in self.value(annotation):
-                    if tag[0] == r.QUALIFIED and tag[1] in SOCKET_ANNOTATIONS:
-                        socket = frozenset({(r.SOCKET, SOCKET_ANNOTATIONS[tag[1]], None)})
+                for qualified in self._annotation_names(annotation, info.scope.parent):
+                    if qualified in SOCKET_ANNOTATIONS:
+                        socket = frozenset({(r.SOCKET, SOCKET_ANNOTATIONS[qualified], None)})
                         changed |= self._add(("name", info.scope.key, name), socket)
+                    elif qualified in SDK_EVENT_TYPES:
+                        event = frozenset({(r.SDK_EVENT, SDK_EVENT_TYPES[qualified])})
+                        changed |= self._add(("name", info.scope.key, name), event)
             for decorator in info.node.decorators if type(info.node) is cst.FunctionDef else ():
                 target = decorator.decorator
                 if (
@@ -299,6 +359,46 @@ class FlowSolver:
                     if info.params and "flask_sock.Sock" in made_by:
                         socket = frozenset({(r.SOCKET, r.RELAY_SERVER, None)})
                         changed |= self._add(("name", info.scope.key, info.params[0][0]), socket)
+        return changed
+
+    def _annotation_names(self, annotation, scope: Scope) -> set:
+        """The qualified names an annotation mentions (``Optional[aai.RealtimeTranscript]``,
+        or the same in a string, its names read in ``scope``)."""
+        found = set()
+        stack = [annotation]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is cst.Name or kind is cst.Attribute:
+                found |= {tag[1] for tag in self.value(node) if tag[0] == r.QUALIFIED}
+                if kind is cst.Attribute:
+                    continue
+            elif kind is cst.SimpleString:
+                for word in _DOTTED_WORD.findall(string_value(node) or ""):
+                    found |= self._qualified_in(scope, word)
+                continue
+            stack.extend(node.children)
+        return found
+
+    def _qualified_in(self, scope: Scope, dotted: str) -> set:
+        """What ``dotted`` (``aai.RealtimeTranscript``) names when read in ``scope``."""
+        head, _, rest = dotted.partition(".")
+        owner = scope.resolve(head)
+        if owner is None:
+            return set()
+        names = {tag[1] for tag in self.slots.get(("name", owner.key, head), EMPTY) if tag[0] == r.QUALIFIED}
+        return {f"{name}.{rest}" if rest else name for name in names}
+
+    def _type_test(self, call: cst.Call) -> bool:
+        """``isinstance(x, aai.RealtimeFinalTranscript)``: ``x`` holds that event."""
+        subject = call.args[0].value if len(call.args) == 2 else None
+        slot = self.slot_of(subject) if type(subject) is cst.Name else None
+        if slot is None:
+            return False
+        changed = False
+        for tag in self.value(call.args[1].value):
+            if tag[0] == r.QUALIFIED and tag[1] in SDK_EVENT_TYPES:
+                changed |= self._add(slot, frozenset({(r.SDK_EVENT, SDK_EVENT_TYPES[tag[1]])}))
         return changed
 
     # --- classes -----------------------------------------------------------------------------------

@@ -532,3 +532,62 @@ def test_the_calls_of_a_partial():
 def test_whether_an_expression_means_the_same_elsewhere(source, same):
     model, (expression, place) = probes(source)
     assert model.means_the_same_at(expression, place) is same
+
+
+# --- what the SDK hands a callback ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("source", "event"),
+    [
+        # a v2 constructor keyword, handed on to a helper
+        (
+            "import assemblyai as aai\ndef on_data(t):\n    show(t)\ndef show(x):\n    probe(x)\n"
+            "aai.RealtimeTranscriber(on_data=on_data)\n",
+            "Turn",
+        ),
+        # an annotation names the v2 type, in a string too
+        ("import assemblyai as aai\ndef opened(s: 'aai.RealtimeSessionOpened'):\n    probe(s)\n", "Begin"),
+        ("from assemblyai import RealtimeError\ndef failed(e: RealtimeError):\n    probe(e)\n", "Error"),
+        # an isinstance test says what a parameter holds
+        (
+            "import assemblyai as aai\ndef handle(t):\n    if isinstance(t, aai.RealtimeFinalTranscript):\n        probe(t)\n",
+            "Turn",
+        ),
+        # a subclass registers its methods through super().__init__
+        (
+            "import assemblyai as aai\nclass T(aai.RealtimeTranscriber):\n"
+            "    def __init__(self):\n        super().__init__(on_error=self.failed)\n"
+            "    def failed(self, error):\n        probe(error)\n",
+            "Error",
+        ),
+        # v3 registration on a client from elsewhere: a v2-shaped handler gets the event alone
+        (
+            "from assemblyai.streaming.v3 import StreamingEvents\ndef on_turn(t):\n    probe(t)\n"
+            "client.on(StreamingEvents.Turn, on_turn)\n",
+            "Turn",
+        ),
+        (
+            "from assemblyai.streaming.v3 import StreamingEvents\ndef on_turn(c, t):\n    probe(t)\n"
+            "client.on(StreamingEvents.Turn, on_turn)\n",
+            "Turn",
+        ),
+        # one helper handed two kinds of event: not one event
+        (
+            "import assemblyai as aai\ndef show(x):\n    probe(x)\n"
+            "aai.RealtimeTranscriber(on_data=show, on_error=show)\n",
+            None,
+        ),
+        # not an SDK callback at all
+        ("def show(x):\n    probe(x)\nshow(1)\n", None),
+    ],
+)
+def test_the_event_a_callback_gets(source, event):
+    model, (node,) = probes(source)
+    assert model.sdk_event(node) == event
+
+
+def test_what_runs_from_a_handler():
+    model, () = probes(
+        "def on_turn(t):\n    helper(t)\ndef helper(t):\n    deeper()\ndef deeper():\n    pass\ndef other():\n    pass\n"
+    )
+    functions = {info.node.name.value: info.node for info in model.walk.functions.values()}
+    assert model.run_from([functions["on_turn"]]) == {id(functions[n]) for n in ("on_turn", "helper", "deeper")}

@@ -268,7 +268,6 @@ class SdkAnalysis:
         self.super_inits: list = []  # Site
         self.classes: list = []  # (ClassDef, Site)
         self.field_references: list = []  # Site of Attribute nodes on a Name
-        self.calls_in_functions: list = []  # (scopes, callee, [(position, name of a Name argument)])
         # where the renaming rules may act, so the rewrite walk can skip the rest
         self.name_ids: dict = {}  # name -> ids of the Name nodes with that value (once active)
         self.names_before_import: set = set()  # names seen before the first assemblyai import
@@ -285,7 +284,6 @@ class SdkAnalysis:
         self.constructions: list = []
         self.subclasses: list = []
         self.plans: dict = {}  # id(slot arg) -> HandlerPlan
-        self.event_parameters: dict = {}  # id(function node) -> {parameter: event}
         self.receivers: set = set()
         self.emitted: set = set()
         self.format_turns: Optional[bool] = None
@@ -477,13 +475,6 @@ class SdkAnalysis:
             return
         if name in _CANDIDATE_CALLS or (isinstance(func, cst.Name) and name in self.facts.imported_names):
             self.candidate_calls.append(self._site(node))
-        if self.context.scope_stack:
-            arguments = [
-                (index, arg.value.value)
-                for index, arg in enumerate(node.args)
-                if arg.keyword is None and not arg.star and isinstance(arg.value, cst.Name)
-            ]
-            self.calls_in_functions.append((tuple(self.context.scope_stack), func, arguments))
 
     # --- name resolution --------------------------------------------------------------
     def v2_name(self, node) -> Optional[str]:
@@ -667,7 +658,6 @@ class SdkAnalysis:
         self._find_receivers()
         self._find_format_turns()
         self._plan_handlers()
-        self._find_event_parameters()
 
     def unmigrated(self) -> set:
         """ids of ``RealtimeTranscriber`` references the rules leave as they are (with a note): a
@@ -928,89 +918,18 @@ class SdkAnalysis:
                         found.append(override)
         return found
 
-    def _find_event_parameters(self) -> None:
-        for plan in self.plans.values():
-            if plan.function is not None and plan.event_parameter and plan.problem is None:
-                self._mark(plan.function.node, plan.event_parameter, plan.slot.event)
-                index = plan.function.positional.index(plan.event_parameter)
-                for override in self.overrides(plan.function):
-                    self._mark(override.node, override.positional[index], plan.slot.event)
-        for name, annotation, _scopes, function_node in self.annotated:
-            if function_node is None:
-                continue
-            event = None
-            if isinstance(annotation, cst.SimpleString):
-                for word in re.findall(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", annotation.value):
-                    event = EVENT_TYPES.get(self.v2_name(_dotted_node(word)) or "") or event
-            for node in _names_in(annotation):
-                event = EVENT_TYPES.get(self.v2_name(node) or "") or event
-            if event is not None:
-                self._mark(function_node, name, event)
-        for site in self.isinstance_calls:
-            subject, cls = site.node.args[0].value, site.node.args[1].value
-            if self.v2_name(cls) in EVENT_TYPES and isinstance(subject, cst.Name):
-                scope = next((s for s in reversed(site.scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
-                if scope is not None and subject.value in self.functions[id(scope)].positional:
-                    self._mark(scope, subject.value, EVENT_TYPES[self.v2_name(cls)])
-        for _ in range(4):  # events handed on to helpers, a few calls deep
-            changed = False
-            for scopes, callee, arguments in self.calls_in_functions:
-                scope = next((s for s in reversed(scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
-                marked = self.event_parameters.get(id(scope), {}) if scope is not None else {}
-                hits = [(index, marked[name]) for index, name in arguments if name in marked]
-                if not hits:
-                    continue
-                function, _, _ = self.resolve(callee, scopes)
-                if function is None or function.variadic:
-                    continue
-                shift = 1 if function.bound else 0
-                for index, event in hits:
-                    if index + shift < len(function.positional):
-                        changed |= self._mark(function.node, function.positional[index + shift], event)
-            if not changed:
-                break
-
-    def _mark(self, function_node, parameter: str, event: str) -> bool:
-        marked = self.event_parameters.setdefault(id(function_node), {})
-        if parameter in marked:
-            return False
-        marked[parameter] = event
-        return True
-
-    def event_of(self, site: Site, name: str) -> Optional[str]:
-        """The v3 event a name holds at ``site``, when it is a callback's event parameter."""
-        for scope in reversed(site.scopes):
-            if not isinstance(scope, (cst.FunctionDef, cst.Lambda)):
-                continue
-            marked = self.event_parameters.get(id(scope), {})
-            if name in marked:
-                return marked[name]
-            if name in self.functions[id(scope)].bound_names:
-                return None
-        return None
+    def event_of(self, node) -> Optional[str]:
+        """The v3 event an expression holds (a callback's event, wherever it was handed on)."""
+        return self.context.model.sdk_event(node)
 
     def reachable_from_turns(self) -> set:
         """ids of the functions that run (directly or through calls) inside a Turn handler."""
-        graph: dict = {}
-        for scopes, callee, _ in self.calls_in_functions:
-            scope = next((s for s in reversed(scopes) if isinstance(s, (cst.FunctionDef, cst.Lambda))), None)
-            if scope is None:
-                continue
-            function, _, _ = self.resolve(callee, scopes)
-            if function is not None:
-                graph.setdefault(id(scope), set()).add(id(function.node))
-        seen = {
-            id(plan.function.node)
+        handlers = [
+            plan.function.node
             for plan in self.plans.values()
             if plan.function is not None and plan.slot.event == "Turn"
-        }
-        todo = list(seen)
-        while todo:
-            for following in graph.get(todo.pop(), ()):
-                if following not in seen:
-                    seen.add(following)
-                    todo.append(following)
-        return seen
+        ]
+        return self.context.model.run_from(handlers)
 
     def fresh_name(self, function: Optional[Function], *candidates: str) -> str:
         used = function.names | function.bound_names if function is not None else set()

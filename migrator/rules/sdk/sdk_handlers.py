@@ -123,7 +123,7 @@ class SdkHandlers(SdkRule):
                 self.guards[id(function.node)] = plan.event_parameter
         for site in sdk.field_references:
             attribute = site.node
-            event = sdk.event_of(site, attribute.value.value)
+            event = sdk.event_of(attribute.value)
             field = attribute.attr.value
             if event is None:
                 continue

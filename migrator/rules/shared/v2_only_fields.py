@@ -155,7 +155,7 @@ class V2OnlyFields(Rule):
         for site in sdk.field_references:
             attribute = site.node
             field = attribute.attr.value
-            if field not in EVENT_NOTES or sdk.event_of(site, attribute.value.value) != "Turn":
+            if field not in EVENT_NOTES or sdk.event_of(attribute.value) != "Turn":
                 continue
             if _stores(site.statement, attribute):
                 self.note(attribute, f"{field}: {V2_ONLY_FIELDS[field]}", statement=site.statement)
