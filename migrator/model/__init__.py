@@ -38,6 +38,7 @@ class ValueModel:
         self.solver.solve()
         self._names: Optional[set] = None
         self._call_graph: Optional[dict] = None
+        self._names_in: dict = {}
 
     # --- what an expression is -------------------------------------------------------------------
     def tags(self, node) -> frozenset:
@@ -193,12 +194,17 @@ class ValueModel:
         found = [tag[1] for tag in self.solver.value(node) if tag[0] == roles.CONTAINER]
         return [self.walk.dicts[key] for key in found if key in self.walk.dicts]
 
-    def unused_name(self, wanted: str) -> str:
-        """``wanted``, or ``wanted_2``... when the file already uses that name for anything."""
+    def names_used(self) -> set:
+        """Every name the file writes, bound or read, anywhere."""
         if self._names is None:
             self._names = {name.value for name in self.walk.names}
+        return self._names
+
+    def unused_name(self, wanted: str) -> str:
+        """``wanted``, or ``wanted_2``... when the file already uses that name for anything."""
+        used = self.names_used()
         name, number = wanted, 1
-        while name in self._names:
+        while name in used:
             number += 1
             name = f"{wanted}_{number}"
         return name
@@ -208,11 +214,14 @@ class ValueModel:
         slot = self.solver.slot_of(name)
         if slot is None:
             return 0
-        bindings = self.walk.binding_names
+        bindings, labels = self.walk.binding_names, self.walk.label_names
         return sum(
             1
             for other in self.walk.names
-            if other.value == name.value and id(other) not in bindings and self.solver.slot_of(other) == slot
+            if other.value == name.value
+            and id(other) not in bindings
+            and id(other) not in labels
+            and self.solver.slot_of(other) == slot
         )
 
     def calls_of(self, callee) -> list:
@@ -304,6 +313,21 @@ class ValueModel:
                     todo.append(following)
         return seen
 
+    def function_info(self, node):
+        """What the walk recorded of a ``def`` or lambda of this file (parameters, owner class,
+        the scope and the names bound in it), or None."""
+        return self.walk.functions.get(id(node))
+
+    def names_in(self, node) -> frozenset:
+        """Every name written inside ``node`` (bound or read, nested scopes included): what a
+        name made up for code written there must not be."""
+        found = self._names_in.get(id(node))
+        if found is None:
+            found = self._names_in[id(node)] = frozenset(
+                name.value for name in self.walk.names if _inside(self.walk.name_scope.get(id(name)), node)
+            )
+        return found
+
     def functions_called(self, call: cst.Call) -> list:
         """The ``def``s and lambdas of this file a call may run."""
         return [
@@ -311,6 +335,14 @@ class ValueModel:
             for tag in self.solver.value(call.func)
             if tag[0] == roles.FUNCTION and tag[1] in self.walk.functions
         ]
+
+
+def _inside(scope, node) -> bool:
+    while scope is not None:
+        if scope.node is node:
+            return True
+        scope = scope.parent
+    return False
 
 
 def build(module: cst.Module) -> ValueModel:

@@ -68,6 +68,8 @@ class ModelWalk:
         #: Every Name node, and the ids of those that bind rather than read.
         self.names: list = []
         self.binding_names: set = set()
+        #: ids of the Names that neither bind nor read: attribute names, call keywords.
+        self.label_names: set = set()
         #: (target, expression, path): the target slot or store receives the
         #: expression's value after ``path`` (("iter",), ("index", i), ("key", "k")...).
         self.constraints: list = []
@@ -260,6 +262,12 @@ class ModelWalk:
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
+        for arg in node.args:
+            if arg.keyword is not None:
+                self.label_names.add(id(arg.keyword))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.label_names.add(id(node.attr))
 
     def visit_Dict(self, node: cst.Dict) -> None:
         keys = {}
@@ -343,6 +351,7 @@ _VISIT = {
     cst.Return: ModelWalk.visit_Return,
     cst.Yield: ModelWalk.visit_Yield,
     cst.Call: ModelWalk.visit_Call,
+    cst.Attribute: ModelWalk.visit_Attribute,
     cst.Dict: ModelWalk.visit_Dict,
     cst.List: ModelWalk.visit_sequence,
     cst.Tuple: ModelWalk.visit_sequence,

@@ -257,10 +257,7 @@ class SdkAnalysis:
         self._order = 0
         self._statement_orders: dict = {}
         # collected
-        self.functions: dict = {}  # id(def or lambda) -> Function
-        self.defs: dict = {}  # (id(container) or None, name) -> Function
-        self.name_references: dict = {}  # name -> count of loads
-        self.names_seen: set = set()  # every name in the script, bound or used
+        self._functions: dict = {}  # id(def or lambda) -> Function
         self.attribute_references: dict = {}  # attribute name -> count
         self.candidate_calls: list = []  # Site of calls that may be SDK constructors/helpers
         self.method_calls: list = []  # (method, receiver, Site)
@@ -351,38 +348,13 @@ class SdkAnalysis:
             self.classes.append((node, self._site(node)))
 
     def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
-        container = self.context.scope_stack[-2] if len(self.context.scope_stack) > 1 else None
-        owner_class = container if isinstance(container, cst.ClassDef) else None
-        params = node.params
-        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
-        static = any(dotted_name(d.decorator).endswith("staticmethod") for d in node.decorators)
-        function = Function(
-            node,
-            node.name.value,
-            owner_class,
-            positional,
-            bound=owner_class is not None and not static and bool(positional),
-            variadic=isinstance(params.star_arg, cst.Param),
-        )
-        function.bound_names.update(positional)
-        if isinstance(params.star_arg, cst.Param):
-            function.bound_names.add(params.star_arg.name.value)
-        function.bound_names.update(param.name.value for param in params.kwonly_params)
-        self.functions[id(node)] = function
-        self.defs[(id(container) if container is not None else None, node.name.value)] = function
         if self.active:
+            params = node.params
             for param in (*params.posonly_params, *params.params):
                 if param.annotation is not None:
                     self.annotated.append(
                         (param.name.value, param.annotation.annotation, tuple(self.context.scope_stack), node)
                     )
-
-    def collect_Lambda(self, node: cst.Lambda) -> None:
-        params = node.params
-        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
-        function = Function(node, None, None, positional, bound=False, variadic=isinstance(params.star_arg, cst.Param))
-        function.bound_names.update(positional)
-        self.functions[id(node)] = function
 
     def collect_Name(self, node: cst.Name) -> None:
         value = node.value
@@ -394,31 +366,16 @@ class SdkAnalysis:
             self.name_ids[value] = [id(node)]
         else:
             ids.append(id(node))
-        self.names_seen.add(value)
-        functions = self.functions
-        scopes = self.context.scope_stack
-        for scope in scopes:
-            function = functions.get(id(scope))
-            if function is not None:
-                function.names.add(value)
         parent = self.context.parent()
         parent_type = type(parent)  # exact types: this runs for every name in the file
         if parent_type is cst.Attribute and parent.attr is node:
             return
-        if parent_type in _DEFINING_PARENTS:
-            return
-        if parent_type is cst.Arg and parent.keyword is node:
+        if parent_type in _DEFINING_PARENTS or (parent_type is cst.Arg and parent.keyword is node):
             return
         if parent_type is cst.AssignTarget or (
             (parent_type is cst.AnnAssign or parent_type is cst.AugAssign) and parent.target is node
         ):
-            for scope in reversed(self.context.scope_stack):
-                function = self.functions.get(id(scope))
-                if function is not None:
-                    function.bound_names.add(value)
-                    break
             return
-        self.name_references[value] = self.name_references.get(value, 0) + 1
         imported = self.facts.imported_names.get(value)
         if imported is not None and imported.rpartition(".")[0] in V2_MODULES:
             self.v2_references.append(self._site(node))
@@ -596,55 +553,58 @@ class SdkAnalysis:
             return f"Encoding.{value.attr.value}"
         return code(value)
 
-    def resolve(self, value, scopes: tuple):
-        """The Function a callback expression names, with the ``partial`` arguments around it:
-        (function or None, positional arguments bound, keyword names bound)."""
-        if isinstance(value, cst.Lambda):
-            return self.functions.get(id(value)), 0, set()
-        if isinstance(value, cst.Call) and dotted_name(value.func).split(".")[-1] == "partial" and value.args:
-            inner = value.args[0]
-            if inner.keyword is not None or inner.star:
-                return None, 0, set()
-            function, _, _ = self.resolve(inner.value, scopes)
-            positional = sum(1 for arg in value.args[1:] if arg.keyword is None and not arg.star)
-            keywords = {arg.keyword.value for arg in value.args[1:] if arg.keyword is not None}
-            if any(arg.star for arg in value.args[1:]):
-                return None, 0, set()
-            return function, positional, keywords
-        if isinstance(value, cst.Name):
-            found = self.lookup(value.value, scopes)
-            if found is not None:
-                return found, 0, set()
-        if (
-            isinstance(value, cst.Attribute)
-            and isinstance(value.value, cst.Name)
-            and value.value.value in ("self", "cls")
-        ):
-            owner = next((scope for scope in reversed(scopes) if isinstance(scope, cst.ClassDef)), None)
-            if owner is not None and (owner_id := (id(owner), value.attr.value)) in self.defs:
-                return self.defs[owner_id], 0, set()
-        return self._resolve_by_value(value)
+    def function(self, node) -> Optional[Function]:
+        """A ``def`` or lambda of the file as the SDK rules see it (from the value model)."""
+        if node is None:
+            return None
+        found = self._functions.get(id(node))
+        if found is None:
+            info = self.context.model.function_info(node)
+            if info is None:
+                return None
+            positional = [param[0] for param in info.params if len(param) == 3]
+            found = self._functions[id(node)] = Function(
+                node,
+                node.name.value if isinstance(node, cst.FunctionDef) else None,
+                info.owner.node if info.owner is not None else None,
+                positional,
+                bound=info.kind in ("method", "class") and bool(positional),
+                variadic=info.vararg is not None,
+                names=set(self.context.model.names_in(node)),
+                bound_names=set(info.scope.names),
+            )
+        return found
 
-    def _resolve_by_value(self, value):
-        """A callback the value model follows (a variable holding a function, a factory's
-        result, a bound method stored away): the one function it may be, else None."""
-        targets = self.context.model.callables(value)
+    def resolve(self, value):
+        """The Function a callback expression may be, however it got there, with what a
+        ``functools.partial`` around it binds: (function or None, positional arguments bound,
+        keyword names bound)."""
+        model = self.context.model
+        keywords = set()
+        if isinstance(value, cst.Call) and model.qualified_name(value.func) == "functools.partial":
+            if not value.args or value.args[0].keyword is not None or any(arg.star for arg in value.args):
+                return None, 0, set()
+            keywords = {arg.keyword.value for arg in value.args[1:] if arg.keyword is not None}
+        targets = {id(node): (node, bound) for node, bound in model.callables(value)}
+        if len(targets) > 1:
+            # ``self.on_data`` where a subclass overrides it: the base method (its overrides
+            # change shape with it)
+            overriding = {
+                id(statement)
+                for node, _ in targets.values()
+                if isinstance(node, cst.FunctionDef) and self.function(node).owner_class is not None
+                for subclass in model.subclasses_of(self.function(node).owner_class)
+                for statement in subclass.body.body
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == node.name.value
+            }
+            targets = {key: target for key, target in targets.items() if key not in overriding}
         if len(targets) != 1:
             return None, 0, set()
-        node, bound = targets[0]
-        function = self.functions.get(id(node))
+        node, bound = next(iter(targets.values()))
+        function = self.function(node)
         if function is None:
             return None, 0, set()
-        return function, bound - (1 if function.bound and bound else 0), set()
-
-    def lookup(self, name: str, scopes: tuple) -> Optional[Function]:
-        for scope in reversed(scopes):
-            if isinstance(scope, cst.ClassDef):
-                continue
-            function = self.defs.get((id(scope), name))
-            if function is not None:
-                return function
-        return self.defs.get((None, name))
+        return function, bound - (1 if function.bound and bound else 0), keywords
 
     # --- resolution, once the walk is over ----------------------------------------------
     def finish(self) -> None:
@@ -700,7 +660,7 @@ class SdkAnalysis:
                     target = dotted_name(small.target) or None
                 elif isinstance(small, cst.Return) and small.value is call and site.function is not None:
                     # a factory: the client gets a local name, is set up, and is returned
-                    target = self.fresh_name(self.functions.get(id(site.function)), "client", "transcriber")
+                    target = self.fresh_name(self.function(site.function), "client", "transcriber")
             kwargs = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
             construction = Construction(site, version, target, kwargs, factory=bool(partial))
             arguments = call.args[1:] if partial else call.args
@@ -748,7 +708,7 @@ class SdkAnalysis:
                 if any(scope is node for scope in s.scopes)
                 and isinstance(s.function, cst.FunctionDef)
                 and s.function.name.value == "__init__"
-                and self.functions[id(s.function)].owner_class is node
+                and self.function(s.function).owner_class is node
             ]
             methods = {statement.name.value for statement in node.body.body if isinstance(statement, cst.FunctionDef)}
             if len(inits) != 1:
@@ -864,7 +824,7 @@ class SdkAnalysis:
     def _plan_handlers(self) -> None:
         uses: dict = {}  # id(function node) -> the plans naming it
         for slot in self.slots():
-            function, positional, keywords = self.resolve(slot.arg.value, slot.site.scopes)
+            function, positional, keywords = self.resolve(slot.arg.value)
             plan = HandlerPlan(slot, function)
             if function is None:
                 if slot.v2:
@@ -899,7 +859,7 @@ class SdkAnalysis:
                 )
                 editable = self.attribute_references.get(function.name, 0) <= by_attribute
             else:
-                editable = self.name_references.get(function.name, 0) <= len(plans)
+                editable = self.context.model.references(function.node.name) <= len(plans)
             shapes = {(plan.slot.event, plan.insert_at, plan.event_parameter, plan.slot.takes_event) for plan in plans}
             for plan in plans:
                 plan.edit = editable and len(shapes) == 1 and plan.problem is None
@@ -913,7 +873,7 @@ class SdkAnalysis:
         for subclass in self.context.model.subclasses_of(function.owner_class):
             for statement in subclass.body.body:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == function.name:
-                    override = self.functions.get(id(statement))
+                    override = self.function(statement)
                     if override is not None and len(override.positional) == len(function.positional):
                         found.append(override)
         return found
@@ -1253,7 +1213,6 @@ class SdkRule(Rule):
     collect_SimpleStatementLine = _feed("collect_SimpleStatementLine")
     collect_ClassDef = _feed("collect_ClassDef")
     collect_FunctionDef = _feed("collect_FunctionDef")
-    collect_Lambda = _feed("collect_Lambda")
     collect_Name = _feed("collect_Name")
     collect_Attribute = _feed("collect_Attribute")
     collect_Assign = _feed("collect_Assign")

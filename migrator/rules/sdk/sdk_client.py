@@ -133,7 +133,7 @@ class SdkClient(SdkRule):
             stash = None
             settings = construction.kwargs
             if construction.site.function is not site.function and construction.site.function is not None:
-                local = set(sdk.functions[id(construction.site.function)].bound_names)
+                local = set(sdk.function(construction.site.function).bound_names)
                 if construction.site.owner_class is not None and construction.site.owner_class is site.owner_class:
                     local -= {"self", "cls"}  # the same instance in both methods
                 read = sdk.parameter_names(construction.kwargs) & local

@@ -73,7 +73,7 @@ class SdkMicrophone(SdkRule):
 
     def plan(self) -> None:
         sdk = self.sdk
-        used = sdk.names_seen
+        used = self.context.model.names_used()
         self.generator = next((name for name in GENERATOR_NAMES if name not in used), GENERATOR_NAMES[-1])
         for site in sdk.candidate_calls:
             call = site.node
