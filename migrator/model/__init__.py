@@ -69,6 +69,15 @@ class ValueModel:
         sites = {tag[2] for tag in self.solver.value(node) if tag[0] == roles.SDK_CLIENT and tag[2] is not None}
         return [self.solver.sites[site] for site in sites if site in self.solver.sites]
 
+    def sdk_clients(self, node) -> list:
+        """(version, constructor call or None) for each SDK client ``node`` may be; None when
+        only an annotation or an ``isinstance`` test says it is one."""
+        return [
+            (tag[1], self.solver.sites.get(tag[2]) if tag[2] is not None else None)
+            for tag in self.solver.value(node)
+            if tag[0] == roles.SDK_CLIENT
+        ]
+
     def clients_made(self) -> list:
         """(what, call) for every connection and SDK client the file makes, in no set order:
         ``what`` is the socket library, or ``"sdk-v2"``/``"sdk-v3"``. Relay-server sockets (a
@@ -121,7 +130,7 @@ class ValueModel:
         evidence left when a connection comes from outside the file."""
         found = set()
         for _, expression, _ in self.walk.constraints:
-            if type(expression) is tuple:
+            if type(expression) is tuple and expression[0] == "qualified":
                 top = expression[1].split(".")[0]
                 library = _IMPORTED_LIBRARIES.get(top)
                 if library is not None:
@@ -292,7 +301,12 @@ class ValueModel:
         slot = ("name", owner.key, name)
         info = self.walk.functions.get(owner.key)
         parameter = info is not None and (name in (info.vararg, info.kwarg) or any(p[0] == name for p in info.params))
-        return parameter + sum(1 for target, _, _ in self.walk.constraints if target == slot) <= 1
+        assignments = sum(
+            1
+            for target, value, _ in self.walk.constraints
+            if target == slot and not (type(value) is tuple and value[0] == "annotation")
+        )
+        return parameter + assignments <= 1
 
     def run_from(self, functions) -> set:
         """ids of the ``def``s and lambdas of this file that run when ``functions`` run: those

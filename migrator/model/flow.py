@@ -194,6 +194,8 @@ class ModelWalk:
             self._target(node.target, node.value)
         elif type(node.target) is cst.Name:
             self._bind(node.target.value)
+        # what the annotation says the target holds (a client, a connection, an event)
+        self._target(node.target, ("annotation", node.annotation.annotation, self.scope))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._target(node.target, node.value)

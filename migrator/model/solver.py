@@ -102,8 +102,10 @@ class FlowSolver:
                 changed = True
 
     def _expression_value(self, expression) -> frozenset:
-        if type(expression) is tuple:  # ("qualified", name) from an import
-            return frozenset({(r.QUALIFIED, expression[1])})
+        if type(expression) is tuple:
+            if expression[0] == "annotation":  # ("annotation", node, the scope it is read in)
+                return self._annotated(expression[1], expression[2])
+            return frozenset({(r.QUALIFIED, expression[1])})  # ("qualified", name) from an import
         if type(expression) is cst.FunctionDef:
             return frozenset({(r.FUNCTION, id(expression), 0)})
         if type(expression) is cst.ClassDef:
@@ -120,6 +122,12 @@ class FlowSolver:
                     changed |= self._add(("attr", tag[1], target[2]), value)
                 elif tag[0] == r.SOCKET and target[2] in CALLBACK_ARGUMENTS:
                     changed |= self._callback(target[2], tag, value)
+            if not holder:
+                # an object from outside the file: its attribute is followed by the access
+                # path (``session.transcriber`` of one binding of ``session``)
+                path = self._path(target[1])
+                if path is not None:
+                    changed |= self._add((*path, target[2]), value)
             return changed
         if kind == "itemset":
             changed = False
@@ -340,13 +348,9 @@ class FlowSolver:
             for name, annotation, *_ in info.params:
                 if annotation is None:
                     continue
-                for qualified in self._annotation_names(annotation, info.scope.parent):
-                    if qualified in SOCKET_ANNOTATIONS:
-                        socket = frozenset({(r.SOCKET, SOCKET_ANNOTATIONS[qualified], None)})
-                        changed |= self._add(("name", info.scope.key, name), socket)
-                    elif qualified in SDK_EVENT_TYPES:
-                        event = frozenset({(r.SDK_EVENT, SDK_EVENT_TYPES[qualified])})
-                        changed |= self._add(("name", info.scope.key, name), event)
+                value = self._annotated(annotation, info.scope.parent)
+                if value:
+                    changed |= self._add(("name", info.scope.key, name), value)
             for decorator in info.node.decorators if type(info.node) is cst.FunctionDef else ():
                 target = decorator.decorator
                 if (
@@ -360,6 +364,18 @@ class FlowSolver:
                         socket = frozenset({(r.SOCKET, r.RELAY_SERVER, None)})
                         changed |= self._add(("name", info.scope.key, info.params[0][0]), socket)
         return changed
+
+    def _annotated(self, annotation, scope: Scope) -> frozenset:
+        """What an annotation says a value is: a connection, an SDK client or an SDK event."""
+        found = set()
+        for qualified in self._annotation_names(annotation, scope):
+            if qualified in SOCKET_ANNOTATIONS:
+                found.add((r.SOCKET, SOCKET_ANNOTATIONS[qualified], None))
+            elif qualified in SDK_EVENT_TYPES:
+                found.add((r.SDK_EVENT, SDK_EVENT_TYPES[qualified]))
+            elif qualified in SDK_CLIENTS:
+                found.add((r.SDK_CLIENT, SDK_CLIENTS[qualified], None))
+        return frozenset(found)
 
     def _annotation_names(self, annotation, scope: Scope) -> set:
         """The qualified names an annotation mentions (``Optional[aai.RealtimeTranscript]``,
@@ -390,16 +406,23 @@ class FlowSolver:
         return {f"{name}.{rest}" if rest else name for name in names}
 
     def _type_test(self, call: cst.Call) -> bool:
-        """``isinstance(x, aai.RealtimeFinalTranscript)``: ``x`` holds that event."""
-        subject = call.args[0].value if len(call.args) == 2 else None
-        slot = self.slot_of(subject) if type(subject) is cst.Name else None
-        if slot is None:
+        """``isinstance(x, aai.RealtimeFinalTranscript)``: ``x`` holds that event (or that
+        client, for ``isinstance(self.t, aai.RealtimeTranscriber)``)."""
+        if len(call.args) != 2:
             return False
-        changed = False
+        subject = call.args[0].value
+        found = set()
         for tag in self.value(call.args[1].value):
             if tag[0] == r.QUALIFIED and tag[1] in SDK_EVENT_TYPES:
-                changed |= self._add(slot, frozenset({(r.SDK_EVENT, SDK_EVENT_TYPES[tag[1]])}))
-        return changed
+                found.add((r.SDK_EVENT, SDK_EVENT_TYPES[tag[1]]))
+            elif tag[0] == r.QUALIFIED and tag[1] in SDK_CLIENTS:
+                found.add((r.SDK_CLIENT, SDK_CLIENTS[tag[1]], None))
+        if not found:
+            return False
+        if type(subject) is cst.Attribute:
+            return self._store(("attrset", subject.value, subject.attr.value), frozenset(found))
+        slot = self.slot_of(subject) if type(subject) is cst.Name else None
+        return slot is not None and self._add(slot, frozenset(found))
 
     # --- classes -----------------------------------------------------------------------------------
     def _bases(self, class_id: int) -> list:
@@ -515,7 +538,11 @@ class FlowSolver:
         if kind is cst.Name:
             return self._name(node)
         if kind is cst.Attribute:
-            return self._attribute(self.value(node.value, depth), node.attr.value)
+            holder = self.value(node.value, depth)
+            if holder:
+                return self._attribute(holder, node.attr.value)
+            path = self._path(node)
+            return self.slots.get(path, EMPTY) if path is not None else EMPTY
         if kind is cst.Call:
             return self._call(node, depth)
         if kind is cst.Subscript:
@@ -652,6 +679,16 @@ class FlowSolver:
         """Where a connection is made: the call's id, so two connections stay apart."""
         self.sites[id(call)] = call
         return id(call)
+
+    def _path(self, node) -> Optional[tuple]:
+        """``("path", slot of x, "a", "b")`` for ``x.a.b`` where ``x`` is a variable of this
+        file; None for anything else."""
+        attributes = []
+        while type(node) is cst.Attribute:
+            attributes.append(node.attr.value)
+            node = node.value
+        slot = self.slot_of(node) if type(node) is cst.Name else None
+        return ("path", slot, *reversed(attributes)) if slot is not None else None
 
     def slot_of(self, node) -> Optional[tuple]:
         """The slot a plain name reads (or a walrus writes), so two expressions can be told to

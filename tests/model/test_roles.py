@@ -591,3 +591,43 @@ def test_what_runs_from_a_handler():
     )
     functions = {info.node.name.value: info.node for info in model.walk.functions.values()}
     assert model.run_from([functions["on_turn"]]) == {id(functions[n]) for n in ("on_turn", "helper", "deeper")}
+
+
+@pytest.mark.parametrize(
+    ("source", "clients"),
+    [
+        ("import assemblyai as aai\nt = aai.RealtimeTranscriber()\nprobe(t)\n", [2]),
+        # an annotation, on an attribute, in a string
+        (
+            "from typing import Optional\nimport assemblyai as aai\nclass R:\n"
+            "    def __init__(self):\n        self.t: 'Optional[aai.RealtimeTranscriber]' = None\n"
+            "    def stop(self):\n        probe(self.t)\n",
+            [2],
+        ),
+        ("from assemblyai.streaming.v3 import StreamingClient\ndef stop(c: StreamingClient):\n    probe(c)\n", [3]),
+        # an isinstance test on an attribute of an object from outside the file
+        (
+            "import assemblyai as aai\ndef stop(session):\n"
+            "    if isinstance(session.transcriber, aai.RealtimeTranscriber):\n        probe(session.transcriber)\n",
+            [2],
+        ),
+        # another binding of the same name is another object
+        (
+            "import assemblyai as aai\ndef stop(session):\n"
+            "    isinstance(session.transcriber, aai.RealtimeTranscriber)\ndef other(session):\n"
+            "    probe(session.transcriber)\n",
+            [],
+        ),
+        ("def stop(session):\n    probe(session.transcriber)\n", []),
+    ],
+)
+def test_sdk_clients_from_constructors_annotations_and_type_tests(source, clients):
+    model, (node,) = probes(source)
+    assert sorted(version for version, _ in model.sdk_clients(node)) == clients
+
+
+def test_an_attribute_of_an_outside_object_is_followed_by_its_access_path():
+    model, (node,) = probes(
+        "import websockets\nasync def run(state):\n    state.ws = await websockets.connect(URL)\n    probe(state.ws)\n"
+    )
+    assert model.socket_library(node) == roles.WEBSOCKETS

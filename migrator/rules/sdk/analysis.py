@@ -103,15 +103,6 @@ CALLBACK_EVENTS = {
     "on_extra_session_information": "Termination",
     "on_error": "Error",
 }
-#: v2 event types -> the v3 event whose object replaces them (for annotated parameters).
-EVENT_TYPES = {
-    "RealtimeTranscript": "Turn",
-    "RealtimePartialTranscript": "Turn",
-    "RealtimeFinalTranscript": "Turn",
-    "RealtimeSessionOpened": "Begin",
-    "RealtimeSessionInformation": "Termination",
-    "RealtimeError": "Error",
-}
 #: Fields of v2 event objects that the SDK rules rename or flag.
 EVENT_FIELDS = frozenset(
     {
@@ -271,7 +262,6 @@ class SdkAnalysis:
         self.v2_attribute_ids: list = []  # ids of ``x.<v2 name>`` nodes
         self.v2_import_ids: list = []  # ids of ``from <v2 module> import ...`` nodes
         self.settings_assignments: list = []  # Site
-        self.annotated: list = []  # (dotted target, annotation, scopes, def whose parameter it is or None)
         self.string_annotations: list = []  # SimpleString nodes inside annotations
         #: v2 names are imported under ``if TYPE_CHECKING:`` (their v3 names go there too).
         self.has_type_checking_imports = False
@@ -281,7 +271,6 @@ class SdkAnalysis:
         self.constructions: list = []
         self.subclasses: list = []
         self.plans: dict = {}  # id(slot arg) -> HandlerPlan
-        self.receivers: set = set()
         self.emitted: set = set()
         self.format_turns: Optional[bool] = None
         self.changed = False
@@ -347,15 +336,6 @@ class SdkAnalysis:
         if self.active:
             self.classes.append((node, self._site(node)))
 
-    def collect_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            params = node.params
-            for param in (*params.posonly_params, *params.params):
-                if param.annotation is not None:
-                    self.annotated.append(
-                        (param.name.value, param.annotation.annotation, tuple(self.context.scope_stack), node)
-                    )
-
     def collect_Name(self, node: cst.Name) -> None:
         value = node.value
         if not self.active:
@@ -398,12 +378,6 @@ class SdkAnalysis:
         for target in node.targets:
             if dotted_name(target.target).endswith("settings.api_key"):
                 self.settings_assignments.append(self._site(node))
-
-    def collect_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self.active:
-            name = dotted_name(node.target)
-            if name:
-                self.annotated.append((name, node.annotation.annotation, tuple(self.context.scope_stack), None))
 
     def collect_SimpleString(self, node: cst.SimpleString) -> None:
         if self.active and ("Realtime" in node.value or "AudioEncoding" in node.value):
@@ -615,7 +589,6 @@ class SdkAnalysis:
             return
         self._find_constructions()
         self._find_subclasses()
-        self._find_receivers()
         self._find_format_turns()
         self._plan_handlers()
 
@@ -731,43 +704,23 @@ class SdkAnalysis:
                     subclass.kwargs = {arg.keyword.value: arg for arg in args}
             self.subclasses.append(subclass)
 
-    @staticmethod
-    def receiver_key(name: str, scopes: tuple) -> tuple:
-        """What identifies a variable holding a client: ``self.x`` means the same thing only
-        within one class."""
-        if name.split(".")[0] in ("self", "cls"):
-            owner = next((scope for scope in reversed(scopes) if isinstance(scope, cst.ClassDef)), None)
-            return name, id(owner)
-        return name, None
+    def migrated_clients_of(self, receiver) -> list:
+        """The v2 constructions the rules migrate whose client ``receiver`` may hold, however
+        it got there (a variable, an attribute, a factory's result, an argument)."""
+        calls = self.context.model.sdk_clients_made_at(receiver)
+        return [
+            c
+            for c in self.constructions
+            if c.version == 2 and c.problem is None and any(c.call is call for call in calls)
+        ]
 
-    def is_receiver(self, name: str, site: Site, node=None) -> bool:
-        """Whether ``name`` (``node`` at ``site``) holds a streaming client: one assigned from
-        a constructor, or one the value model follows there (a factory's result, a parameter)."""
-        if bool(name) and self.receiver_key(name, site.scopes) in self.receivers:
-            return True
-        if node is None:
-            return False
-        calls = self.context.model.sdk_clients_made_at(node)
-        migrated = {id(c.call) for c in self.constructions if c.version == 2 and c.problem is None}
-        return bool(calls) and all(id(call) in migrated for call in calls)
-
-    def _find_receivers(self) -> None:
-        for construction in self.constructions:
-            if construction.target and construction.problem is None:
-                self.receivers.add(self.receiver_key(construction.target, construction.site.scopes))
-        for site in self.isinstance_calls:
-            cls = site.node.args[1].value
-            if self.v2_name(cls) == "RealtimeTranscriber" or self.v3_name(cls) in (
-                "StreamingClient",
-                "RealTimeTranscriber",
-            ):
-                name = dotted_name(site.node.args[0].value)
-                if name:
-                    self.receivers.add(self.receiver_key(name, site.scopes))
-        for name, annotation, scopes, _ in self.annotated:
-            for node in _names_in(annotation):
-                if self.v2_name(node) == "RealtimeTranscriber":
-                    self.receivers.add(self.receiver_key(name, scopes))
+    def is_receiver(self, receiver) -> bool:
+        """Whether ``receiver`` holds a streaming client that is (or becomes) a v3 one: every
+        client it may be is made by a constructor the rules migrate or a v3 one, or is named
+        only by an annotation or an ``isinstance`` test."""
+        clients = self.context.model.sdk_clients(receiver)
+        known = {id(c.call) for c in self.constructions if c.problem is None}
+        return bool(clients) and all(call is None or id(call) in known for _, call in clients)
 
     def _find_format_turns(self) -> None:
         """Whether the migrated session asks for formatted turns (then a final is the formatted one)."""
@@ -1037,26 +990,6 @@ class _FinalNames:
 # --- small helpers ----------------------------------------------------------------------
 
 
-def _names_in(node):
-    """Name and Attribute nodes inside an annotation (string annotations excluded)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (cst.Name, cst.Attribute)):
-            yield current
-            if isinstance(current, cst.Attribute):
-                continue
-        stack.extend(current.children)
-
-
-def _dotted_node(text: str):
-    parts = text.split(".")
-    node = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(node, cst.Name(part))
-    return node
-
-
 def loaded_names(node) -> set:
     found, stack = set(), [node]
     while stack:
@@ -1212,11 +1145,9 @@ class SdkRule(Rule):
     collect_ImportFrom = _feed("collect_ImportFrom")
     collect_SimpleStatementLine = _feed("collect_SimpleStatementLine")
     collect_ClassDef = _feed("collect_ClassDef")
-    collect_FunctionDef = _feed("collect_FunctionDef")
     collect_Name = _feed("collect_Name")
     collect_Attribute = _feed("collect_Attribute")
     collect_Assign = _feed("collect_Assign")
-    collect_AnnAssign = _feed("collect_AnnAssign")
     collect_SimpleString = _feed("collect_SimpleString")
     collect_Call = _feed("collect_Call")
     del _feed

@@ -81,9 +81,10 @@ class SdkClient(SdkRule):
         """ids of the constructions whose connect() is handed over (and so is planned)."""
         connected = set()
         for arg, call in self.handed_connects:
-            construction = self._construction_made_at(arg.value.value)
-            if construction is None:
+            candidates = self.sdk.migrated_clients_of(arg.value.value)
+            if len(candidates) != 1:
                 continue
+            construction = candidates[0]
             keyword = arg.keyword.value if arg.keyword is not None else None
             if keyword not in (None, "target") or (keyword == "target" and _keyword_of(call, "args") is not None):
                 self.note(
@@ -96,7 +97,6 @@ class SdkClient(SdkRule):
 
     def plan(self) -> None:
         sdk = self.sdk
-        by_target: dict = {}
         for construction in sdk.constructions:
             if construction.version != 2:
                 continue
@@ -108,21 +108,15 @@ class SdkClient(SdkRule):
                     severity=ERROR,
                 )
                 continue
-            by_target.setdefault(sdk.receiver_key(construction.target, construction.site.scopes), []).append(
-                construction
-            )
             self.constructions[id(construction.site.statement)] = construction
         connected = set()
-        for method, receiver, site in sdk.method_calls:
+        for method, _, site in sdk.method_calls:
             if method != "connect":
                 continue
-            key = sdk.receiver_key(receiver, site.scopes)
-            if key in by_target:
-                construction = self._construction_for(by_target[key], site)
-            else:
-                construction = self._construction_made_at(site.node.func.value)
-                if construction is None:
-                    continue
+            candidates = sdk.migrated_clients_of(site.node.func.value)
+            if not candidates:
+                continue
+            construction = self._construction_for(candidates, site)
             if construction is None:
                 self.note(
                     site.node,
@@ -216,13 +210,6 @@ class SdkClient(SdkRule):
             keyword: arg.with_changes(value=with_names_replaced(arg.value, values))
             for keyword, arg in construction.kwargs.items()
         }
-
-    def _construction_made_at(self, receiver):
-        """The one planned construction the value model says ``receiver`` holds (a client a
-        factory returned, or one handed over as an argument), else None."""
-        calls = self.context.model.sdk_clients_made_at(receiver)
-        found = [c for c in self.constructions.values() if any(c.call is call for call in calls)]
-        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def _construction_for(candidates: list, site):

@@ -51,14 +51,9 @@ class SdkMethods(SdkRule):
 
     def plan(self) -> None:
         sdk = self.sdk
-        telephony = {
-            sdk.receiver_key(c.target, c.site.scopes)
-            for c in sdk.constructions
-            if c.version == 2 and "encoding" in c.kwargs and _attribute(c.kwargs["encoding"].value) == "pcm_mulaw"
-        }
-        for method, receiver, site in sdk.method_calls:
+        for method, _, site in sdk.method_calls:
             call = site.node
-            if method == "close" and sdk.is_receiver(receiver, site, call.func.value):
+            if method == "close" and sdk.is_receiver(call.func.value):
                 self.calls[id(call)] = "close"
             elif method == "force_end_utterance" and not call.args:
                 self.calls[id(call)] = "force_endpoint"
@@ -71,7 +66,10 @@ class SdkMethods(SdkRule):
                 )
             elif method == "create_temporary_token" and sdk.v2_name(call.func.value) == "RealtimeTranscriber":
                 self._plan_token(call, site)
-            elif method == "stream" and sdk.receiver_key(receiver, site.scopes) in telephony:
+            elif method == "stream" and any(
+                "encoding" in c.kwargs and _attribute(c.kwargs["encoding"].value) == "pcm_mulaw"
+                for c in sdk.migrated_clients_of(call.func.value)
+            ):
                 self.note(call, SHORT_FRAMES_NOTE, statement=site.statement)
 
     def _plan_token(self, call: cst.Call, site) -> None:
