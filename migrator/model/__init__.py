@@ -351,6 +351,24 @@ class ValueModel:
         ]
 
 
+def module_names_read(module: cst.Module) -> set:
+    """The names a module's code reads from its module-level bindings (or builtins), outside
+    import statements: a read of a function's own local of the same name does not count.
+    Scopes only, no roles: for deciding which imports a rewritten module still needs."""
+    walk = ModelWalk()
+    walk.run(module)
+    found = set()
+    skipped = walk.binding_names | walk.label_names
+    for name in walk.names:
+        if id(name) in skipped or name.value in found:
+            continue
+        scope = walk.name_scope.get(id(name), walk.module)
+        owner = scope.resolve(name.value)
+        if owner is None or owner is walk.module:
+            found.add(name.value)
+    return found
+
+
 def _inside(scope, node) -> bool:
     while scope is not None:
         if scope.node is node:

@@ -219,7 +219,18 @@ class ModelWalk:
         if node.name is not None and type(node.name.name) is cst.Name:
             self._bind(node.name.name.value)
 
+    def _import_labels(self, node) -> None:
+        """The names an import statement spells (modules, imported names, aliases) are not reads."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if type(current) is cst.Name:
+                self.label_names.add(id(current))
+            else:
+                stack.extend(current.children)
+
     def visit_Import(self, node: cst.Import) -> None:
+        self._import_labels(node)
         for alias in node.names:
             module = _dotted(alias.name)
             if alias.asname is not None:
@@ -229,6 +240,7 @@ class ModelWalk:
             self.constraints.append((self._bind(local), ("qualified", qualified), ()))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import_labels(node)
         if node.module is None or type(node.names) is cst.ImportStar:
             return
         module = "." * len(node.relative) + _dotted(node.module)

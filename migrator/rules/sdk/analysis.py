@@ -24,6 +24,7 @@ import libcst as cst
 from migrator import walk
 from migrator.context import innermost
 from migrator.import_order import insert_sorted
+from migrator.model import module_names_read
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, parse_statement
 
@@ -409,32 +410,15 @@ class SdkAnalysis:
 
     # --- name resolution --------------------------------------------------------------
     def v2_name(self, node) -> Optional[str]:
-        """The v2 SDK name an expression refers to: ``aai.X``, ``aai.types.X``, ``X`` imported."""
-        if isinstance(node, cst.Attribute):
-            base = dotted_name(node.value)
-            if not base:
-                return None
-            head, _, rest = base.partition(".")
-            if self.facts.module_aliases.get(head) == "assemblyai" and rest in ("", "types", "extras"):
-                return node.attr.value
-            if not rest and self.facts.imported_names.get(head) in ("assemblyai.types", "assemblyai.extras"):
-                return node.attr.value
-            return None
-        if isinstance(node, cst.Name):
-            imported = self.facts.imported_names.get(node.value)
-            if imported:
-                module, _, name = imported.rpartition(".")
-                if module in V2_MODULES:
-                    return name
-        return None
+        """The v2 SDK name an expression refers to (``aai.X``, ``aai.types.X``, ``X`` imported
+        under any name), per the value model."""
+        module, _, name = (self.context.model.qualified_name(node) or "").rpartition(".")
+        return name if module in V2_MODULES else None
 
     def v3_name(self, node) -> Optional[str]:
-        if isinstance(node, cst.Name):
-            imported = self.facts.imported_names.get(node.value, "")
-            module, _, name = imported.rpartition(".")
-            if module == V3_MODULE:
-                return name
-        return None
+        """The v3 SDK name (from ``assemblyai.streaming.v3``) an expression refers to."""
+        module, _, name = (self.context.model.qualified_name(node) or "").rpartition(".")
+        return name if module == V3_MODULE else None
 
     def module_alias(self) -> Optional[str]:
         for local, module in self.facts.module_aliases.items():
@@ -757,13 +741,13 @@ class SdkAnalysis:
             if method != "on" or len(site.node.args) != 2:
                 continue
             event_arg, handler = site.node.args
-            event = dotted_name(event_arg.value).rpartition(".")
+            event = event_arg.value
             if (
-                event[1]
-                and self.v3_name(cst.Name(event[0])) in ("StreamingEvents", "RealTimeEvents")
-                and event[2] in ("Begin", "Turn", "Termination", "Error")
+                isinstance(event, cst.Attribute)
+                and self.v3_name(event.value) in ("StreamingEvents", "RealTimeEvents")
+                and event.attr.value in ("Begin", "Turn", "Termination", "Error")
             ):
-                found.append(Slot(event[2], True, handler, site, v2=False))
+                found.append(Slot(event.attr.value, True, handler, site, v2=False))
         return found
 
     @staticmethod
@@ -959,22 +943,18 @@ class SdkAnalysis:
 
 
 class _FinalNames:
-    """Names the migrated script uses (outside imports), and identifiers in its string annotations."""
+    """Names the migrated script reads from its module level (outside imports), and identifiers
+    in its string annotations."""
 
     def __init__(self, module: cst.Module) -> None:
-        self.used: set = set()
+        self.used: set = module_names_read(module)
         self.in_strings: set = set()
         self._annotation = 0
         walk.visit(module, self._enter, self._leave)
 
     def _enter(self, node) -> bool:
         node_type = type(node)  # exact types: isinstance on libcst nodes goes through ABCMeta
-        if node_type is cst.Name:
-            self.used.add(node.value)
-        elif node_type is cst.Attribute:  # ``x.attr``: only ``x`` is a name in use
-            walk.visit(node.value, self._enter, self._leave)
-            return False
-        elif node_type is cst.Import or node_type is cst.ImportFrom:
+        if node_type is cst.Import or node_type is cst.ImportFrom:
             return False
         elif node_type is cst.Annotation:
             self._annotation += 1

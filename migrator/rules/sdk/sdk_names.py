@@ -109,6 +109,8 @@ class SdkNames(SdkRule):
     def rewrite_Name(self, original: cst.Name, updated):
         if updated.value not in self.imported or id(original) in self.kept:
             return updated
+        if self.sdk.v2_name(original) != self.imported[updated.value]:
+            return updated  # a local of the same name, or one that may also be something else
         parent = self.context.ancestors[-2]
         if (
             (isinstance(parent, cst.Attribute) and parent.attr is original)

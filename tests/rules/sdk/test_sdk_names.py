@@ -371,3 +371,26 @@ def test_leaves_constructors_to_the_client_rule():
 
 def test_leaves_the_base_of_a_subclass_to_the_subclass_rule():
     check_noop("import assemblyai as aai\nclass T(aai.RealtimeTranscriber):\n    pass\n", **SELECT)
+
+
+def test_a_local_of_the_same_name_is_not_the_v2_name():
+    check_transformed(
+        """\
+        from assemblyai import RealtimeTranscript
+        def show(t: RealtimeTranscript):
+            print(t)
+        def other():
+            RealtimeTranscript = dict
+            return RealtimeTranscript(text="x")
+        """,
+        f"""\
+        {VERSION_NOTE}
+        from assemblyai.streaming.v3 import TurnEvent
+        def show(t: TurnEvent):
+            print(t)
+        def other():
+            RealtimeTranscript = dict
+            return RealtimeTranscript(text="x")
+        """,
+        **SELECT,
+    )
