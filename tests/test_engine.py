@@ -91,7 +91,7 @@ def test_sdk_rules_are_left_out_only_where_they_would_do_nothing(monkeypatch):
     skip off, the SDK rules change and note nothing more on any fixture."""
     from pathlib import Path
 
-    from migrator.rules.sdk.analysis import SdkRule
+    from migrator.rules.sdk.plan import SdkRule
 
     fixtures = sorted(Path(__file__).resolve().parents[1].glob("fixtures/*/*/input.py"))
     skipped = [path for path in fixtures if not SdkRule.applies_to(path.read_bytes())]

@@ -135,7 +135,7 @@ def requirements(source: bytes) -> List[Tuple[str, Optional[str], str]]:
     if _imports(text, "aiohttp"):
         needs.append(("aiohttp", None, "it imports aiohttp"))
     if "StreamingClient" in text and "assemblyai" in text:
-        from migrator.rules.sdk.analysis import MINIMUM_SDK
+        from migrator.rules.sdk.plan import MINIMUM_SDK
 
         needs.append(("assemblyai", MINIMUM_SDK, "it uses StreamingClient"))
     elif _imports(text, "assemblyai"):

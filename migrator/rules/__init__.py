@@ -27,7 +27,7 @@ def all_rules() -> tuple:
     found = []
     for info in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
         leaf = info.name.rsplit(".", 1)[-1]
-        if info.ispkg or leaf.startswith("_") or leaf in ("base", "analysis"):
+        if info.ispkg or leaf.startswith("_") or leaf in ("base", "plan"):
             continue
         module = importlib.import_module(info.name)
         for value in vars(module).values():

@@ -25,7 +25,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.notes import ERROR
-from migrator.rules.sdk.analysis import (
+from migrator.rules.sdk.plan import (
     CALLBACK_EVENTS,
     SdkRule,
     call_statement,

@@ -27,7 +27,7 @@ import libcst as cst
 from migrator.markers import RULE_MARKERS
 from migrator.notes import ERROR
 from migrator.protocol import V2_ONLY_FIELDS
-from migrator.rules.sdk.analysis import SdkRule, code, loaded_names
+from migrator.rules.sdk.plan import SdkRule, code, loaded_names
 from migrator.syntax import dotted_name, parse_expression, parse_statement
 
 #: v2 event fields with a v3 name, per v3 event.

@@ -20,7 +20,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.notes import ERROR, INFO
-from migrator.rules.sdk.analysis import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
+from migrator.rules.sdk.plan import SILENCE_THRESHOLD_NOTE, SdkRule, code, wrapped_call
 from migrator.syntax import dotted_name, parse_expression
 
 MAX_TOKEN_SECONDS = 600

@@ -16,7 +16,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.notes import ERROR
-from migrator.rules.sdk.analysis import V2_MODULES, SdkRule, after_imports
+from migrator.rules.sdk.plan import V2_MODULES, SdkRule, after_imports
 from migrator.syntax import dotted_name, parse_statement
 
 V2_DEFAULT_RATE = "44_100"

@@ -22,7 +22,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.notes import INFO
-from migrator.rules.sdk.analysis import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
+from migrator.rules.sdk.plan import MINIMUM_SDK, V2_MODULES, V2_NAMES, SdkRule
 from migrator.syntax import dotted_name
 
 _NOTES = {

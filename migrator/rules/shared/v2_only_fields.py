@@ -31,14 +31,11 @@ is handed to, as the analysis STT020-STT025 share finds them): ``t.confidence`` 
 
 from __future__ import annotations
 
-from typing import Optional
-
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.protocol import V2_ONLY_FIELDS
 from migrator.rules.base import Rule
-from migrator.rules.sdk.analysis import SdkAnalysis, SdkRule
 from migrator.syntax import container_of, key_of, parse_expression, string_quote
 
 _CONFIDENCE = "v3's confidence that the speaker has finished the turn, not transcript confidence"
@@ -71,8 +68,6 @@ _RENAMED_KEYS = {
 }
 #: The word a v2 time field is derived from: (index in ``words``, word field).
 _WORD_TIMES = {"audio_start": ("0", "start"), "audio_end": ("-1", "end")}
-#: Every hook through which the SDK analysis is fed (when no SDK rule feeds the shared one).
-_SDK_HOOKS = tuple(name for name in vars(SdkAnalysis) if name.startswith("collect_"))
 
 
 class V2OnlyFields(Rule):
@@ -100,22 +95,12 @@ class V2OnlyFields(Rule):
         self.found: list = []  # (node, statement, field, stored)
         self.replacements: dict = {}  # id(message Subscript/Call) -> v2 field
         self.event_fields: dict = {}  # id(event Attribute) -> v2 field
-        # The SDK rules share one analysis, fed by the first of them; with none selected this
-        # rule feeds a private one (never put in ``context.shared``: its owner writes imports).
-        sdk_selected = any(issubclass(rule, SdkRule) and rule.code in context.selected for rule in _rule_classes())
-        self.own_sdk: Optional[SdkAnalysis] = None if sdk_selected else SdkAnalysis(context)
-        if self.own_sdk is None:
-            for name in _FORWARDED:
-                setattr(self, name, None)
+        self.event_reads: list = []  # (``x.field`` Attribute, its statement)
 
     # --- analysis -------------------------------------------------------------------------
-    def _feed(self, name: str, node) -> None:
-        hook = getattr(self.own_sdk, name, None)
-        if hook is not None:
-            hook(node)
-
-    def collect_Assign(self, node: cst.Assign) -> None:
-        self._feed("collect_Assign", node)
+    def collect_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in EVENT_NOTES and type(node.value) is cst.Name:
+            self.event_reads.append((node, self.context.statement_stack[-1]))
 
     def _field(self, node) -> None:
         key = key_of(node)
@@ -127,11 +112,9 @@ class V2OnlyFields(Rule):
             self.found.append((node, self.context.statement_stack[-1], key, stored))
 
     def collect_Subscript(self, node: cst.Subscript) -> None:
-        self._feed("collect_Subscript", node)
         self._field(node)
 
     def collect_Call(self, node: cst.Call) -> None:
-        self._feed("collect_Call", node)
         self._field(node)
 
     def finish_analysis(self) -> None:
@@ -146,22 +129,16 @@ class V2OnlyFields(Rule):
         self._event_fields()
 
     def _event_fields(self) -> None:
-        sdk = self.own_sdk if self.own_sdk is not None else self.context.shared.get(SdkAnalysis)
-        if sdk is None:
-            return
-        sdk.finish()
-        if not sdk.active:
-            return
-        for site in sdk.field_references:
-            attribute = site.node
+        """``t.confidence`` where ``t`` holds a Turn the SDK handed a callback."""
+        for attribute, statement in self.event_reads:
             field = attribute.attr.value
-            if field not in EVENT_NOTES or sdk.event_of(attribute.value) != "Turn":
+            if self.context.model.sdk_event(attribute.value) != "Turn":
                 continue
-            if _stores(site.statement, attribute):
-                self.note(attribute, f"{field}: {V2_ONLY_FIELDS[field]}", statement=site.statement)
+            if _stores(statement, attribute):
+                self.note(attribute, f"{field}: {V2_ONLY_FIELDS[field]}", statement=statement)
                 continue
             self.event_fields[id(attribute)] = field
-            self.note(attribute, EVENT_NOTES[field], statement=site.statement)
+            self.note(attribute, EVENT_NOTES[field], statement=statement)
 
     def nodes_to_rewrite(self):
         return {*self.replacements, *self.event_fields}
@@ -217,12 +194,6 @@ class V2OnlyFields(Rule):
         return new
 
 
-def _rule_classes() -> tuple:
-    from migrator.rules import all_rules  # the rules package imports this module
-
-    return all_rules()
-
-
 def _stores(statement, node) -> bool:
     """Whether ``node`` is assigned or deleted (not read) by ``statement``."""
     if not isinstance(statement, cst.SimpleStatementLine):
@@ -243,18 +214,3 @@ def _stores(statement, node) -> bool:
             if isinstance(target, (cst.Tuple, cst.List)):
                 targets.extend(element.value for element in target.elements)
     return False
-
-
-def _forward(name: str):
-    def hook(self, node) -> None:
-        getattr(self.own_sdk, name)(node)
-
-    hook.__name__ = name
-    return hook
-
-
-#: The analysis hooks this rule has no hook of its own for: they only feed its private analysis.
-_FORWARDED = tuple(name for name in _SDK_HOOKS if name not in vars(V2OnlyFields))
-for _name in _FORWARDED:
-    setattr(V2OnlyFields, _name, _forward(_name))
-del _name

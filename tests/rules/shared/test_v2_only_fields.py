@@ -4,7 +4,7 @@ import textwrap
 import pytest
 
 from migrator import migrate_source
-from migrator.rules.shared.v2_only_fields import _FORWARDED, _SDK_HOOKS, EVENT_NOTES, MESSAGE_NOTES, V2OnlyFields
+from migrator.rules.shared.v2_only_fields import EVENT_NOTES, MESSAGE_NOTES, V2OnlyFields
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
 HEAD = 'import json\nURL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
@@ -362,11 +362,6 @@ def test_migrated_sdk_handler_runs_on_a_v3_turn_event():
 
 
 # --- the analysis this rule shares with the SDK rules -------------------------------------
-
-
-def test_every_sdk_analysis_hook_is_fed_when_no_sdk_rule_runs():
-    assert set(_SDK_HOOKS) <= set(vars(V2OnlyFields))
-    assert set(_FORWARDED) == set(_SDK_HOOKS) - {"collect_Assign", "collect_Call", "collect_Subscript"}
 
 
 def test_same_result_with_and_without_the_sdk_rules_selected():

@@ -1,12 +1,19 @@
-"""What the SDK rules (STT020-STT025) learn about a script built on ``aai.RealtimeTranscriber``.
+"""The plan the SDK rules (STT020-STT025) share for a script built on ``aai.RealtimeTranscriber``.
 
 The v2 SDK surface is spread over a script: a constructor call whose keyword arguments name the
-callbacks and the session settings, callback functions defined elsewhere (module functions,
-methods, closures, lambdas, ``functools.partial``), ``connect()``/``close()`` calls on whatever
-variable holds the transcriber, and event objects whose fields the callbacks read. Each SDK rule
-rewrites one part of that, and they all need the same picture, so one :class:`SdkAnalysis` per
-file is shared by them. It is fed in the engine's single analysis walk by the first SDK rule
-selected (the others share it), resolved once in :meth:`SdkAnalysis.finish`, and writes the one
+callbacks and the session settings, callback functions defined elsewhere, ``connect()``/``close()``
+calls on whatever holds the client, and event objects whose fields the callbacks read. Each SDK
+rule rewrites one part of that, and they all need the same plan, so one :class:`SdkPlan` per file
+is shared by them.
+
+What every value *is* comes from the value model (:mod:`migrator.model`): which SDK name an
+expression refers to (``v2_name``/``v3_name``), which client a receiver holds
+(``migrated_clients_of``, ``is_receiver``), which function a callback is (``resolve``), which
+event a name holds (``event_of``), what runs from a handler, which names are in use. The plan
+itself only collects the places the SDK rules rewrite (constructor calls, ``super().__init__``
+of subclasses, method calls, ``isinstance`` tests, v2 names and imports) in the engine's analysis
+walk, fed by the first SDK rule selected; decides once, in :meth:`SdkPlan.finish`, what each
+becomes (constructions, subclasses, callback slots and their handler plans); and writes the one
 ``from assemblyai.streaming.v3 import ...`` line at the end of the rewrite walk.
 
 The v3 names emitted are the ``Streaming*`` ones: they exist from SDK 0.41 through 1.8.x, while
@@ -237,8 +244,8 @@ class HandlerPlan:
     problem: Optional[str] = None
 
 
-class SdkAnalysis:
-    """The shared picture; see the module docstring."""
+class SdkPlan:
+    """The shared plan; see the module docstring."""
 
     def __init__(self, context) -> None:
         self.context = context
@@ -278,13 +285,13 @@ class SdkAnalysis:
 
     # --- sharing ----------------------------------------------------------------------
     @classmethod
-    def attach(cls, rule: Rule) -> "SdkAnalysis":
+    def attach(cls, rule: Rule) -> "SdkPlan":
         # Kept on the file's context, so it lives exactly as long as that file's migration.
-        analysis = rule.context.shared.get(cls)
-        if analysis is None:
-            analysis = rule.context.shared[cls] = cls(rule.context)
-            analysis.owner = rule
-        return analysis
+        plan = rule.context.shared.get(cls)
+        if plan is None:
+            plan = rule.context.shared[cls] = cls(rule.context)
+            plan.owner = rule
+        return plan
 
     def selected(self, code: str) -> bool:
         return code in self.context.selected
@@ -295,7 +302,7 @@ class SdkAnalysis:
         self.changed = True
         self.context.drop_import_if_unused("assemblyai")  # e.g. an import in a handler that only tested v2 types
 
-    # --- the analysis walk ------------------------------------------------------------
+    # --- the places collected in the analysis walk ------------------------------------------------------------
     def _site(self, node) -> Site:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         block = None
@@ -983,13 +990,13 @@ def loaded_names(node) -> set:
     return found
 
 
-def _partial_of_transcriber(analysis, call: cst.Call) -> bool:
+def _partial_of_transcriber(plan, call: cst.Call) -> bool:
     """``functools.partial(aai.RealtimeTranscriber, ...)``."""
     return (
-        analysis.context.model.qualified_name(call.func) == "functools.partial"
+        plan.context.model.qualified_name(call.func) == "functools.partial"
         and bool(call.args)
         and call.args[0].keyword is None
-        and analysis.v2_name(call.args[0].value) == "RealtimeTranscriber"
+        and plan.v2_name(call.args[0].value) == "RealtimeTranscriber"
     )
 
 
@@ -1090,7 +1097,7 @@ _SDK_MENTION = re.compile(rb"assemblyai(?!\.com)")
 
 
 class SdkRule(Rule):
-    """Base of the SDK rules: they share one :class:`SdkAnalysis`, fed by the first of them."""
+    """Base of the SDK rules: they share one :class:`SdkPlan`, fed by the first of them."""
 
     #: Whether this rule's rewrites are v3 SDK code, which needs ``assemblyai>=MINIMUM_SDK``.
     writes_v3_sdk_code = True
@@ -1102,13 +1109,13 @@ class SdkRule(Rule):
 
     @classmethod
     def applies_to(cls, source: bytes) -> bool:
-        # The analysis becomes active only at an ``import assemblyai...`` statement.
+        # The plan becomes active only at an ``import assemblyai...`` statement.
         return _SDK_MENTION.search(source) is not None
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.sdk = SdkAnalysis.attach(self)
-        # The owner feeds the shared analysis straight from the walk; the others not at all.
+        self.sdk = SdkPlan.attach(self)
+        # The owner feeds the shared plan straight from the walk; the others not at all.
         for name in _FED_HOOKS:
             setattr(self, name, getattr(self.sdk, name) if self.sdk.owner is self else None)
 
@@ -1138,7 +1145,7 @@ class SdkRule(Rule):
             self.plan()
 
     def plan(self) -> None:
-        """Decide, from the shared analysis, what this rule rewrites."""
+        """Decide, from the shared plan, what this rule rewrites."""
 
     def rewrite_Module(self, original, updated):
         if self.sdk.owner is self:
@@ -1149,5 +1156,5 @@ class SdkRule(Rule):
         return module
 
 
-#: The hooks through which the owner feeds the shared analysis (off for the other SDK rules).
+#: The hooks through which the owner feeds the shared plan (off for the other SDK rules).
 _FED_HOOKS = tuple(name for name, value in vars(SdkRule).items() if getattr(value, "feeds_analysis", False))
