@@ -96,7 +96,7 @@ def _insert_sorted(body: list, new: cst.SimpleStatementLine) -> tuple:
     """(the new body, the index of ``new`` in it)."""
     imports = list(leading_imports(body))
     if not imports:
-        at = _insertion_index(body)
+        at = after_imports(body)
         return [*body[:at], new, *body[at:]], at
     section, key = _section(_module_of(new.body[0])), _sort_key(new.body[0])
     same = [(index, small) for index, small in imports if _section(_module_of(small)) == section]
@@ -145,15 +145,20 @@ def _module_of(node) -> str:
     return ("." * len(node.relative)) + (dotted(node.module) if node.module else "")
 
 
-def _insertion_index(body) -> int:
-    """After the last top-level import that comes before any def/class, else after the
-    docstring and ``__future__`` imports."""
+def after_imports(body, type_checking_blocks: bool = False) -> int:
+    """The index after the last top-level import that comes before any def/class (with
+    ``type_checking_blocks``, an ``if TYPE_CHECKING:`` block counts as one), else after the
+    module docstring."""
     last = None
     for index, statement in enumerate(body):
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             break
         if isinstance(statement, cst.SimpleStatementLine) and any(
             isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+        ):
+            last = index
+        elif (
+            type_checking_blocks and isinstance(statement, cst.If) and dotted(statement.test).endswith("TYPE_CHECKING")
         ):
             last = index
     if last is not None:

@@ -1029,27 +1029,6 @@ def _imports_from(statement, module: str, exact: bool = False) -> bool:
     return False
 
 
-def after_imports(body: list) -> int:
-    """Index after the imports at the top of a module (``if TYPE_CHECKING:`` blocks count)."""
-    last = None
-    for index, statement in enumerate(body):
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            break
-        if isinstance(statement, cst.SimpleStatementLine) and any(
-            isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
-        ):
-            last = index
-        elif isinstance(statement, cst.If) and dotted_name(statement.test).endswith("TYPE_CHECKING"):
-            last = index
-    if last is not None:
-        return last + 1
-    first = body[0] if body else None
-    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
-        if isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
-            return 1  # after the module docstring
-    return 0
-
-
 def _import_statement(names: list, leading_lines) -> cst.SimpleStatementLine:
     line = f"from {V3_MODULE} import {', '.join(names)}"
     if len(line) > LONG_LINE:

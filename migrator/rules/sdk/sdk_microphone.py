@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrator.import_order import after_imports
 from migrator.markers import RULE_MARKERS
 from migrator.notes import ERROR
-from migrator.rules.sdk.plan import V2_MODULES, SdkRule, after_imports
+from migrator.rules.sdk.plan import V2_MODULES, SdkRule
 from migrator.syntax import dotted_name, parse_statement
 
 V2_DEFAULT_RATE = "44_100"
@@ -136,7 +137,7 @@ class SdkMicrophone(SdkRule):
         self.context.add_import("pyaudio")
         definition = parse_statement(_generator(self.generator, self.device))
         body = list(module.body)
-        at = after_imports(body)
+        at = after_imports(body, type_checking_blocks=True)
         blank = [cst.EmptyLine(), cst.EmptyLine()]
         body.insert(at, definition.with_changes(leading_lines=blank))
         if at + 1 < len(body):
