@@ -384,7 +384,12 @@ class SdkPlan:
         if not self.active:
             return
         for target in node.targets:
-            if dotted_name(target.target).endswith("settings.api_key"):
+            target = target.target
+            if (
+                isinstance(target, cst.Attribute)
+                and target.attr.value == "api_key"
+                and self.context.model.qualified_name(target.value) == "assemblyai.settings"
+            ):
                 self.settings_assignments.append(self._site(node))
 
     def collect_SimpleString(self, node: cst.SimpleString) -> None:
@@ -402,7 +407,7 @@ class SdkPlan:
                 self.method_calls.append((method, dotted_name(func.value), self._site(node)))
             if method == "__init__" and (
                 (isinstance(func.value, cst.Call) and dotted_name(func.value.func) == "super")
-                or dotted_name(func.value).endswith("RealtimeTranscriber")
+                or self.v2_name(func.value) == "RealtimeTranscriber"
             ):
                 self.super_inits.append(self._site(node))
             name = method
