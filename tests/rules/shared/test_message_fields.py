@@ -1,3 +1,5 @@
+import pytest
+
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed
 
@@ -353,3 +355,32 @@ def test_a_table_whose_lookups_cannot_be_followed_keeps_its_keys_with_a_note():
     result = migrate('HANDLERS = {"FinalTranscript": final}\n\ndef route(kind):\n    return HANDLERS[kind]\n')
     assert 'HANDLERS = {"FinalTranscript": final}' in result.code
     assert [note.code for note in result.notes] == ["STT003"]
+
+
+@pytest.mark.parametrize(
+    "built",
+    [
+        'getattr(self, "on_" + data["message_type"])(data)',
+        "getattr(self, f\"on_{data['message_type']}\")(data)",
+        'handlers["on_%s" % data["message_type"]](data)',
+    ],
+)
+def test_a_name_built_from_the_message_type_is_noted(built):
+    source = (
+        "import json\nURL = 'wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000'\n"
+        f"class C:\n    def on_message(self, ws, message):\n        data = json.loads(message)\n        {built}\n"
+    )
+    result = migrate_source(source, select=["STT003"])
+    (note,) = [note for note in result.notes if "builds a name" in note.message]
+    assert note.severity == "error"
+    assert result.code.splitlines()[note.line].strip().startswith(("getattr", "handlers"))
+    assert 'data["type"]' in result.code or "data['type']" in result.code
+
+
+def test_a_v3_script_building_a_name_from_its_type_gets_no_note():
+    source = (
+        "import json\nURL = 'wss://streaming.assemblyai.com/v3/ws?sample_rate=16000'\n"
+        "def on_message(ws, message):  # v2 called it message_type\n"
+        "    data = json.loads(message)\n    print('on_' + data['type'])\n"
+    )
+    assert not [note for note in migrate_source(source).notes if "builds a name" in note.message]
