@@ -247,6 +247,13 @@ class ValueModel:
             )
         ]
 
+    def is_returned(self, expression) -> bool:
+        """Whether ``return <expression>`` returns this very expression from its function."""
+        return any(
+            expression is value and type(target) is tuple and target[0] == "return"
+            for target, value, _ in self.walk.constraints
+        )
+
     def arguments_bound(self, call: cst.Call, function) -> Optional[dict]:
         """``{parameter: argument expression}`` for the parameters of ``function`` (a ``def`` or
         lambda of this file) that ``call`` passes, a parameter it leaves out getting its

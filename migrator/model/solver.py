@@ -172,6 +172,8 @@ class FlowSolver:
                     changed |= self._arguments(init, 1, call.args)
             elif kind == r.QUALIFIED:
                 changed |= self._library_call(tag[1], call)
+            elif kind == r.FACTORY and SDK_CLIENTS.get(tag[1]) == 2:
+                changed |= self._sdk_callbacks(call)  # ``make(on_data=...)``, make a partial of the v2 client
             elif kind == r.BOUND:
                 changed |= self._method_call(tag, call)
         func = call.func

@@ -2210,16 +2210,27 @@ def _first_position(source: Source, assignments: List[object]) -> int:
 
 
 def _rename_keyword_arguments(source: Source, param: cst.Param, old: str, new: str, edits: Dict[int, Callable]) -> None:
-    """Calls of this function that pass the parameter by keyword follow the rename."""
+    """Calls of this function that pass the parameter by keyword follow the rename, and so do
+    ``functools.partial(function, parameter=...)`` calls."""
     function = source.parent(source.parent(param))
     if not isinstance(function, cst.FunctionDef):
         return
+
+    def names_function(expression) -> bool:
+        return isinstance(expression, cst.Name) and any(
+            getattr(a, "node", None) is function for a in source.resolve(expression)
+        )
+
     for node in walk(source.module):
-        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
+        if not isinstance(node, cst.Call):
             continue
-        if not any(getattr(a, "node", None) is function for a in source.resolve(node.func)):
+        if names_function(node.func):
+            args = node.args
+        elif dotted(node.func).rsplit(".", 1)[-1] == "partial" and node.args and names_function(node.args[0].value):
+            args = node.args[1:]
+        else:
             continue
-        for arg in node.args:
+        for arg in args:
             if arg.keyword is not None and arg.keyword.value == old:
                 edits[id(arg.keyword)] = replace_with(cst.Name(new))
 

@@ -197,8 +197,10 @@ class Construction:
     problem: Optional[str] = None
     #: ``make = functools.partial(RealtimeTranscriber, ...)``: ``make`` becomes a factory def.
     factory: bool = False
-    #: The keywords the factory's callers pass (``token``): parameters of the def written for it.
+    #: The keywords the factory's callers pass (callbacks, ``token``): parameters of the def
+    #: written for it, and those calls.
     factory_parameters: list = field(default_factory=list)
+    factory_calls: list = field(default_factory=list)
 
     @property
     def call(self) -> cst.Call:
@@ -259,6 +261,7 @@ class SdkPlan:
         self._functions: dict = {}  # id(def or lambda) -> Function
         self.attribute_references: dict = {}  # attribute name -> count
         self.candidate_calls: list = []  # Site of calls that may be SDK constructors/helpers
+        self.callback_calls: dict = {}  # id(call) -> Site of other calls passing a callback keyword
         self.method_calls: list = []  # (method, receiver, Site)
         self.isinstance_calls: list = []  # Site
         self.super_inits: list = []  # Site
@@ -419,6 +422,8 @@ class SdkPlan:
             return
         if name in _CANDIDATE_CALLS or (isinstance(func, cst.Name) and name in self.facts.imported_names):
             self.candidate_calls.append(self._site(node))
+        elif any(arg.keyword is not None and arg.keyword.value in CALLBACK_EVENTS for arg in node.args):
+            self.callback_calls[id(node)] = self._site(node)  # maybe a factory's call
 
     # --- name resolution --------------------------------------------------------------
     def v2_name(self, node) -> Optional[str]:
@@ -647,23 +652,32 @@ class SdkPlan:
             self.constructions.append(construction)
 
     def _read_factory_calls(self, construction: Construction) -> None:
-        """What the calls of a ``functools.partial`` of ``RealtimeTranscriber`` add: a token
-        becomes a parameter of the factory written for it; anything else cannot move."""
+        """What the calls of a ``functools.partial`` of ``RealtimeTranscriber`` add: a token,
+        and callbacks every call passes, become parameters of the factory written for it;
+        settings cannot move there (v3 takes them at ``connect()``)."""
+        calls = self.context.model.calls_of(construction.call)
         passed = set()
-        for call in self.context.model.calls_of(construction.call):
+        for call in calls:
             if any(arg.star or arg.keyword is None for arg in call.args):
                 construction.problem = (
                     "the functools.partial of RealtimeTranscriber is called with positional arguments"
                 )
                 return
             passed |= {arg.keyword.value for arg in call.args}
-        moved = sorted(passed - {"token"})
+        sometimes = {
+            keyword
+            for keyword in passed & set(CALLBACK_EVENTS)
+            if keyword in construction.kwargs
+            or not all(any(arg.keyword.value == keyword for arg in call.args) for call in calls)
+        }
+        moved = sorted((passed - {"token"} - set(CALLBACK_EVENTS)) | sometimes)
         if moved:
             construction.problem = (
-                f"the functools.partial of RealtimeTranscriber is called with {', '.join(moved)}, "
-                "which v3 takes in StreamingParameters at connect()"
+                f"the functools.partial of RealtimeTranscriber is called with {', '.join(moved)}: move "
+                "them into the partial (v3 registers callbacks with client.on() and takes the settings at connect())"
             )
-        construction.factory_parameters = sorted(passed)
+        construction.factory_parameters = sorted(passed, key=lambda keyword: (keyword == "token", keyword))
+        construction.factory_calls = calls
 
     def _find_subclasses(self) -> None:
         for node, _site in self.classes:
@@ -746,6 +760,10 @@ class SdkPlan:
         for construction in self.constructions:
             if construction.version == 2 and construction.problem is None:
                 found += self._v2_slots(construction.kwargs, construction.site)
+                for call in construction.factory_calls:
+                    site = self.callback_calls.get(id(call))
+                    if site is not None:
+                        found += self._v2_slots({arg.keyword.value: arg for arg in call.args}, site)
         for subclass in self.subclasses:
             if subclass.init_call is not None:
                 found += self._v2_slots(subclass.kwargs, subclass.init_call)

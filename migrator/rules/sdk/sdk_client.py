@@ -65,7 +65,8 @@ class SdkClient(SdkRule):
         self.generated: dict = {}  # id(Construction) -> statements waiting for their connect()
         self.blank_lines_to: dict = {}  # id(statement after a moved construction) -> id(Construction)
         self.leading: dict = {}  # id(Construction) -> the lines above it, left where it was
-        self.handed_connects: list = []  # (Arg holding ``client.connect``, the call it is passed to)
+        #: (Arg holding ``client.connect``, the call it is passed to, the class around it)
+        self.handed_connects: list = []
         self.handed: dict = {}  # id(that call) -> (Construction, passed as a thread target)
 
     def collect_Arg(self, node: cst.Arg) -> None:
@@ -75,12 +76,12 @@ class SdkClient(SdkRule):
         if isinstance(value, cst.Attribute) and value.attr.value == "connect" and node.star == "":
             call = self.context.parent()
             if isinstance(call, cst.Call):
-                self.handed_connects.append((node, call))
+                self.handed_connects.append((node, call, self.context.current_class))
 
     def _plan_handed_connects(self) -> set:
         """ids of the constructions whose connect() is handed over (and so is planned)."""
         connected = set()
-        for arg, call in self.handed_connects:
+        for arg, call, owner_class in self.handed_connects:
             candidates = self.sdk.migrated_clients_of(arg.value.value)
             if len(candidates) != 1:
                 continue
@@ -91,7 +92,10 @@ class SdkClient(SdkRule):
                     arg, "connect() now takes StreamingParameters(...): pass them where it is called", severity=ERROR
                 )
                 continue
-            self.handed[id(call)] = (construction, keyword == "target")
+            settings = self._settings_at(construction, call, owner_class)
+            if settings is None:
+                continue  # the construction's note says what to pass
+            self.handed[id(call)] = (construction, keyword == "target", settings)
             connected.add(id(construction))
         return connected
 
@@ -125,21 +129,13 @@ class SdkClient(SdkRule):
                 )
                 continue
             stash = None
-            settings = construction.kwargs
-            if construction.site.function is not site.function and construction.site.function is not None:
-                local = set(sdk.function(construction.site.function).bound_names)
-                if construction.site.owner_class is not None and construction.site.owner_class is site.owner_class:
-                    local -= {"self", "cls"}  # the same instance in both methods
-                read = sdk.parameter_names(construction.kwargs) & local
-                if read and "." in construction.target:
-                    stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
-                elif read:
-                    settings = self._settings_from_factory_call(construction, read, site.node)
-                    if settings is None:
-                        # A local variable of the function that creates the client: the
-                        # connect() elsewhere could not read it. The construction's note says
-                        # what to pass.
-                        continue
+            settings = self._settings_at(construction, site.node, site.owner_class)
+            if settings is None and "." in construction.target:
+                stash = self.stashed.setdefault(id(construction), f"{construction.target}_parameters")
+            elif settings is None:
+                # A local variable of the function that creates the client: the connect()
+                # elsewhere could not read it. The construction's note says what to pass.
+                continue
             connected.add(id(construction))
             if site.node.args:
                 self.note(
@@ -187,29 +183,56 @@ class SdkClient(SdkRule):
             if construction.site.function is not None and id(construction.site.function) in reachable:
                 self.note(construction.call, TURN_RESTART_NOTE, statement=statement)
 
-    def _settings_from_factory_call(self, construction, read: set, connect: cst.Call):
-        """The constructor's settings as the caller of the factory that returns the client
-        can write them: the factory's parameters they read replaced by what its one call
-        passes, when that call is in the same function as ``connect()`` and each of those
-        arguments still means the same there. Else None."""
-        model = self.context.model
-        factory = construction.site.function
-        calls = model.calls_of(factory) if _returned(construction) else []
-        bound = model.arguments_bound(calls[0], factory) if len(calls) == 1 else None
-        if bound is None or not read <= set(bound):
-            return None
-        if (
-            model.solver.scope_of(calls[0]).enclosing_function()
-            is not model.solver.scope_of(connect).enclosing_function()
-        ):
-            return None
-        values = {name: bound[name] for name in read}
-        if not all(model.means_the_same_at(value, connect) for value in values.values()):
-            return None
-        return {
-            keyword: arg.with_changes(value=with_names_replaced(arg.value, values))
-            for keyword, arg in construction.kwargs.items()
-        }
+    def _settings_at(self, construction, place: cst.Call, owner_class=None):
+        """The constructor's keyword arguments as code that reads the same where ``place``
+        (a ``connect()`` call, or the call it is handed to) is, else None.
+
+        As written when they read nothing local to the function that makes the client (or
+        only ``self`` of a method of the class ``place`` is in). For a client a factory
+        returns, the factory's parameters are replaced by what its one call passes (a
+        default where it passes nothing), through factories that return another's result,
+        until the call is in ``place``'s function; each argument must still mean the same
+        there. A ``functools.partial`` of the constructor counts as made where its one call is,
+        when that call is in the partial's own function."""
+        sdk, model = self.sdk, self.context.model
+        kwargs = construction.kwargs
+        function = construction.site.function
+        target = model.solver.scope_of(place).enclosing_function()
+        returned = _returned(construction)
+        if construction.factory and len(construction.factory_calls) == 1:
+            # the client comes from the partial's one call: as if made there
+            call = construction.factory_calls[0]
+            maker = model.solver.scope_of(call).enclosing_function()
+            returned = maker is not None and maker.node is function and model.is_returned(call)
+        for level in range(_FACTORY_DEPTH):
+            if function is None or (target is not None and function is target.node):
+                return kwargs
+            local = set(model.function_info(function).scope.names)
+            if (
+                level == 0
+                and construction.site.owner_class is not None
+                and construction.site.owner_class is owner_class
+            ):
+                local -= {"self", "cls"}  # the same instance in both methods
+            read = sdk.parameter_names(kwargs) & local
+            if not read:
+                return kwargs
+            calls = model.calls_of(function) if returned else []
+            bound = model.arguments_bound(calls[0], function) if len(calls) == 1 else None
+            if bound is None or not read <= set(bound):
+                return None
+            values = {name: bound[name] for name in read}
+            kwargs = {
+                keyword: arg.with_changes(value=with_names_replaced(arg.value, values))
+                for keyword, arg in kwargs.items()
+            }
+            caller = model.solver.scope_of(calls[0]).enclosing_function()
+            if caller is target:
+                return kwargs if all(model.means_the_same_at(value, place) for value in values.values()) else None
+            if caller is None or not model.is_returned(calls[0]):
+                return None
+            function, returned = caller.node, True
+        return None
 
     @staticmethod
     def _construction_for(candidates: list, site):
@@ -276,11 +299,9 @@ class SdkClient(SdkRule):
     def _pass_parameters(self, handed, updated: cst.Call) -> cst.Call:
         """The settings go with the connect() that runs later: one more argument for the
         executor, or ``args=(...)`` for a thread."""
-        construction, thread_target = handed
+        construction, thread_target, settings = handed
         self.applied()
-        parameters = parse_expression(
-            f"StreamingParameters({', '.join(self.sdk.parameters_arguments(construction.kwargs))})"
-        )
+        parameters = parse_expression(f"StreamingParameters({', '.join(self.sdk.parameters_arguments(settings))})")
         if thread_target:
             value = cst.Tuple([cst.Element(parameters, comma=cst.Comma())])
             extra = cst.Arg(value, keyword=cst.Name("args"), equal=_EQUAL)
@@ -331,7 +352,10 @@ class SdkClient(SdkRule):
         sdk.emit("StreamingClient")
         credentials = dict(construction.kwargs)
         signature = []
-        for name in construction.factory_parameters:  # ``token``, the one keyword a factory's callers may pass
+        for name in construction.factory_parameters:  # callbacks every caller passes, and ``token``
+            if name in CALLBACK_EVENTS:
+                signature.append(name)
+                continue
             given = construction.kwargs.get(name)
             signature.append(f"{name}={code(given.value) if given is not None else 'None'}")
             credentials[name] = cst.Arg(cst.Name(name), keyword=cst.Name(name))
@@ -340,6 +364,9 @@ class SdkClient(SdkRule):
             if keyword in kwargs:
                 sdk.emit("StreamingEvents")
                 lines.append(f"{target}.on(StreamingEvents.{CALLBACK_EVENTS[keyword]}, {code(kwargs[keyword].value)})")
+            elif keyword in construction.factory_parameters:
+                sdk.emit("StreamingEvents")
+                lines.append(f"{target}.on(StreamingEvents.{CALLBACK_EVENTS[keyword]}, {keyword})")
         stash = self.stashed.get(id(construction))
         if stash is not None:
             lines.append(
@@ -360,6 +387,8 @@ def _returned(construction) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Return)
 
 
+#: How many factories deep (a factory returning another's result) settings are followed.
+_FACTORY_DEPTH = 4
 _EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 
 

@@ -572,7 +572,7 @@ def test_a_factory_reading_its_parameters_gets_them_from_its_call_at_connect():
         # the argument is rebound before connect(): it would not mean the same there
         "def run(rate):\n    t = make(rate)\n    rate = 8_000\n    t.connect()\n",
         # the factory is called in one function and its client connected in another
-        "def run(rate):\n    return make(rate)\ndef go():\n    t = run(16_000)\n    t.connect()\n",
+        "def run(rate):\n    global t\n    t = make(rate)\ndef go():\n    run(16_000)\n    t.connect()\n",
         # two calls: which one made the client connected here is not known
         "def run(rate):\n    t = make(rate)\n    make(8_000)\n    t.connect()\n",
     ],
@@ -611,3 +611,49 @@ def test_a_partial_called_with_settings_is_left_with_a_note():
     )
     assert "functools.partial(aai.RealtimeTranscriber, on_data=d)" in result.code
     assert any("called with sample_rate" in note.message for note in result.notes)
+
+
+def test_settings_are_followed_through_a_factory_that_returns_another_factorys_client():
+    result = migrate(
+        "import assemblyai as aai\n"
+        "def make(rate, silence=700):\n"
+        "    return aai.RealtimeTranscriber(on_data=d, sample_rate=rate, end_utterance_silence_threshold=silence)\n"
+        "def outer(rate):\n    return make(rate)\n"
+        "def run():\n    t = outer(16_000)\n    pool.submit(t.connect)\n"
+    )
+    assert (
+        "pool.submit(t.connect, StreamingParameters(sample_rate=16_000, format_turns=True, "
+        'speech_model="universal-streaming-english", max_turn_silence=700))'
+    ) in result.code
+
+
+def test_callbacks_every_call_of_a_partial_passes_become_parameters_of_its_factory():
+    result = migrate_source(
+        "import functools\nimport assemblyai as aai\n"
+        "def on_data(t):\n    print(t.text)\n"
+        "def make_client():\n"
+        "    make = functools.partial(aai.RealtimeTranscriber, sample_rate=16_000)\n"
+        "    return make(on_data=on_data)\n"
+        "t = make_client()\nt.connect()\n"
+    )
+    assert "def on_data(client, t):\n    print(t.transcript)\n" in result.code
+    assert (
+        "    def make(on_data):\n"
+        "        client = StreamingClient(\n"
+        '            StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")\n'
+        "        )\n"
+        "        client.on(StreamingEvents.Turn, on_data)\n"
+        "        return client\n"
+    ) in result.code
+    assert "    return make(on_data=on_data)\n" in result.code
+    assert "t.connect(\n    StreamingParameters(sample_rate=16_000," in result.code
+
+
+def test_a_callback_only_some_calls_of_a_partial_pass_is_left_with_a_note():
+    result = migrate(
+        "import functools\nimport assemblyai as aai\n"
+        "make = functools.partial(aai.RealtimeTranscriber, sample_rate=16_000)\n"
+        "a = make(on_data=print)\nb = make()\n"
+    )
+    assert "functools.partial(aai.RealtimeTranscriber, sample_rate=16_000)" in result.code
+    assert any("called with on_data: move them into the partial" in note.message for note in result.notes)
