@@ -750,7 +750,7 @@ class FlowSolver:
         if name in JSON_LOADS:
             if not args:
                 return EMPTY
-            if any(tag[0] == r.RAW_MESSAGE for tag in first):
+            if any(tag[0] == r.RAW_MESSAGE and tag[1] != r.RELAY_SERVER for tag in first):
                 return frozenset({(r.MESSAGE, "a frame received from the socket")})
             if first:
                 return EMPTY  # something else the model knows: not a message
@@ -807,9 +807,10 @@ class FlowSolver:
         args = node.args
         if kind == r.SOCKET:
             library = receiver[1]
-            if library == r.RELAY_SERVER:
-                return EMPTY
             tag = _RECEIVE.get(method)
+            if library == r.RELAY_SERVER:
+                # a browser's or a phone line's frame: known, and never a server message
+                return frozenset({(r.RAW_MESSAGE, library)}) if tag is not None else EMPTY
             if tag == r.AIOHTTP_MESSAGE and library != r.AIOHTTP:
                 return frozenset({(r.RAW_MESSAGE, library)})
             if tag == r.RAW_MESSAGE:

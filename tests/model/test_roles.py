@@ -156,6 +156,26 @@ def test_a_relay_servers_socket_is_not_the_services():
     assert model.socket_libraries(probe) == {roles.RELAY_SERVER}
 
 
+@pytest.mark.parametrize("receive", ["await websocket.receive_text()", "await websocket.receive_json()"])
+def test_what_a_relay_server_receives_is_not_a_server_message(receive):
+    model, (frame, event) = probes(
+        f"""
+        import json
+        from fastapi import FastAPI, WebSocket
+
+        app = FastAPI()
+
+        @app.websocket("/ws")
+        async def relay(websocket: WebSocket):
+            frame = {receive}
+            event = json.loads(frame)
+            probe(frame, event)
+        """
+    )
+    assert not model.is_received_frame(frame)
+    assert not model.is_message(frame) and not model.is_message(event)
+
+
 # --- server messages -------------------------------------------------------------------------
 def test_a_callback_message_decoded_through_an_alias_and_a_walrus():
     model, (message, kind) = probes(
