@@ -21,7 +21,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import MigrationContext
-from migrator.engine import imports, parsing, positions, verbatim
+from migrator.engine import imports, parsing, positions, printing, verbatim
 from migrator.engine.layout import Layout, lay_out
 from migrator.markers import mentions, smallest_set
 from migrator.model import ValueModel
@@ -126,9 +126,14 @@ def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Opt
     migrated_module = _RewriteWalk(context, rules, _hot_nodes(module, rules, context, analysis.parents)).run(module)
     migrated_module = imports.apply(migrated_module, context)
     # The walks rebuild only what changed: the very same tree means the very same bytes.
-    migrated = original if migrated_module is module else migrated_module.bytes
-    if migrated != original:
-        migrated = verbatim.restore_untouched_lines(original, module.bytes, migrated)
+    migrated = original
+    if migrated_module is not module:
+        # The tree as read is printed for the verbatim restore; the migrated tree's print
+        # takes every top-level statement it shares with it from that print.
+        reprinted = printing.print_module(module)
+        migrated = printing.print_module(migrated_module, reprinted).text.encode(migrated_module.encoding)
+        if migrated != original:
+            migrated = verbatim.restore_untouched_lines(original, reprinted.text.encode(module.encoding), migrated)
     if migrated != original:
         _check_output(original, migrated, path)
         if layout is not None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import dataclasses
 import difflib
 import os
 import re
@@ -148,12 +149,16 @@ def _black_by_statement(black, source: str, rows: set, mode) -> str:
         wanted = {row - start + 1 for row in rows if start <= row <= end}
         if not wanted:
             continue
-        snippet = "".join(lines[start - 1 : end])
-        if not snippet.endswith("\n"):
-            snippet += "\n"
-        formatted = black.format_str(snippet, mode=mode, lines=_ranges(wanted))
-        if not lines[end - 1].endswith("\n"):
-            formatted = formatted[:-1]
+        nested = _nested_statements(tree.body[index], {row for row in rows if start <= row <= end}, lines, mode)
+        if nested is not None:
+            formatted = _black_nested(black, lines, start, end, nested, mode)
+        else:
+            snippet = "".join(lines[start - 1 : end])
+            if not snippet.endswith("\n"):
+                snippet += "\n"
+            formatted = black.format_str(snippet, mode=mode, lines=_ranges(wanted))
+            if not lines[end - 1].endswith("\n"):
+                formatted = formatted[:-1]
         if definition and index < last:
             # black sets a top-level def or class apart by two blank lines below it
             following = spans[index + 1][0]
@@ -162,6 +167,156 @@ def _black_by_statement(black, source: str, rows: set, mode) -> str:
                 formatted += "\n" * (2 - blank)
         lines[start - 1 : end] = [formatted]
     return "".join(lines)
+
+
+#: Compound statements: a row of one is laid out with the whole top-level statement.
+_COMPOUND = tuple(
+    getattr(ast, name)
+    for name in (
+        "If",
+        "For",
+        "AsyncFor",
+        "While",
+        "With",
+        "AsyncWith",
+        "Try",
+        "TryStar",
+        "FunctionDef",
+        "AsyncFunctionDef",
+        "ClassDef",
+        "Match",
+    )
+    if hasattr(ast, name)
+)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: What makes black lay a line out differently on its own than inside its top-level
+#: statement: ``*``/``**`` (whether a trailing comma may follow them depends on the Python
+#: versions black infers from the code it reads), multi-line strings (measured against the
+#: line length unindented), backslash continuations, t-strings. (A ``fmt:`` directive
+#: anywhere in the top-level statement keeps it whole.)
+_CONTEXT_SENSITIVE = re.compile(r"\*|\"\"\"|\'\'\'|\\\r?\n|(?i:(?<![\w'\"])r?tr?['\"])")
+_STRING_START = re.compile(r"(?i:[rbuft]{0,2})['\"]")
+#: The narrowest line length a nested statement is handed to black with.
+_NARROWEST_NESTED = 20
+
+
+def _nested_statements(top: ast.stmt, rows: set, lines: list, mode) -> Optional[list]:
+    """For rows that all lie in simple statements nested in ``top`` (a compound statement),
+    the (first row, last row, indentation, rows) of each such statement, the comment lines
+    directly above it included: what black may be handed on its own, unindented, with the
+    line length less the indentation, and lay out exactly as it does inside ``top``. None
+    when any row is elsewhere or any of them is not such a statement."""
+    text = lines[top.lineno - 1 : top.end_lineno]
+    if not isinstance(top, _COMPOUND) or "fmt:" in "".join(text):
+        return None
+    if any(not line.strip() and line.strip("\r\n") for line in text):
+        return None  # black empties a line of blanks wherever it is in what it reads
+    if any(not line.strip() and not following.strip() for line, following in zip(text, text[1:])):
+        return None  # ... and keeps at most one blank line in a row in a block, wherever
+    # (statement, the statement before it in the same block or None, its parent) by first row
+    found: dict = {}
+
+    def collect(parent) -> None:
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(parent, field, None)
+            if not isinstance(block, list):
+                continue
+            previous = None
+            for child in block:
+                if isinstance(child, ast.stmt):
+                    found[child.lineno] = (child, previous, parent)
+                    previous = child
+                collect(child)
+
+    collect(top)
+    statements = sorted(found.values(), key=lambda item: item[0].lineno)
+    chosen: dict = {}
+    for row in rows:
+        holder = None
+        for statement, previous, parent in statements:
+            if statement.lineno <= row <= statement.end_lineno and not isinstance(statement, _COMPOUND):
+                holder = (statement, previous, parent)
+        if holder is None:
+            return None
+        chosen[holder[0].lineno] = holder
+    if len(chosen) != 1:
+        # black's second pass may lay out more than the rows asked for when several ranges
+        # change how many lines there are: only the whole statement gives its exact result
+        return None
+    pieces = []
+    for statement, previous, parent in chosen.values():
+        piece = _nested_piece(statement, previous, parent, rows, lines, mode)
+        if piece is None:
+            return None
+        pieces.append(piece)
+    return sorted(pieces)
+
+
+def _nested_piece(statement: ast.stmt, previous, parent, rows: set, lines: list, mode) -> Optional[tuple]:
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return None  # black sets the line after an import apart, formatted or not
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return None  # a docstring, or ``...`` (black treats a stub's body on its own terms)
+    first, last = statement.lineno, statement.end_lineno
+    head = lines[first - 1]
+    indent = head[: statement.col_offset]
+    if indent.strip(" ") or not indent or mode.line_length - len(indent) < _NARROWEST_NESTED:
+        return None
+    tail = lines[last - 1].rstrip("\r\n").encode("utf-8")  # AST columns count UTF-8 bytes
+    if statement.end_col_offset is None or tail[statement.end_col_offset :].strip()[:1] not in (b"", b"#"):
+        return None  # another statement on its last line (``a; b``)
+    if _STRING_START.match(head, len(indent)):
+        return None  # a string first: black may take it for a docstring
+    for line in lines[first:last]:
+        if line.strip() and not line.startswith(indent):
+            return None
+    if previous is not None:
+        if isinstance(previous, (ast.Import, ast.ImportFrom, *_DEFINITIONS)) or (
+            isinstance(previous, ast.Expr) and isinstance(previous.value, ast.Constant)
+        ):
+            return None
+        if any(isinstance(node, _DEFINITIONS) for node in ast.walk(previous)):
+            return None
+        if previous.end_lineno >= first:
+            return None
+    elif getattr(parent, "lineno", first) >= first or lines[first - 2].lstrip().startswith("#"):
+        return None  # on its header's line (``if x: y``), or with comments under the header
+    # The comment lines directly above, at the statement's indentation, go with it.
+    top = first
+    while top > 1 and lines[top - 2].startswith(indent + "#"):
+        top -= 1
+    if previous is not None and previous.end_lineno >= top:
+        return None
+    # Blank lines above: black keeps at most one there, and none under a block's header.
+    blank = 0
+    while top - blank > 1 and not lines[top - blank - 2].strip():
+        blank += 1
+    if blank > (0 if previous is None else 1):
+        return None
+    if top - blank > 1 and lines[top - blank - 2].lstrip().startswith("#"):
+        return None  # a comment further up (at another indentation)
+    if _CONTEXT_SENSITIVE.search("".join(lines[top - 1 : last])):
+        return None
+    wanted = {row - top + 1 for row in rows if first <= row <= last}
+    return (top, last, indent, wanted)
+
+
+def _black_nested(black, lines: list, start: int, end: int, pieces: list, mode) -> str:
+    """The top-level statement on rows ``start``..``end`` with each of ``pieces``
+    (:func:`_nested_statements`) laid out by black on its own."""
+    block = lines[start - 1 : end]
+    for top, last, indent, wanted in reversed(pieces):
+        snippet = "".join(line[len(indent) :] if line.strip() else line for line in lines[top - 1 : last])
+        if not snippet.endswith("\n"):
+            snippet += "\n"
+        narrower = dataclasses.replace(mode, line_length=mode.line_length - len(indent))
+        formatted = black.format_str(snippet, mode=narrower, lines=_ranges(wanted))
+        if not lines[last - 1].endswith("\n"):
+            formatted = formatted[:-1]
+        block[top - start : last - start + 1] = [
+            indent + line if line.strip() else line for line in formatted.splitlines(keepends=True)
+        ]
+    return "".join(block)
 
 
 @lru_cache(maxsize=256)
