@@ -125,6 +125,16 @@ class ValueModel:
         }
         return next(iter(libraries)) if len(libraries) == 1 else None
 
+    def imports_module(self, module: str) -> bool:
+        """Whether the file imports ``module`` or anything from it, anywhere."""
+        prefix = module + "."
+        return any(
+            type(expression) is tuple
+            and expression[0] == "qualified"
+            and (expression[1] == module or expression[1].startswith(prefix))
+            for _, expression, _ in self.walk.constraints
+        )
+
     def imported_libraries(self) -> frozenset:
         """The websocket libraries the file imports (any import form, at any depth): the
         evidence left when a connection comes from outside the file."""

@@ -108,6 +108,19 @@ SDK_EVENT_TYPES = {
         ("RealtimeError", "Error"),
     )
 }
+#: v3's own event types say the same of a parameter (a half-migrated handler, or a second run).
+SDK_EVENT_TYPES.update(
+    {
+        f"{module}.{name}": event
+        for module in ("assemblyai.streaming.v3", "assemblyai.streaming.v3.models")
+        for name, event in (
+            ("TurnEvent", "Turn"),
+            ("BeginEvent", "Begin"),
+            ("TerminationEvent", "Termination"),
+            ("StreamingError", "Error"),
+        )
+    }
+)
 #: The v3 enum of events a handler is registered for (``client.on(StreamingEvents.Turn, ...)``).
 SDK_EVENT_ENUMS = frozenset(
     {

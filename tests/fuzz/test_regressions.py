@@ -231,15 +231,11 @@ wraps = functools.wraps
 
 
 def create_transcriber(self):
-    # migrate-stt(STT021, error): pass make_transcriber_parameters to make_transcriber.connect(): v3 takes the session settings there
     def make_transcriber():
         client = StreamingClient(
             StreamingClientOptions(api_key=aai.settings.api_key, api_host="streaming.assemblyai.com")
         )
         client.on(StreamingEvents.Turn, print)
-        make_transcriber_parameters = StreamingParameters(
-            sample_rate=self.sample_rate, format_turns=True, speech_model="universal-streaming-english"
-        )
         return client
     return make_transcriber()
 
@@ -247,12 +243,20 @@ def create_transcriber(self):
 class LiveCaptions:
     def start(self):
         self.transcriber = create_transcriber(self)
-        self.transcriber.connect()
+        self.transcriber.connect(
+            StreamingParameters(
+                sample_rate=self.sample_rate,
+                format_turns=True,
+                speech_model="universal-streaming-english",
+            )
+        )
 """
 
 
 def test_an_sdk_connect_elsewhere_is_not_handed_a_local_of_the_factory():
-    """It became ``connect(make_transcriber_parameters)``, a name only the factory sees."""
+    """It became ``connect(make_transcriber_parameters)``, a name only the factory sees; the
+    settings are now written at connect() with the factory's ``self`` replaced by what its
+    caller passes (the same ``self``), and a second run changes nothing."""
     assert twice(SDK_CONNECT_INPUT, select=["STT021"]) == SDK_CONNECT_OUTPUT
 
 

@@ -30,7 +30,7 @@ import libcst as cst
 
 from migrator import walk
 from migrator.context import innermost
-from migrator.import_order import insert_sorted
+from migrator.import_order import hoisted_above_first_use, insert_sorted
 from migrator.model import module_names_read
 from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, parse_statement
@@ -253,7 +253,8 @@ class SdkPlan:
         self.context = context
         self.facts = context.facts
         self.owner: Optional[Rule] = None
-        self.active = False
+        #: The file imports the SDK (anywhere: a function above the import may use it).
+        self.active = context.model.imports_module("assemblyai")
         self.finished = False
         self._order = 0
         self._statement_orders: dict = {}
@@ -350,8 +351,9 @@ class SdkPlan:
     def collect_Name(self, node: cst.Name) -> None:
         value = node.value
         if not self.active:
-            self.names_before_import.add(value)
             return
+        if self.first_import is None:
+            self.names_before_import.add(value)
         ids = self.name_ids.get(value)
         if ids is None:
             self.name_ids[value] = [id(node)]
@@ -914,10 +916,12 @@ class SdkPlan:
                     present = {dotted_name(alias.name) for alias in statement.body[0].names}
                     if not needed <= present:
                         result[index] = _import_statement(sorted(present | needed), statement.leading_lines)
+                        result = hoisted_above_first_use(result, index)
                     break
         elif isinstance(anchor, tuple):
             at, leading = anchor  # in place of the v2 import it replaces
             result.insert(at, _import_statement(sorted(needed), leading))
+            result = hoisted_above_first_use(result, at)
         else:
             result = insert_sorted(result, _import_statement(sorted(needed), ()))
         return module.with_changes(body=result)
