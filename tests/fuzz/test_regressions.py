@@ -358,3 +358,41 @@ def test_messages_decoded_by_an_unimported_json_are_v2_messages():
         "f\"{result.get('session_duration_seconds')} s of session\")\n",
         select=["STT003"],
     )
+
+
+# --- found by the fuzzer after the SDK plan moved onto the value model ---------------------------
+
+
+def test_a_relay_event_with_a_v2_key_is_not_a_server_message():
+    """A Twilio event read through a relay server's socket was taken for a server message of
+    unknown origin; the audio send around it hid the rename in run 1, run 2 made it."""
+    source = (
+        "import json\nimport websocket\nfrom flask import Flask\nfrom flask_sock import Sock\n"
+        'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=8000"\n'
+        "app = Flask(__name__)\nsock = Sock(app)\n"
+        '@sock.route("/media")\ndef media(twilio_ws):\n'
+        "    aai_ws = websocket.create_connection(URL)\n"
+        "    while True:\n        event = json.loads(twilio_ws.receive())\n"
+        '        aai_ws.send(json.dumps({"audio_data": event["message_type"]["payload"]}))\n'
+    )
+    assert 'event["message_type"]["payload"]' in twice(source)
+
+
+def test_a_v2_client_made_above_the_sdk_import_is_migrated_with_the_rest():
+    source = (
+        "transcriber = aai.RealtimeTranscriber(sample_rate=16000, on_data=print, on_error=print)\n"
+        "import assemblyai as aai\n"
+        "transcriber.connect()\ntranscriber.close()\n"
+    )
+    migrated = twice(source)
+    assert migrated.index("from assemblyai.streaming.v3 import") < migrated.index("StreamingClient(")
+    assert "transcriber.disconnect(terminate=True)" in migrated
+
+
+def test_a_parameter_annotated_with_one_event_and_registered_for_another_is_left_alone():
+    source = (
+        "import assemblyai as aai\n"
+        'def opened(session: "aai.RealtimeTranscript"):\n    print(session.session_id)\n'
+        "t = aai.RealtimeTranscriber(sample_rate=16000, on_open=opened, on_error=print)\nt.connect()\n"
+    )
+    assert "session.session_id" in twice(source)
