@@ -116,6 +116,16 @@ class MigrationContext:
         self.shared: dict = {}
         #: Library releases the rewrites made so far need (:class:`Need`), in the order asked.
         self.needs: list = []
+        #: id(original node) -> what the rewrite walk made of it, for the nodes it rebuilt.
+        self.rewritten: dict = {}
+
+    def with_rewrites(self, node: cst.CSTNode) -> cst.CSTNode:
+        """``node`` (built by a rule around parts of the original tree) with each of those
+        parts as the rewrite walk has already rebuilt it: a rule replacing a statement keeps
+        what other rules changed inside the parts it reuses."""
+        if not self.rewritten:
+            return node
+        return node.visit(_Rewritten(self.rewritten))
 
     # --- changes requested by rules -------------------------------------------------------
     def mark_applied(self, code: str) -> None:
@@ -171,3 +181,11 @@ def innermost(scopes, node_type: type):
         if type(scope) is node_type:
             return scope
     return None
+
+
+class _Rewritten(cst.CSTTransformer):
+    def __init__(self, rewritten: dict) -> None:
+        self.rewritten = rewritten
+
+    def on_leave(self, original_node, updated_node):
+        return self.rewritten.get(id(original_node), updated_node)

@@ -300,6 +300,8 @@ class _RewriteWalk(_Walk):
                 break  # replaced by another kind of node, flattened or removed
         if profile[0] and self.context.pending_notes:
             result = _attach_notes(self.context, original_node, result)
+        if result is not original_node:
+            self.context.rewritten[id(original_node)] = result
         self._leave(original_node)
         return result
 

@@ -396,3 +396,18 @@ def test_a_parameter_annotated_with_one_event_and_registered_for_another_is_left
         "t = aai.RealtimeTranscriber(sample_rate=16000, on_open=opened, on_error=print)\nt.connect()\n"
     )
     assert "session.session_id" in twice(source)
+
+
+def test_what_another_rule_rewrote_inside_an_audio_payload_survives_the_binary_send():
+    """The endpoint inside the payload's expression was rewritten by STT001, but the binary
+    send was built from the original expression, so run 2 rewrote it again."""
+    source = (
+        "import json\nimport websocket\nfrom flask import Flask\nfrom flask_sock import Sock\n"
+        "app = Flask(__name__)\nsock = Sock(app)\n"
+        '@sock.route("/media")\ndef media(twilio_ws):\n'
+        '    aai_ws = websocket.create_connection("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=8000")\n'
+        "    while True:\n        event = json.loads(twilio_ws.receive())\n"
+        '        aai_ws.send(json.dumps({"audio_data": event["wss://api.assemblyai.com/v2/realtime/ws"]["payload"]}))\n'
+    )
+    migrated = twice(source)
+    assert "base64.b64decode(event[" in migrated and "api.assemblyai.com/v2" not in migrated

@@ -79,7 +79,7 @@ class _Unwinding:
             if raw is None and inline:
                 # Base64 text from elsewhere (a browser, a queue): decode it back to bytes.
                 self.decoded = True
-                return parse_expression(f"base64.b64decode({cst.Module([]).code_for_node(_unwrap_str(value))})")
+                return cst.Call(parse_expression("base64.b64decode"), [cst.Arg(_unwrap_str(value))])
             return raw
         if type(node) is cst.Name and block is not None:
             raw = self._through_assignment(node, block, depth)
@@ -346,7 +346,7 @@ class BinaryAudio(Rule):
         if raw is None:
             return updated
         self.applied()
-        return updated.with_changes(value=raw)
+        return updated.with_changes(value=self.context.with_rewrites(raw))
 
     def rewrite_Call(self, original, updated):
         if id(original) in self.reads:
@@ -361,6 +361,7 @@ class BinaryAudio(Rule):
         if planned is None:
             return updated
         raw, library = planned
+        raw = self.context.with_rewrites(raw)
         self.applied()
         method = updated.func.attr.value
         if library == roles.AIOHTTP or method in ("send_str", "send_json"):
