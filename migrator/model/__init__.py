@@ -257,6 +257,12 @@ class ValueModel:
             )
         ]
 
+    def returns_sdk_client_made_at(self, function, call: cst.Call) -> bool:
+        """Whether ``function`` may return the SDK client ``call`` makes (``return
+        RealtimeTranscriber(...)``, or a variable holding it)."""
+        returned = self.solver.slots.get(("return", id(function)), frozenset())
+        return any(tag[0] == roles.SDK_CLIENT and tag[2] == id(call) for tag in returned)
+
     def is_returned(self, expression) -> bool:
         """Whether ``return <expression>`` returns this very expression from its function."""
         return any(

@@ -148,7 +148,7 @@ class SdkClient(SdkRule):
         reachable = sdk.reachable_from_turns()
         for construction in self.constructions.values():
             statement = construction.site.statement
-            if id(construction) not in connected and _returned(construction):
+            if id(construction) not in connected and self._returned(construction):
                 arguments = ", ".join(sdk.parameters_arguments(construction.kwargs))
                 self.note(
                     construction.call,
@@ -198,7 +198,7 @@ class SdkClient(SdkRule):
         kwargs = construction.kwargs
         function = construction.site.function
         target = model.solver.scope_of(place).enclosing_function()
-        returned = _returned(construction)
+        returned = self._returned(construction)
         if construction.factory and len(construction.factory_calls) == 1:
             # the client comes from the partial's one call: as if made there
             call = construction.factory_calls[0]
@@ -233,6 +233,12 @@ class SdkClient(SdkRule):
                 return None
             function, returned = caller.node, True
         return None
+
+    def _returned(self, construction) -> bool:
+        """The function making the client returns it (``return RealtimeTranscriber(...)``, or
+        a variable holding it): a factory, whose caller connects the client."""
+        function = construction.site.function
+        return function is not None and self.context.model.returns_sdk_client_made_at(function, construction.call)
 
     @staticmethod
     def _construction_for(candidates: list, site):
@@ -379,12 +385,6 @@ class SdkClient(SdkRule):
             body = "\n".join("    " + line if line else line for line in "\n".join(lines).split("\n"))
             return parse_statements(f"def {construction.target}({', '.join(signature)}):\n{body}\n")
         return parse_statements("\n".join(lines) + "\n")
-
-
-def _returned(construction) -> bool:
-    """A factory's ``return RealtimeTranscriber(...)``."""
-    statement = construction.site.statement
-    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Return)
 
 
 #: How many factories deep (a factory returning another's result) settings are followed.

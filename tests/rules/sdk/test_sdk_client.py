@@ -657,3 +657,19 @@ def test_a_callback_only_some_calls_of_a_partial_pass_is_left_with_a_note():
     )
     assert "functools.partial(aai.RealtimeTranscriber, sample_rate=16_000)" in result.code
     assert any("called with on_data: move them into the partial" in note.message for note in result.notes)
+
+
+def test_a_factory_that_returns_the_client_through_a_variable_gets_its_settings_at_the_callers_connect():
+    result = migrate(
+        "import assemblyai as aai\n"
+        "def make(rate):\n"
+        "    t = aai.RealtimeTranscriber(on_data=print, on_error=print, sample_rate=rate)\n"
+        "    return t\n"
+        "def run():\n    c = make(16000)\n    c.connect()\n"
+    )
+    assert "t_parameters" not in result.code
+    assert (
+        "    c.connect(\n"
+        '        StreamingParameters(sample_rate=16000, format_turns=True, speech_model="universal-streaming-english")\n'
+        "    )\n"
+    ) in result.code
