@@ -37,6 +37,28 @@ from migrator.syntax import (
 )
 
 _TRANSCRIPT_TYPES = ("PartialTranscript", "FinalTranscript")
+TYPE_TEXT_NOTE = (
+    "this tests the text of a v2 message type: v3 sends Begin, Turn and Termination (partials and finals are "
+    "both Turn, told apart by end_of_turn): compare the type with those names"
+)
+#: String methods that test or take apart a type's text.
+_STR_METHODS = frozenset(
+    {
+        "startswith",
+        "endswith",
+        "find",
+        "rfind",
+        "index",
+        "rindex",
+        "count",
+        "split",
+        "partition",
+        "replace",
+        "lower",
+        "upper",
+        "casefold",
+    }
+)
 BUILT_NAME_NOTE = (
     "the message type builds a name here: v3 sends Begin, Turn and Termination (partials and finals are both "
     "Turn, told apart by end_of_turn), so rename what it selects (SessionBegins, PartialTranscript, "
@@ -63,7 +85,7 @@ class MessageFields(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        #: id(statement) -> (node, statement) where a name is built from the message type
+        #: id(statement) -> (node, statement, note) where the type's text is built on or tested
         self.built_names: dict = {}
         self.reads_v2_type = False  # ``["message_type"]`` read from a server message
         self.replacements: dict = {}  # id(original) -> new node
@@ -147,6 +169,7 @@ class MessageFields(Rule):
 
     def collect_Call(self, node: cst.Call) -> None:
         self._table_lookup(node)
+        self._type_text_test(node)
         key = key_of(node)
         if key not in ("message_type", "session_id", "text") or self.model.message_read(node) is None:
             return
@@ -171,13 +194,24 @@ class MessageFields(Rule):
         if self.model.is_message_type(node.expression):
             self._note_built_name(node)
 
-    def _note_built_name(self, node) -> None:
+    def _note_built_name(self, node, note: str = "") -> None:
         """``getattr(self, "on_" + data["message_type"])``: v2's type names live on in what the
         built name selects (methods, keys, files), which no rule can rename safely. Noted once
         the walk has shown the file reads v2's ``message_type``."""
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         if statement is not None and id(statement) not in self.built_names:
-            self.built_names[id(statement)] = (node, statement)
+            self.built_names[id(statement)] = (node, statement, note or BUILT_NAME_NOTE)
+
+    def _type_text_test(self, node: cst.Call) -> None:
+        """``data["message_type"].endswith("Transcript")``: a test of the type's text, which
+        v3's names (Begin, Turn, Termination) answer differently."""
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _STR_METHODS
+            and self.model.is_message_type(func.value)
+        ):
+            self._note_built_name(node, TYPE_TEXT_NOTE)
 
     # --- dispatch tables keyed by message type ----------------------------------------------
     def collect_Dict(self, node: cst.Dict) -> None:
@@ -239,8 +273,8 @@ class MessageFields(Rule):
         if self.tables:
             self._plan_tables()
         if self.reads_v2_type:
-            for node, statement in self.built_names.values():
-                self.note(node, BUILT_NAME_NOTE, statement=statement, severity=ERROR)
+            for node, statement, note in self.built_names.values():
+                self.note(node, note, statement=statement, severity=ERROR)
 
     def collect_Comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) != 1:
@@ -248,6 +282,9 @@ class MessageFields(Rule):
         target = node.comparisons[0]
         left, right, operator = node.left, target.comparator, target.operator
         if isinstance(operator, (cst.In, cst.NotIn)):
+            if self.model.is_message_type(right) and string_value(left) is not None:
+                self._note_built_name(node, TYPE_TEXT_NOTE)  # ``"Transcript" in data["message_type"]``
+                return
             self._membership(node, left, right)
             return
         if not isinstance(operator, (cst.Equal, cst.NotEqual)):

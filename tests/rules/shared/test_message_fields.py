@@ -384,3 +384,22 @@ def test_a_v3_script_building_a_name_from_its_type_gets_no_note():
         "    data = json.loads(message)\n    print('on_' + data['type'])\n"
     )
     assert not [note for note in migrate_source(source).notes if "builds a name" in note.message]
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        'if data["message_type"].endswith("Transcript"):',
+        'if data.get("message_type", "").startswith("Final"):',
+        'if "Transcript" in data["message_type"]:',
+    ],
+)
+def test_a_test_of_the_text_of_the_message_type_is_noted(test):
+    source = (
+        "import json\nURL = 'wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000'\n"
+        f"def on_message(ws, message):\n    data = json.loads(message)\n    {test}\n        print(data['text'])\n"
+    )
+    result = migrate_source(source, select=["STT003"])
+    (note,) = [note for note in result.notes if "tests the text of a v2 message type" in note.message]
+    assert note.severity == "error"
+    assert result.code.splitlines()[note.line].strip().startswith("if ")
