@@ -109,7 +109,7 @@ class SdkHandlers(SdkRule):
                 if function is None and slot.event in _EVENT_TYPES and not _is_builtin(slot.arg.value):
                     self.note(
                         slot.arg,
-                        f"{code(slot.arg.value)} is defined elsewhere: it now receives a v3 {_EVENT_TYPES[slot.event]}",
+                        f"{code(slot.arg.value)} cannot be followed to a function here: it now receives a v3 {_EVENT_TYPES[slot.event]}",
                         statement=slot.site.statement,
                     )
                 continue

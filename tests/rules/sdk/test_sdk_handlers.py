@@ -210,7 +210,7 @@ def test_callback_defined_elsewhere_is_wrapped_with_a_note():
         "import assemblyai as aai\nfrom handlers import show\nt = aai.RealtimeTranscriber(on_data=show, on_error=print, sample_rate=16_000)\n"
     )
     assert "on_data=lambda client, event: show(event)" in result.code
-    assert "show is defined elsewhere: it now receives a v3 TurnEvent" in result.notes[0].message
+    assert "show cannot be followed to a function here: it now receives a v3 TurnEvent" in result.notes[0].message
 
 
 def test_adapter_avoids_names_the_callback_uses():
