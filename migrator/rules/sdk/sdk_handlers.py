@@ -28,7 +28,7 @@ from migrator.markers import RULE_MARKERS
 from migrator.notes import ERROR
 from migrator.protocol import V2_ONLY_FIELDS
 from migrator.rules.sdk.plan import SdkRule, code, loaded_names
-from migrator.syntax import dotted_name, parse_expression, parse_statement
+from migrator.syntax import dotted_name, parse_expression, parse_statement, string_value
 
 #: v2 event fields with a v3 name, per v3 event.
 RENAMED_FIELDS = {
@@ -44,6 +44,8 @@ MISSING_FIELDS = {
     "message_type": "v3 turns have no message_type: partials and finals are both Turn events, and end_of_turn marks a final",
 }
 _EVENT_TYPES = {"Turn": "TurnEvent (.transcript, .end_of_turn)", "Begin": "BeginEvent (.id)"}
+#: ``aai.RealtimeMessageTypes`` members that name a transcript type.
+_MESSAGE_TYPE_MEMBERS = {"final_transcript": "FinalTranscript", "partial_transcript": "PartialTranscript"}
 _FORMAT_TURNS_NOTE = "a final is end_of_turn; if this session sets format_turns, also require turn_is_formatted or each turn arrives twice"
 #: Parents in which ``a and b`` / ``not a`` must be parenthesised.
 _TIGHTER = (cst.UnaryOperation, cst.Comparison, cst.BinaryOperation, cst.Attribute, cst.Subscript, cst.Await)
@@ -84,9 +86,29 @@ class SdkHandlers(SdkRule):
         self.finals: dict = {}  # id(isinstance call) -> (subject, is the final test)
         self.class_patterns: list = []  # MatchClass nodes seen (``case RealtimeFinalTranscript():``)
         self.final_patterns: dict = {}  # id(MatchClass) -> is the final pattern
+        #: (comparison, its ``x.message_type``, is the final test, statement) seen
+        self.type_tests: list = []
+        self.type_comparisons: dict = {}  # id(Comparison) -> (subject, is the final test)
 
     def collect_MatchClass(self, node) -> None:
         self.class_patterns.append(node)
+
+    def collect_Comparison(self, node: cst.Comparison) -> None:
+        """``transcript.message_type == "FinalTranscript"`` (or ``RealtimeMessageTypes.X``)."""
+        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+            return
+        left, right = node.left, node.comparisons[0].comparator
+        field, value = (left, right) if isinstance(left, cst.Attribute) else (right, left)
+        if not isinstance(field, cst.Attribute) or field.attr.value != "message_type":
+            return
+        kind = string_value(value)
+        if kind is None and isinstance(value, cst.Attribute):
+            kind = _MESSAGE_TYPE_MEMBERS.get(value.attr.value)
+            if kind is not None and self.sdk.v2_name(value.value) != "RealtimeMessageTypes":
+                kind = None
+        if kind in ("FinalTranscript", "PartialTranscript"):
+            final = (kind == "FinalTranscript") != isinstance(node.comparisons[0].operator, cst.NotEqual)
+            self.type_tests.append((node, field, final, self.context.statement_stack[-1]))
 
     def plan(self) -> None:
         sdk = self.sdk
@@ -121,8 +143,18 @@ class SdkHandlers(SdkRule):
                     self.parameters[id(target.node)] = (plan.insert_at, names)
             if skip_partials and plan.event_parameter:
                 self.guards[id(function.node)] = plan.event_parameter
+        tested = set()
+        for comparison, field, final, statement in self.type_tests:
+            if sdk.event_of(field.value) != "Turn" or not dotted_name(field.value):
+                continue
+            tested.add(id(field))
+            if sdk.format_turns is None:
+                self.note(comparison, _FORMAT_TURNS_NOTE, statement=statement)
+            self.type_comparisons[id(comparison)] = (dotted_name(field.value), final)
         for site in sdk.field_references:
             attribute = site.node
+            if id(attribute) in tested:
+                continue
             event = sdk.event_of(attribute.value)
             field = attribute.attr.value
             if event is None:
@@ -160,7 +192,15 @@ class SdkHandlers(SdkRule):
         return f"not {subject}.end_of_turn"
 
     def nodes_to_rewrite(self):
-        return {*self.renames, *self.finals, *self.parameters, *self.guards, *self.adapters, *self.final_patterns}
+        return {
+            *self.renames,
+            *self.finals,
+            *self.parameters,
+            *self.guards,
+            *self.adapters,
+            *self.final_patterns,
+            *self.type_comparisons,
+        }
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_Attribute(self, original: cst.Attribute, updated):
@@ -170,11 +210,18 @@ class SdkHandlers(SdkRule):
         self.applied()
         return updated.with_changes(attr=cst.Name(renamed))
 
+    def rewrite_Comparison(self, original: cst.Comparison, updated):
+        """``t.message_type == "FinalTranscript"`` -> the final test (a partial: its negation)."""
+        planned = self.type_comparisons.get(id(original))
+        return updated if planned is None else self._type_test(original, updated, *planned)
+
     def rewrite_Call(self, original: cst.Call, updated):
         planned = self.finals.get(id(original))
         if planned is None:
             return updated
-        subject, final = planned
+        return self._type_test(original, updated, *planned)
+
+    def _type_test(self, original, updated, subject: str, final: bool):
         self.applied()
         test = self._final_test(subject) if final else self._partial_test(subject)
         parent = self.context.ancestors[-2]

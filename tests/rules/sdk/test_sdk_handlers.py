@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
@@ -602,3 +604,22 @@ def test_an_override_in_a_subclass_changes_shape_with_the_callback():
     )
     assert result.code.count("    def on_data(self, client, transcript):\n") == 2
     assert "        print(transcript.transcript.upper())\n" in result.code
+
+
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [
+        ('t.message_type == "FinalTranscript"', "t.end_of_turn and t.turn_is_formatted"),
+        ('t.message_type != "PartialTranscript"', "t.end_of_turn and t.turn_is_formatted"),
+        ('"PartialTranscript" == t.message_type', "not (t.end_of_turn and t.turn_is_formatted)"),
+        ("t.message_type == aai.RealtimeMessageTypes.final_transcript", "t.end_of_turn and t.turn_is_formatted"),
+    ],
+)
+def test_a_test_of_the_message_type_of_a_transcript_becomes_the_final_test(test, expected):
+    result = migrate_source(
+        "import assemblyai as aai\n"
+        f"def on_data(t):\n    if {test}:\n        print(t.text)\n"
+        "tr = aai.RealtimeTranscriber(sample_rate=16_000, on_data=on_data, on_error=print)\ntr.connect()\n"
+    )
+    assert f"    if {expected}:\n        print(t.transcript)\n" in result.code
+    assert "message_type" not in result.code
