@@ -125,9 +125,15 @@ class SessionCollector:
         method = node.func.attr.value
         if method == "read":
             return self.context.model.microphone_opened_by(node.func.value) is not None
-        if method in ("send", "send_bytes"):
-            code = cst.Module([]).code_for_node(node)
-            return "OPCODE_BINARY" in code or "audio_data" in code or method == "send_bytes"
+        if method == "send_bytes":
+            return True
+        if method == "send" and node.args:
+            model = self.context.model
+            value = node.args[0].value
+            if model.is_audio(value) or model.is_audio_json(value) or model.is_audio_payload(value):
+                return True
+            code = cst.Module([]).code_for_node(node)  # bytes the model cannot place, sent as binary
+            return "OPCODE_BINARY" in code or "audio_data" in code
         return False
 
     def _app(self, node: cst.Call) -> None:

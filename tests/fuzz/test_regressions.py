@@ -411,3 +411,20 @@ def test_what_another_rule_rewrote_inside_an_audio_payload_survives_the_binary_s
     )
     migrated = twice(source)
     assert "base64.b64decode(event[" in migrated and "api.assemblyai.com/v2" not in migrated
+
+
+def test_an_audio_loop_that_sends_json_audio_gets_the_stop_event_in_the_first_run():
+    """The outer loop sent the JSON audio message: only a binary send was taken for audio, so
+    run 2 found a second audio loop and a second ``stop_event = threading.Event()``."""
+    source = (
+        "import base64\nimport json\nimport threading\nimport pyaudio\nimport websocket\n"
+        'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
+        "audio = pyaudio.PyAudio()\nmic = audio.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True)\n"
+        "def sender(ws):\n    while True:\n        while True:\n            data = mic.read(3200)\n            break\n"
+        '        ws.send(json.dumps({"audio_data": base64.b64encode(data).decode("utf-8")}))\n'
+        "def on_open(ws):\n    threading.Thread(target=sender, args=(ws,)).start()\n"
+        "ws = websocket.WebSocketApp(URL, on_open=on_open)\nws.run_forever()\n"
+    )
+    migrated = twice(source)
+    assert migrated.count("stop_event = threading.Event()") == 1
+    assert "while True" not in migrated

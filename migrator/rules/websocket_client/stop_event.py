@@ -188,10 +188,20 @@ class StopEvent(Rule):
     def rewrite_Module(self, original: cst.Module, updated: cst.Module):
         if not self.module_level:
             return updated
-        lines = [f"{_EVENT} = threading.Event()"]
-        if _THREAD in self.thread_starts.values():
-            lines.append(f"{_THREAD} = None")
         body = list(updated.body)
+        bound = {
+            dotted_name(target.target)
+            for statement in body
+            if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+            if isinstance(small, cst.Assign)
+            for target in small.targets
+        }
+        lines = [f"{_EVENT} = threading.Event()"] if _EVENT not in bound else []
+        if _THREAD in self.thread_starts.values() and _THREAD not in bound:
+            lines.append(f"{_THREAD} = None")
+        if not lines:
+            return updated  # a run before this one made them
         names = {_EVENT, _THREAD}
         # Before the first def (the callbacks use them) and before any module-level code
         # that uses them (a loop of a script without functions, the shutdown block).
