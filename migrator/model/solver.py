@@ -273,14 +273,11 @@ class FlowSolver:
         return changed
 
     def _super_init(self, call: cst.Call) -> bool:
-        """``super().__init__(on_data=...)`` in a subclass of ``RealtimeTranscriber``."""
+        """``super().__init__(on_data=...)`` in a subclass of ``RealtimeTranscriber`` (``call``
+        is an ``X.__init__(...)`` call)."""
         func = call.func
         if not (
-            type(func) is cst.Attribute
-            and func.attr.value == "__init__"
-            and type(func.value) is cst.Call
-            and type(func.value.func) is cst.Name
-            and func.value.func.value == "super"
+            type(func.value) is cst.Call and type(func.value.func) is cst.Name and func.value.func.value == "super"
         ):
             return False
         owner = self.scope_of(func.value.func).enclosing_class()
@@ -313,8 +310,9 @@ class FlowSolver:
         return changed
 
     def _v3_registration(self, call: cst.Call) -> bool:
-        """``x.on(StreamingEvents.X, handler)`` whatever ``x`` is: the v3 event names are evidence."""
-        if type(call.func) is not cst.Attribute or call.func.attr.value != "on" or len(call.args) < 2:
+        """``x.on(StreamingEvents.X, handler)`` whatever ``x`` is (``call`` is an ``x.on(...)``
+        call): the v3 event names are evidence."""
+        if len(call.args) < 2:
             return False
         event = call.args[0].value
         if type(event) is not cst.Attribute or not any(

@@ -319,7 +319,7 @@ class SdkPlan:
         return Site(node, statement, tuple(self.context.scope_stack), block, order)
 
     def _assemblyai_import(self) -> None:
-        self.active = True
+        self.active = True  # ``from assemblyai import *``, which the model does not record
         if self.first_import is None and not any(isinstance(s, cst.FunctionDef) for s in self.context.scope_stack):
             self.first_import = self.context.statement_stack[-1]
 
@@ -1115,7 +1115,7 @@ class SdkRule(Rule):
 
     @classmethod
     def applies_to(cls, source: bytes) -> bool:
-        # The plan becomes active only at an ``import assemblyai...`` statement.
+        # The plan is active only in a file that imports assemblyai.
         return _SDK_MENTION.search(source) is not None
 
     def __init__(self, context) -> None:

@@ -86,7 +86,7 @@ class MessageFields(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         #: id(statement) -> (node, statement, note) where the type's text is built on or tested
-        self.built_names: dict = {}
+        self.type_text_uses: dict = {}
         self.reads_v2_type = False  # ``["message_type"]`` read from a server message
         self.replacements: dict = {}  # id(original) -> new node
         self.dispatch_heads: dict = {}  # id(head If) -> (type expression, message expression)
@@ -183,24 +183,24 @@ class MessageFields(Rule):
             node, node.with_changes(args=[first.with_changes(value=string_literal(new_key, quote)), *node.args[1:]])
         )
 
-    # --- the type used to build a name -------------------------------------------------------
+    # --- the type's text built on or tested --------------------------------------------------
     def collect_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, (cst.Add, cst.Modulo)) and (
             self.model.is_message_type(node.left) or self.model.is_message_type(node.right)
         ):
-            self._note_built_name(node)
+            self._note_type_text(node, BUILT_NAME_NOTE)
 
     def collect_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         if self.model.is_message_type(node.expression):
-            self._note_built_name(node)
+            self._note_type_text(node, BUILT_NAME_NOTE)
 
-    def _note_built_name(self, node, note: str = "") -> None:
-        """``getattr(self, "on_" + data["message_type"])``: v2's type names live on in what the
-        built name selects (methods, keys, files), which no rule can rename safely. Noted once
-        the walk has shown the file reads v2's ``message_type``."""
+    def _note_type_text(self, node, note: str) -> None:
+        """A name built from the type (``getattr(self, "on_" + data["message_type"])``) or a
+        test of its text: v2's type names live on in what it selects or matches, which no rule
+        can rename safely. Noted once the walk has shown the file reads v2's ``message_type``."""
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
-        if statement is not None and id(statement) not in self.built_names:
-            self.built_names[id(statement)] = (node, statement, note or BUILT_NAME_NOTE)
+        if statement is not None and id(statement) not in self.type_text_uses:
+            self.type_text_uses[id(statement)] = (node, statement, note)
 
     def _type_text_test(self, node: cst.Call) -> None:
         """``data["message_type"].endswith("Transcript")``: a test of the type's text, which
@@ -211,7 +211,7 @@ class MessageFields(Rule):
             and func.attr.value in _STR_METHODS
             and self.model.is_message_type(func.value)
         ):
-            self._note_built_name(node, TYPE_TEXT_NOTE)
+            self._note_type_text(node, TYPE_TEXT_NOTE)
 
     # --- dispatch tables keyed by message type ----------------------------------------------
     def collect_Dict(self, node: cst.Dict) -> None:
@@ -273,7 +273,7 @@ class MessageFields(Rule):
         if self.tables:
             self._plan_tables()
         if self.reads_v2_type:
-            for node, statement, note in self.built_names.values():
+            for node, statement, note in self.type_text_uses.values():
                 self.note(node, note, statement=statement, severity=ERROR)
 
     def collect_Comparison(self, node: cst.Comparison) -> None:
@@ -283,7 +283,7 @@ class MessageFields(Rule):
         left, right, operator = node.left, target.comparator, target.operator
         if isinstance(operator, (cst.In, cst.NotIn)):
             if self.model.is_message_type(right) and string_value(left) is not None:
-                self._note_built_name(node, TYPE_TEXT_NOTE)  # ``"Transcript" in data["message_type"]``
+                self._note_type_text(node, TYPE_TEXT_NOTE)  # ``"Transcript" in data["message_type"]``
                 return
             self._membership(node, left, right)
             return
