@@ -8,6 +8,19 @@ import textwrap
 
 from migrator import migrate_source
 
+#: A v2 endpoint line, and the v3 line it becomes in a project with no formatter configured
+#: (black's 88 columns), as the CLI writes it.
+V2_LINE = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
+V3_LINE = (
+    'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode(\n'
+    "    {\n"
+    '        "sample_rate": 16000,\n'
+    '        "speech_model": "universal-streaming-english",\n'
+    '        "format_turns": True,\n'
+    "    }\n"
+    ")\n"
+)
+
 
 def check_transformed(before: str, after: str, **options):
     before, after = textwrap.dedent(before), textwrap.dedent(after)

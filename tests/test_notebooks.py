@@ -29,21 +29,14 @@ from migrator.notebooks import (
     replace_cell_sources,
     unmask_ipython,
 )
+from tests.migration_checks import V2_LINE, V3_LINE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "fixtures" / "notebooks"
 CASES = sorted(path.parent.name for path in NOTEBOOKS.glob("*/input.ipynb"))
-V2_URL = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"'
+V2_URL = V2_LINE.rstrip("\n")
 #: The v3 line as the CLI writes it in a project with no formatter configured (88 columns).
-V3_URL = (
-    'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode(\n'
-    "    {\n"
-    '        "sample_rate": 16000,\n'
-    '        "speech_model": "universal-streaming-english",\n'
-    '        "format_turns": True,\n'
-    "    }\n"
-    ")"
-)
+V3_URL = V3_LINE.rstrip("\n")
 
 
 def cli(*args, cwd=None, timeout=120):

@@ -23,19 +23,9 @@ import pytest
 
 from migrator import MigrationError, migrate_source
 from migrator.engine.layout import Layout
+from tests.migration_checks import V2_LINE, V3_LINE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "websocket_client"
-V2_LINE = 'URL = "wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000"\n'
-#: The v3 line as written in a project with no formatter configured (black's 88 columns).
-V3_LINE = (
-    'URL = "wss://streaming.assemblyai.com/v3/ws?" + urlencode(\n'
-    "    {\n"
-    '        "sample_rate": 16000,\n'
-    '        "speech_model": "universal-streaming-english",\n'
-    '        "format_turns": True,\n'
-    "    }\n"
-    ")\n"
-)
 MIGRATED = "from urllib.parse import urlencode\n" + V3_LINE
 
 
