@@ -103,6 +103,8 @@ def wrap_notes(text: str, line_length: int) -> str:
     if NOTE_PREFIX not in text:
         return text
     lines = text.splitlines(keepends=True)
+    if not any(len(line.rstrip("\r\n")) > line_length and NOTE_PREFIX in line for line in lines):
+        return text  # nothing to wrap: no need to tell comments from strings
     out: list = []
     comment_rows = {row for row, _, _ in _comment_tokens(text)}
     for row, line in enumerate(lines, start=1):

@@ -74,7 +74,7 @@ def lay_out(original: str, migrated: str, layout: Layout, indent: str = "    ") 
         rows = changed if layout.formatted else {row for row in changed if len(lines[row - 1]) > layout.line_length}
         rows = {row for row in rows if not lines[row - 1].lstrip().startswith("#")}
         if rows:
-            migrated = _black(migrated, _with_definitions_after(rows, lines), layout.line_length)
+            migrated = _black(migrated, rows, _with_definitions_after(rows, lines), layout.line_length)
     return wrap_notes(migrated, layout.line_length)
 
 
@@ -92,8 +92,10 @@ _DEFINITION = re.compile(r"\s*(@|def\s|async\s+def\s|class\s)")
 
 
 def _with_definitions_after(rows: set, lines: list) -> set:
-    """``rows`` plus the header of a def or class that directly follows one of their runs:
-    black (26.x) loses a blank line above a definition that follows a formatted range."""
+    """The header of each def or class that directly follows a run of ``rows``: black (26.x)
+    loses a blank line above a definition that follows a formatted range, unless it lays the
+    definition's header out too. Used only where a whole top-level statement goes to black: a
+    part of one laid out alone leaves the lines around it as they are."""
     extra: set = set()
     for row in rows:
         if row + 1 in rows:
@@ -103,7 +105,7 @@ def _with_definitions_after(rows: set, lines: list) -> set:
             following += 1
         if following <= len(lines) and following > row + 1 and _DEFINITION.match(lines[following - 1]):
             extra.add(following)
-    return rows | extra
+    return extra
 
 
 def _ranges(rows: set) -> list:
@@ -116,46 +118,48 @@ def _ranges(rows: set) -> list:
     return [tuple(pair) for pair in ranges]
 
 
-def _black(text: str, rows: set, line_length: int) -> str:
+def _black(text: str, rows: set, definitions: set, line_length: int) -> str:
     import black
 
     crlf = "\r\n" in text
     source = text.replace("\r\n", "\n") if crlf else text
     mode = black.Mode(line_length=line_length, string_normalization=False)
     try:
-        formatted = _black_by_statement(black, source, rows, mode)
+        formatted = _black_by_statement(black, source, rows, definitions, mode)
     except Exception:  # black cannot read this file (syntax it does not know): leave it
         return text
     return formatted.replace("\n", "\r\n") if crlf else formatted
 
 
-def _black_by_statement(black, source: str, rows: set, mode) -> str:
+def _black_by_statement(black, source: str, rows: set, definitions: set, mode) -> str:
     """``source`` with ``rows`` laid out by black, which is handed only the top-level
-    statements holding them (each on its own, with its rows): black's cost grows with what it
-    reads, and a rewrite touches a few statements of a file. The whole file goes to black
-    when Python cannot tell its statements apart."""
+    statements holding them (each on its own, with its rows), or only the nested statements
+    and headers holding them where that gives the same: black's cost grows with what it
+    reads, and a rewrite touches a few lines of a file. ``definitions``
+    (:func:`_with_definitions_after`) are laid out with ``rows`` wherever a whole statement
+    goes to black. The whole file goes to black when Python cannot tell its statements
+    apart."""
     try:
         tree = compile(source, "<layout>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except (SyntaxError, ValueError):
-        return black.format_str(source, mode=mode, lines=_ranges(rows))
+        return black.format_str(source, mode=mode, lines=_ranges(rows | definitions))
     lines = source.splitlines(keepends=True)
     spans = []
     for node in tree.body:
-        start = min([node.lineno, *(decorator.lineno for decorator in getattr(node, "decorator_list", ()))])
-        definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        spans.append((start, node.end_lineno, definition))
+        spans.append((_first_row(node), node.end_lineno, isinstance(node, _DEFINITIONS)))
     last = len(spans) - 1
     for index, (start, end, definition) in reversed(list(enumerate(spans))):
-        wanted = {row - start + 1 for row in rows if start <= row <= end}
-        if not wanted:
+        inside = {row for row in rows if start <= row <= end}
+        if not inside:
             continue
-        nested = _nested_statements(tree.body[index], {row for row in rows if start <= row <= end}, lines, mode)
+        nested = _nested_statements(tree.body[index], inside, lines, mode)
         if nested is not None:
             formatted = _black_nested(black, lines, start, end, nested, mode)
         else:
             snippet = "".join(lines[start - 1 : end])
             if not snippet.endswith("\n"):
                 snippet += "\n"
+            wanted = {row - start + 1 for row in rows | definitions if start <= row <= end}
             formatted = black.format_str(snippet, mode=mode, lines=_ranges(wanted))
             if not lines[end - 1].endswith("\n"):
                 formatted = formatted[:-1]
@@ -169,7 +173,7 @@ def _black_by_statement(black, source: str, rows: set, mode) -> str:
     return "".join(lines)
 
 
-#: Compound statements: a row of one is laid out with the whole top-level statement.
+#: Compound statements: a part of one (a nested statement, a header) may be laid out alone.
 _COMPOUND = tuple(
     getattr(ast, name)
     for name in (
@@ -189,6 +193,12 @@ _COMPOUND = tuple(
     if hasattr(ast, name)
 )
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: Compound statements whose header black may lay out alone, over a body of ``pass``: not
+#: ``try`` and ``match`` (nothing in the header to lay out, or cases under it).
+_HEADED = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, *_DEFINITIONS)
+_WITH = (ast.With, ast.AsyncWith)
+#: A ``with`` whose items are in parentheses (or might be): syntax of Python 3.9.
+_PARENTHESIZED_WITH = re.compile(r"\bwith\s*\(")
 #: What makes black lay a line out differently on its own than inside its top-level
 #: statement: ``*``/``**`` (whether a trailing comma may follow them depends on the Python
 #: versions black infers from the code it reads), multi-line strings (measured against the
@@ -198,14 +208,32 @@ _CONTEXT_SENSITIVE = re.compile(r"\*|\"\"\"|\'\'\'|\\\r?\n|(?i:(?<![\w'\"])r?tr?
 _STRING_START = re.compile(r"(?i:[rbuft]{0,2})['\"]")
 #: The narrowest line length a nested statement is handed to black with.
 _NARROWEST_NESTED = 20
+#: What stands in for the body under a header handed to black alone (a four-space file).
+_BODY = "    pass\n"
+#: What stands before an ``elif`` handed to black alone.
+_ELIF_OPENER = "if _:\n" + _BODY
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Rows ``top``..``last`` of a top-level statement that black lays out on their own, as it
+    does inside that statement: unindented by ``indent``, with the line length less its width,
+    between ``opener`` and ``body`` (what a header alone needs to be a statement). ``wanted``:
+    the rows to lay out, counted from ``top``."""
+
+    top: int
+    last: int
+    indent: str
+    wanted: frozenset
+    opener: str = ""
+    body: str = ""
 
 
 def _nested_statements(top: ast.stmt, rows: set, lines: list, mode) -> Optional[list]:
-    """For rows that all lie in simple statements nested in ``top`` (a compound statement),
-    the (first row, last row, indentation, rows) of each such statement, the comment lines
-    directly above it included: what black may be handed on its own, unindented, with the
-    line length less the indentation, and lay out exactly as it does inside ``top``. None
-    when any row is elsewhere or any of them is not such a statement."""
+    """For rows that all lie in simple statements nested in ``top`` (a compound statement) or
+    in headers of compound statements (``top``'s own included), the :class:`_Piece` black may
+    be handed for each, and lay out exactly as it does inside ``top``. None when any row is
+    elsewhere or any of them cannot be laid out alone."""
     text = lines[top.lineno - 1 : top.end_lineno]
     if not isinstance(top, _COMPOUND) or "fmt:" in "".join(text):
         return None
@@ -213,8 +241,17 @@ def _nested_statements(top: ast.stmt, rows: set, lines: list, mode) -> Optional[
         return None  # black empties a line of blanks wherever it is in what it reads
     if any(not line.strip() and not following.strip() for line, following in zip(text, text[1:])):
         return None  # ... and keeps at most one blank line in a row in a block, wherever
-    # (statement, the statement before it in the same block or None, its parent) by first row
-    found: dict = {}
+    # (first row, last row, statement, the statement before it in its block or None, its
+    # parent or None for ``top``, whether the rows are its header)
+    spans: list = []
+
+    def add(statement, previous, parent) -> None:
+        if not isinstance(statement, _COMPOUND):
+            spans.append((statement.lineno, statement.end_lineno, statement, previous, parent, False))
+            return
+        end = _header_end(statement, lines)
+        if end is not None:
+            spans.append((_first_row(statement), end, statement, previous, parent, True))
 
     def collect(parent) -> None:
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
@@ -224,52 +261,123 @@ def _nested_statements(top: ast.stmt, rows: set, lines: list, mode) -> Optional[
             previous = None
             for child in block:
                 if isinstance(child, ast.stmt):
-                    found[child.lineno] = (child, previous, parent)
+                    add(child, previous, parent)
                     previous = child
                 collect(child)
 
+    add(top, None, None)
     collect(top)
-    statements = sorted(found.values(), key=lambda item: item[0].lineno)
     chosen: dict = {}
     for row in rows:
-        holder = None
-        for statement, previous, parent in statements:
-            if statement.lineno <= row <= statement.end_lineno and not isinstance(statement, _COMPOUND):
-                holder = (statement, previous, parent)
+        holder = next((span for span in spans if span[0] <= row <= span[1]), None)
         if holder is None:
             return None
-        chosen[holder[0].lineno] = holder
-    if len(chosen) != 1:
-        # black's second pass may lay out more than the rows asked for when several ranges
-        # change how many lines there are: only the whole statement gives its exact result
+        chosen[holder[0]] = holder
+    if any(isinstance(span[2], _WITH) and span[5] for span in chosen.values()) and _newer_syntax(top, text):
         return None
     pieces = []
-    for statement, previous, parent in chosen.values():
-        piece = _nested_piece(statement, previous, parent, rows, lines, mode)
+    for first, last, statement, previous, parent, header in chosen.values():
+        piece = _nested_piece(statement, previous, parent, first, last, header, rows, lines, mode)
         if piece is None:
             return None
         pieces.append(piece)
-    return sorted(pieces)
+    return sorted(pieces, key=lambda piece: piece.top)
 
 
-def _nested_piece(statement: ast.stmt, previous, parent, rows: set, lines: list, mode) -> Optional[tuple]:
+def _newer_syntax(top: ast.stmt, text: list) -> bool:
+    """Whether ``top`` may hold syntax from which black infers Python 3.9 or newer: black
+    then lays a ``with`` header out in parentheses, which it cannot do for the header alone.
+    (Cautious: a doubt counts as yes.)"""
+    if _PARENTHESIZED_WITH.search("".join(text)):
+        return True
+    newer = tuple(getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name))
+    for node in ast.walk(top):
+        if isinstance(node, newer) or getattr(node, "type_params", None):
+            return True
+        if isinstance(node, _DEFINITIONS) and not all(_plain_decorator(d) for d in node.decorator_list):
+            return True  # any expression as a decorator: 3.9
+        if isinstance(node, ast.Subscript) and any(isinstance(n, ast.Starred) for n in ast.walk(node.slice)):
+            return True  # ``tuple[*Ts]``: 3.11
+        if isinstance(node, ast.ExceptHandler) and isinstance(node.type, ast.Tuple):
+            return True  # unparenthesized on 3.14
+        if isinstance(node, ast.JoinedStr) and sys.version_info >= (3, 12):
+            return True  # its quotes may nest (3.12)
+    return False
+
+
+def _plain_decorator(decorator: ast.expr) -> bool:
+    """A decorator any Python 3 takes: a dotted name, or a call of one."""
+    node = decorator.func if isinstance(decorator, ast.Call) else decorator
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _first_row(statement: ast.stmt) -> int:
+    """A statement's first row: its first decorator's, if it has any."""
+    return min([statement.lineno, *(decorator.lineno for decorator in getattr(statement, "decorator_list", ()))])
+
+
+def _header_end(statement: ast.stmt, lines: list) -> Optional[int]:
+    """The last row of a compound statement's header (the row of its colon), when black may
+    lay the header out alone: a statement of :data:`_HEADED`, its body on rows of its own
+    with no blank line above it (black drops those wherever it lays out the header), and not
+    ``...`` (black may keep that on the header's line)."""
+    if not isinstance(statement, _HEADED):
+        return None
+    body = statement.body[0]
+    if isinstance(body, ast.Expr) and isinstance(body.value, ast.Constant) and body.value.value is Ellipsis:
+        return None
+    row = _first_row(body) - 1
+    while row > statement.lineno and lines[row - 1].lstrip().startswith("#"):
+        row -= 1
+    if row < statement.lineno or not lines[row - 1].strip():
+        return None
+    return row
+
+
+def _nested_piece(
+    statement: ast.stmt, previous, parent, first: int, last: int, header: bool, rows: set, lines: list, mode
+) -> Optional[_Piece]:
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return None  # black sets the line after an import apart, formatted or not
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
         return None  # a docstring, or ``...`` (black treats a stub's body on its own terms)
-    first, last = statement.lineno, statement.end_lineno
     head = lines[first - 1]
     indent = head[: statement.col_offset]
-    if indent.strip(" ") or not indent or mode.line_length - len(indent) < _NARROWEST_NESTED:
+    if indent.strip(" ") or mode.line_length - len(indent) < _NARROWEST_NESTED:
         return None
-    tail = lines[last - 1].rstrip("\r\n").encode("utf-8")  # AST columns count UTF-8 bytes
-    if statement.end_col_offset is None or tail[statement.end_col_offset :].strip()[:1] not in (b"", b"#"):
-        return None  # another statement on its last line (``a; b``)
-    if _STRING_START.match(head, len(indent)):
-        return None  # a string first: black may take it for a docstring
+    elif_ = header and parent is not None and head.startswith("elif", len(indent))
+    if not header:
+        tail = lines[last - 1].rstrip("\r\n").encode("utf-8")  # AST columns count UTF-8 bytes
+        if statement.end_col_offset is None or tail[statement.end_col_offset :].strip()[:1] not in (b"", b"#"):
+            return None  # another statement on its last line (``a; b``)
+        if _STRING_START.match(head, len(indent)):
+            return None  # a string first: black may take it for a docstring
     for line in lines[first:last]:
         if line.strip() and not line.startswith(indent):
             return None
+    top = first
+    if parent is not None:  # nested: what black sets above it must be there already
+        top = _top_with_comments(statement, previous, parent, first, header and not elif_, lines, indent)
+        if top is None:
+            return None
+    if _CONTEXT_SENSITIVE.search("".join(lines[top - 1 : last])):
+        return None
+    wanted = frozenset(row - top + 1 for row in rows if first <= row <= last)
+    if not header:
+        return _Piece(top, last, indent, wanted)
+    return _Piece(top, last, indent, wanted, _ELIF_OPENER if elif_ else "", _BODY)
+
+
+def _top_with_comments(
+    statement: ast.stmt, previous, parent, first: int, definition_like: bool, lines: list, indent: str
+) -> Optional[int]:
+    """The first row of a nested statement with the comment lines directly above it (at its
+    indentation), when the blank lines above are what black leaves there: at most one after
+    a statement of its block, none under its block's header. For a definition's header:
+    exactly one, after a statement (black puts one there; and under a class's header, one
+    too). None otherwise."""
     if previous is not None:
         if isinstance(previous, (ast.Import, ast.ImportFrom, *_DEFINITIONS)) or (
             isinstance(previous, ast.Expr) and isinstance(previous.value, ast.Constant)
@@ -279,9 +387,8 @@ def _nested_piece(statement: ast.stmt, previous, parent, rows: set, lines: list,
             return None
         if previous.end_lineno >= first:
             return None
-    elif getattr(parent, "lineno", first) >= first or lines[first - 2].lstrip().startswith("#"):
-        return None  # on its header's line (``if x: y``), or with comments under the header
-    # The comment lines directly above, at the statement's indentation, go with it.
+    elif getattr(parent, "lineno", first) >= first:
+        return None  # on its header's line (``if x: y``)
     top = first
     while top > 1 and lines[top - 2].startswith(indent + "#"):
         top -= 1
@@ -293,27 +400,34 @@ def _nested_piece(statement: ast.stmt, previous, parent, rows: set, lines: list,
         blank += 1
     if blank > (0 if previous is None else 1):
         return None
+    if definition_like and isinstance(statement, _DEFINITIONS) and (previous is None or blank != 1):
+        return None
     if top - blank > 1 and lines[top - blank - 2].lstrip().startswith("#"):
         return None  # a comment further up (at another indentation)
-    if _CONTEXT_SENSITIVE.search("".join(lines[top - 1 : last])):
-        return None
-    wanted = {row - top + 1 for row in rows if first <= row <= last}
-    return (top, last, indent, wanted)
+    return top
 
 
 def _black_nested(black, lines: list, start: int, end: int, pieces: list, mode) -> str:
     """The top-level statement on rows ``start``..``end`` with each of ``pieces``
     (:func:`_nested_statements`) laid out by black on its own."""
     block = lines[start - 1 : end]
-    for top, last, indent, wanted in reversed(pieces):
-        snippet = "".join(line[len(indent) :] if line.strip() else line for line in lines[top - 1 : last])
+    for piece in reversed(pieces):
+        indent = piece.indent
+        snippet = "".join(line[len(indent) :] if line.strip() else line for line in lines[piece.top - 1 : piece.last])
         if not snippet.endswith("\n"):
             snippet += "\n"
+        above = piece.opener.count("\n")
         narrower = dataclasses.replace(mode, line_length=mode.line_length - len(indent))
-        formatted = black.format_str(snippet, mode=narrower, lines=_ranges(wanted))
-        if not lines[last - 1].endswith("\n"):
+        formatted = black.format_str(
+            piece.opener + snippet + piece.body,
+            mode=narrower,
+            lines=_ranges({row + above for row in piece.wanted}),
+        )
+        laid_out = formatted.splitlines(keepends=True)[above : len(formatted.splitlines()) - piece.body.count("\n")]
+        formatted = "".join(laid_out)
+        if not lines[piece.last - 1].endswith("\n"):
             formatted = formatted[:-1]
-        block[top - start : last - start + 1] = [
+        block[piece.top - start : piece.last - start + 1] = [
             indent + line if line.strip() else line for line in formatted.splitlines(keepends=True)
         ]
     return "".join(block)
