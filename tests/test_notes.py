@@ -48,3 +48,31 @@ def test_a_continuation_never_reads_as_a_type_comment():
     wrapped = wrap_notes(text, 70)
     assert not any(line.startswith("#   type:") for line in wrapped.splitlines())
     assert notes_in_source(wrapped)[0].message == "x" * 40 + " type: v3 sends Turn"
+
+
+def test_comments_read_off_the_lines_are_the_tokenizers_comments():
+    """The fast way to find comment lines (the lines, with the parser's word that none is
+    inside a string) finds exactly what the tokenizer finds, or leaves it to the tokenizer."""
+    from pathlib import Path
+
+    from migrator.notes import _comment_lines, _tokenized_comments
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [path.read_text(encoding="utf-8") for path in sorted((root / "fixtures").rglob("*.py"))]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((root / "migrator").rglob("*.py"))]
+    texts += [
+        'x = """\n# inside a string\n"""\n# outside\n',
+        'x = ("a"\n     # between the parts of a string\n     "b")\n',
+        "if x:\r\n    # crlf\r\n    pass\r\n",
+        "a = 1\r# a lone carriage return\n",
+        "def f():\n\t# a tab, then\n\tpass  # not alone\n",
+    ]
+    read_off = 0
+    for text in texts:
+        found = _comment_lines(text)
+        if found is not None:
+            read_off += 1
+            assert found == list(_tokenized_comments(text)), text[:200]
+    assert read_off >= len(texts) // 2
+    assert _comment_lines('x = """\n# inside a string\n"""\n') is None
+    assert _comment_lines('x = ("a"\n     # between\n     "b")\n') is None
