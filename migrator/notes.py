@@ -24,6 +24,7 @@ written.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import textwrap
@@ -196,12 +197,17 @@ def _comment_lines(text: str) -> Optional[list]:
         tree = compile(text, "<notes>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    in_strings: set = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno != node.lineno:
-            in_strings.update(range(node.lineno + 1, node.end_lineno + 1))
-    if any(row in in_strings for row, _, _ in found):
-        return None
+    rows = [row for row, _, _ in found]
+    # Only nodes spanning a comment row can hold it in a string: the rest is not looked into.
+    nodes = list(tree.body)
+    while nodes:
+        node = nodes.pop()
+        end = getattr(node, "end_lineno", None)
+        if end is not None and bisect.bisect_left(rows, end + 1) == bisect.bisect_right(rows, node.lineno):
+            continue  # no comment row on its second row or after, up to its last
+        if isinstance(node, (ast.Constant, ast.JoinedStr)):
+            return None
+        nodes.extend(ast.iter_child_nodes(node))
     return found
 
 
