@@ -137,6 +137,47 @@ def test_long_changed_lines_are_wrapped_and_the_rest_left_alone():
     ) in output.replace("'", '"')
 
 
+def test_a_changed_header_is_laid_out_and_the_users_own_definition_below_is_not():
+    """The rewritten ``if`` header goes to black alone (over a body of ``pass``), and so do
+    the statements under it; the user's own too-long def right below the change stays as it
+    was (black reading the whole def for the blank line above it used to re-lay it)."""
+    users_own = "def a_function_of_the_users_own(first_argument, second_argument, third_argument, fourth):\n"
+    source = (
+        "import json\n"
+        "import websocket\n"
+        "\n"
+        "\n"
+        "def on_message(ws, message):\n"
+        "    transcript = json.loads(message)\n"
+        "    if transcript['message_type'] == 'FinalTranscript' and transcript['text']:\n"
+        "        print('the speaker finished a turn, and the last words of it were:', transcript['text'])\n"
+        "\n"
+        "\n"
+        f"{users_own}"
+        "    return first_argument\n"
+        "\n"
+        "\n"
+        "ws = websocket.WebSocketApp('wss://api.assemblyai.com/v2/realtime/ws?sample_rate=16000', on_message=on_message)\n"
+        "ws.run_forever()\n"
+    )
+    for layout in (Layout(line_length=88), Layout(line_length=88, formatted=True)):
+        output = migrate_source(source, path="script.py", layout=layout).code
+        assert (
+            "    if (\n"
+            "        transcript['type'] == 'Turn'\n"
+            "        and transcript.get('end_of_turn')\n"
+            "        and transcript.get('turn_is_formatted')\n"
+            "        and transcript.get('transcript', '')\n"
+            "    ):\n"
+            "        print(\n"
+            "            'the speaker finished a turn, and the last words of it were:',\n"
+            "            transcript.get('transcript', ''),\n"
+            "        )\n"
+            "    elif transcript['type'] == \"Termination\":\n"
+        ) in output
+        assert f"\n\n\n{users_own}    return first_argument\n\n\n" in output
+
+
 def _first_difference(output: str, formatted: str) -> str:
     for number, (mine, theirs) in enumerate(zip(output.splitlines(), formatted.splitlines()), start=1):
         if mine != theirs:
