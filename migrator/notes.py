@@ -99,17 +99,16 @@ def notes_in_comments(comments: Iterable[str]) -> list:
     return [tuple(note) for note in found if note is not None]
 
 
-def wrap_notes(text: str, line_length: int, tree: Optional[ast.Module] = None) -> str:
+def wrap_notes(text: str, line_length: int) -> str:
     """``text`` with every note comment longer than ``line_length`` wrapped onto
-    continuation lines at the same indentation. Only comment lines are touched. ``tree``,
-    when given, is Python's tree of ``text``."""
+    continuation lines at the same indentation. Only comment lines are touched."""
     if NOTE_PREFIX not in text:
         return text
     lines = text.splitlines(keepends=True)
     if not any(len(line.rstrip("\r\n")) > line_length and NOTE_PREFIX in line for line in lines):
         return text  # nothing to wrap: no need to tell comments from strings
     out: list = []
-    comment_rows = {row for row, _, _ in _comment_tokens(text, tree)}
+    comment_rows = {row for row, _, _ in _comment_tokens(text)}
     for row, line in enumerate(lines, start=1):
         body = line.rstrip("\r\n")
         if row not in comment_rows or len(body) <= line_length or parse_comment(body.lstrip()) is None:
@@ -143,15 +142,14 @@ def _no_type_comments(first: str, rest: list) -> list:
     return lines[1:]
 
 
-def notes_in_source(text: str, tree: Optional[ast.Module] = None) -> list:
+def notes_in_source(text: str) -> list:
     """Every note written in ``text`` as a :class:`Note` at its comment's position (1-based
-    line and column), in file order. Comments only: a note quoted in a string is not one.
-    ``tree``, when given, is Python's tree of ``text``."""
+    line and column), in file order. Comments only: a note quoted in a string is not one."""
     if NOTE_PREFIX not in text:
         return []
     notes: list = []
     block: list = []  # (row, column, comment) of consecutive comment-only lines
-    for row, column, comment in [*_comment_tokens(text, tree), (None, None, None)]:
+    for row, column, comment in [*_comment_tokens(text), (None, None, None)]:
         if block and (row is None or row != block[-1][0] + 1 or column != block[0][1]):
             notes.extend(_notes_of_block(block))
             block = []
@@ -175,14 +173,13 @@ def _notes_of_block(block: list) -> list:
     return notes
 
 
-def _comment_tokens(text: str, tree: Optional[ast.Module] = None) -> list:
-    """(row, column, text) of every comment that stands alone on its line (``tree``, when
-    given: Python's tree of ``text``)."""
-    found = _comment_lines(text, tree)
+def _comment_tokens(text: str) -> list:
+    """(row, column, text) of every comment that stands alone on its line."""
+    found = _comment_lines(text)
     return list(_tokenized_comments(text)) if found is None else found
 
 
-def _comment_lines(text: str, tree: Optional[ast.Module] = None) -> Optional[list]:
+def _comment_lines(text: str) -> Optional[list]:
     """:func:`_comment_tokens` read off the lines that start with ``#``, when Python's parser
     shows none of them is inside a string (half the cost of tokenizing); None when it cannot:
     a file it refuses, a line ending other than ``\\n``/``\\r\\n``, or such a line inside the
@@ -197,10 +194,7 @@ def _comment_lines(text: str, tree: Optional[ast.Module] = None) -> Optional[lis
     if not found:
         return found
     try:
-        if tree is None:
-            tree = compile(
-                text, "<notes>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-            )
+        tree = compile(text, "<notes>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     rows = [row for row, _, _ in found]

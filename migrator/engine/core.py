@@ -134,12 +134,11 @@ def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Opt
         migrated = printing.print_module(migrated_module, reprinted).text.encode(migrated_module.encoding)
         if migrated != original:
             migrated = verbatim.restore_untouched_lines(original, reprinted.text.encode(module.encoding), migrated)
-    tree = None  # Python's tree of ``migrated``, once it is parsed: layout and notes read it
     if migrated != original:
-        tree = _check_output(original, migrated, path)
+        _check_output(original, migrated, path)
         if layout is not None:
-            migrated, tree = _laid_out(original, migrated, module, layout, path, tree)
-    notes = _resolve_notes(module, context, migrated, tree)
+            migrated = _laid_out(original, migrated, module, layout, path)
+    notes = _resolve_notes(module, context, migrated)
     needs = list(context.needs) if migrated != original else []
     return MigrationResult(
         path,
@@ -153,24 +152,19 @@ def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Opt
     )
 
 
-def _laid_out(
-    original: bytes, migrated: bytes, module: cst.Module, layout: Layout, path: str, tree: Optional[ast.Module]
-) -> tuple:
-    """(the rewrite laid out for the project, Python's tree of it); the rewrite as built
-    (with ``tree``, its tree) should layout ever turn it into something that does not
-    compile (it never should: it only moves tokens)."""
+def _laid_out(original: bytes, migrated: bytes, module: cst.Module, layout: Layout, path: str) -> bytes:
+    """The rewrite laid out for the project; the rewrite as built should layout ever turn
+    it into something that does not compile (it never should: it only moves tokens)."""
     encoding = module.encoding
-    text = lay_out(original.decode(encoding), migrated.decode(encoding), layout, module.default_indent, tree)
+    text = lay_out(original.decode(encoding), migrated.decode(encoding), layout, module.default_indent)
     result = text.encode(encoding)
     if result == migrated:
-        return migrated, tree
+        return migrated
     try:  # a notebook's program may await at top level
-        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        result_tree = compile(result, path, "exec", flags=flags | ast.PyCF_ONLY_AST, dont_inherit=True)
-        compile(result_tree, path, "exec", flags=flags, dont_inherit=True)
+        compile(result, path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except (SyntaxError, ValueError):
-        return migrated, tree
-    return result, result_tree
+        return migrated
+    return result
 
 
 #: A v3 URL on any of AssemblyAI's streaming hosts (regional ones included).
@@ -381,12 +375,12 @@ def _header_comments(context: MigrationContext, statement) -> list:
     return [line.comment.value for line in module.header if line.comment is not None]
 
 
-def _resolve_notes(module: cst.Module, context: MigrationContext, migrated: bytes, tree=None) -> list:
+def _resolve_notes(module: cst.Module, context: MigrationContext, migrated: bytes) -> list:
     """Every note in the file as written, at its comment's position there, with the position
     of the node it is about in the file as read. Notes an earlier run wrote are read back;
     a note no comment could carry (rare: no statement to hang it on) keeps its original
     position."""
-    written = _written_notes(migrated, module.encoding, tree)
+    written = _written_notes(migrated, module.encoding)
     if not context.pending_notes:
         return written
     found = positions.starts(module, {id(node): node for node, _, _, _, _ in context.pending_notes}.values())
@@ -412,29 +406,23 @@ def _resolve_notes(module: cst.Module, context: MigrationContext, migrated: byte
     return sorted(notes, key=lambda note: (note.line, note.column, note.code, note.message))
 
 
-def _written_notes(source: bytes, encoding: str = "utf-8", tree: Optional[ast.Module] = None) -> list:
-    """The notes written in ``source`` (by an earlier run, or this one); ``tree``, when
-    given, is Python's tree of it."""
+def _written_notes(source: bytes, encoding: str = "utf-8") -> list:
+    """The notes written in ``source`` (by an earlier run, or this one)."""
     if NOTE_PREFIX.encode() not in source:
         return []
     try:
-        return notes_in_source(source.decode(encoding), tree)
+        return notes_in_source(source.decode(encoding))
     except (UnicodeDecodeError, LookupError):
         return []
 
 
-def _check_output(original: bytes, migrated: bytes, path: str) -> Optional[ast.Module]:
-    """The safety net: a rewrite that does not compile is never handed back. Python's tree
-    of the rewrite, when it compiles (layout and notes read it). The original is compiled
-    only when the rewrite fails, to tell our fault from syntax newer than this interpreter
-    (then libcst's parser is the best check there is)."""
+def _check_output(original: bytes, migrated: bytes, path: str) -> None:
+    """The safety net: a rewrite that does not compile is never handed back. The original
+    is compiled only when the rewrite fails, to tell our fault from syntax newer than this
+    interpreter (then libcst's parser is the best check there is)."""
     try:
-        tree = compile(migrated, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        tree = None  # the compile below says why (or, too deep for Python's objects, compiles it)
-    try:
-        compile(migrated if tree is None else tree, path, "exec", dont_inherit=True)
-        return tree
+        compile(migrated, path, "exec", dont_inherit=True)
+        return
     except (SyntaxError, ValueError) as error:
         failure = error
     try:

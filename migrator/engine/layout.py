@@ -64,11 +64,8 @@ class Layout:
         return _layout_of_directory(str(directory))
 
 
-def lay_out(
-    original: str, migrated: str, layout: Layout, indent: str = "    ", tree: Optional[ast.Module] = None
-) -> str:
-    """``migrated`` with the lines that differ from ``original`` laid out for ``layout``;
-    ``tree``, when given, is Python's tree of ``migrated``."""
+def lay_out(original: str, migrated: str, layout: Layout, indent: str = "    ") -> str:
+    """``migrated`` with the lines that differ from ``original`` laid out for ``layout``."""
     changed = _changed_rows(original, migrated)
     if not changed:
         return migrated
@@ -77,10 +74,8 @@ def lay_out(
         rows = changed if layout.formatted else {row for row in changed if len(lines[row - 1]) > layout.line_length}
         rows = {row for row in rows if not lines[row - 1].lstrip().startswith("#")}
         if rows:
-            laid_out = _black(migrated, rows, _with_definitions_after(rows, lines), layout.line_length, tree)
-            if laid_out != migrated:
-                migrated, tree = laid_out, None
-    return wrap_notes(migrated, layout.line_length, tree)
+            migrated = _black(migrated, rows, _with_definitions_after(rows, lines), layout.line_length)
+    return wrap_notes(migrated, layout.line_length)
 
 
 def _changed_rows(original: str, migrated: str) -> set:
@@ -123,32 +118,29 @@ def _ranges(rows: set) -> list:
     return [tuple(pair) for pair in ranges]
 
 
-def _black(text: str, rows: set, definitions: set, line_length: int, tree: Optional[ast.Module] = None) -> str:
+def _black(text: str, rows: set, definitions: set, line_length: int) -> str:
     import black
 
     crlf = "\r\n" in text
     source = text.replace("\r\n", "\n") if crlf else text
     mode = black.Mode(line_length=line_length, string_normalization=False)
     try:
-        formatted = _black_by_statement(black, source, rows, definitions, mode, tree)
+        formatted = _black_by_statement(black, source, rows, definitions, mode)
     except Exception:  # black cannot read this file (syntax it does not know): leave it
         return text
     return formatted.replace("\n", "\r\n") if crlf else formatted
 
 
-def _black_by_statement(
-    black, source: str, rows: set, definitions: set, mode, tree: Optional[ast.Module] = None
-) -> str:
+def _black_by_statement(black, source: str, rows: set, definitions: set, mode) -> str:
     """``source`` with ``rows`` laid out by black, which is handed only the top-level
     statements holding them (each on its own, with its rows), or only the nested statements
     and headers holding them where that gives the same: black's cost grows with what it
     reads, and a rewrite touches a few lines of a file. ``definitions``
     (:func:`_with_definitions_after`) are laid out with ``rows`` wherever a whole statement
     goes to black. The whole file goes to black when Python cannot tell its statements
-    apart. ``tree``: Python's tree of ``source``, if it was parsed already."""
+    apart."""
     try:
-        if tree is None:
-            tree = compile(source, "<layout>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        tree = compile(source, "<layout>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except (SyntaxError, ValueError):
         return black.format_str(source, mode=mode, lines=_ranges(rows | definitions))
     lines = source.splitlines(keepends=True)
