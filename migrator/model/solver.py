@@ -11,6 +11,7 @@ from typing import Optional
 
 import libcst as cst
 
+from migrator import walk
 from migrator.model import roles as r
 from migrator.model.audio import is_audio_open
 from migrator.model.flow import ModelWalk
@@ -380,20 +381,20 @@ class FlowSolver:
     def _annotation_names(self, annotation, scope: Scope) -> set:
         """The qualified names an annotation mentions (``Optional[aai.RealtimeTranscript]``,
         or the same in a string, its names read in ``scope``)."""
-        found = set()
-        stack = [annotation]
-        while stack:
-            node = stack.pop()
+        found: set = set()
+
+        def enter(node) -> bool:
             kind = type(node)
             if kind is cst.Name or kind is cst.Attribute:
-                found |= {tag[1] for tag in self.value(node) if tag[0] == r.QUALIFIED}
-                if kind is cst.Attribute:
-                    continue
-            elif kind is cst.SimpleString:
+                found.update(tag[1] for tag in self.value(node) if tag[0] == r.QUALIFIED)
+                return False
+            if kind is cst.SimpleString:
                 for word in _DOTTED_WORD.findall(string_value(node) or ""):
-                    found |= self._qualified_in(scope, word)
-                continue
-            stack.extend(node.children)
+                    found.update(self._qualified_in(scope, word))
+                return False
+            return True
+
+        walk.visit(annotation, enter, _nothing)
         return found
 
     def _qualified_in(self, scope: Scope, dotted: str) -> set:
@@ -858,3 +859,7 @@ def _keyword(call: cst.Call, name: str):
         if arg.keyword is not None and arg.keyword.value == name:
             return arg
     return None
+
+
+def _nothing(node) -> None:
+    pass
