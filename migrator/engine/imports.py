@@ -28,11 +28,13 @@ def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
     body = list(module.body)
     if context.imports_to_drop:
         body = _drop_unused(module, body, context.imports_to_drop)
+    wanted = {name or module_name.split(".")[0] for module_name, name in context.imports_to_add}
+    used = _used_without_local_import(module, wanted) if wanted else set()
     for module_name, name in context.imports_to_add:
         at = _import_index(body, module_name, name)
         if at is not None:
             body = hoisted_above_first_use(body, at)  # the rewrite may now use it above it
-        elif _used_without_local_import(module, name or module_name.split(".")[0]):
+        elif (name or module_name.split(".")[0]) in used:
             body = _with_import(body, module_name, name)
     if body == list(module.body):
         return module
@@ -98,45 +100,48 @@ def _import_index(body, module_name: str, name):
     return None
 
 
-def _used_without_local_import(module: cst.Module, name: str) -> bool:
-    """Whether ``name`` is used somewhere no function around it imports it itself: a script
-    that imports ``json`` inside the functions that use it needs no module-level import (one
-    would be unused, and shadowed)."""
-    covered = [False]  # per enclosing function: it, or a function around it, imports ``name``
-    found = [False]
+def _used_without_local_import(module: cst.Module, names: set) -> set:
+    """Which of ``names`` are used somewhere no function around the use imports them itself
+    (one walk for all): a script that imports ``json`` inside the functions that use it
+    needs no module-level import (one would be unused, and shadowed)."""
+    covered: list = [frozenset()]  # per enclosing function: what it, or one around it, imports
+    found: set = set()
 
     def enter(node) -> bool:
         node_type = type(node)
         if node_type is cst.FunctionDef:
-            covered.append(covered[-1] or _imports_locally(node, name))
-        elif node_type is cst.Name and node.value == name and not covered[-1]:
-            found[0] = True
-        return not found[0] and node_type is not cst.Import and node_type is not cst.ImportFrom
+            covered.append(covered[-1] | _imported_locally(node, names))
+        elif node_type is cst.Name and node.value in names and node.value not in covered[-1]:
+            found.add(node.value)
+        return len(found) < len(names) and node_type is not cst.Import and node_type is not cst.ImportFrom
 
     def leave(node) -> None:
         if type(node) is cst.FunctionDef:
             covered.pop()
 
     walk.visit(module, enter, leave)
-    return found[0]
+    return found
 
 
-def _imports_locally(function: cst.FunctionDef, name: str) -> bool:
-    """Whether ``function``'s own body (not a nested def's) binds ``name`` by an import."""
-    bound = [False]
+def _imported_locally(function: cst.FunctionDef, names: set) -> frozenset:
+    """Which of ``names`` ``function``'s own body (not a nested def's) binds by an import."""
+    bound: set = set()
 
     def enter(node) -> bool:
         node_type = type(node)
         if node_type is cst.Import or node_type is cst.ImportFrom:
-            names = node.names if not isinstance(node.names, cst.ImportStar) else ()
-            for alias in names:
+            aliases = node.names if not isinstance(node.names, cst.ImportStar) else ()
+            for alias in aliases:
                 local = alias.asname.name.value if alias.asname else _dotted(alias.name).split(".")[0]
-                bound[0] = bound[0] or local == name
+                if local in names:
+                    bound.add(local)
             return False
-        return not bound[0] and (node is function or node_type not in (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        return len(bound) < len(names) and (
+            node is function or node_type not in (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+        )
 
     walk.visit(function.body, enter, lambda node: None)
-    return bound[0]
+    return frozenset(bound)
 
 
 def _names_used(module: cst.Module, names: set) -> set:
