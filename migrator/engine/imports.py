@@ -26,10 +26,10 @@ def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
     if context.imports_to_drop:
         module = _drop_unused_in_functions(module, context.imports_to_drop)
     body = list(module.body)
-    if context.imports_to_drop:
-        body = _drop_unused(module, body, context.imports_to_drop)
     wanted = {name or module_name.split(".")[0] for module_name, name in context.imports_to_add}
-    used = _used_without_local_import(module, wanted) if wanted else set()
+    used_anywhere, used = _uses(module, set(context.imports_to_drop), wanted)
+    if context.imports_to_drop:
+        body = _drop_unused(body, set(context.imports_to_drop) - used_anywhere)
     for module_name, name in context.imports_to_add:
         at = _import_index(body, module_name, name)
         if at is not None:
@@ -100,27 +100,37 @@ def _import_index(body, module_name: str, name):
     return None
 
 
-def _used_without_local_import(module: cst.Module, names: set) -> set:
-    """Which of ``names`` are used somewhere no function around the use imports them itself
-    (one walk for all): a script that imports ``json`` inside the functions that use it
-    needs no module-level import (one would be unused, and shadowed)."""
+def _uses(module: cst.Module, anywhere: set, unimported: set) -> tuple:
+    """(which of ``anywhere`` the module uses outside its import statements, which of
+    ``unimported`` it uses somewhere no function around the use imports them itself), in one
+    walk. The second tells the imports to add: a script that imports ``json`` inside the
+    functions that use it needs no module-level import (one would be unused, and shadowed)."""
     covered: list = [frozenset()]  # per enclosing function: what it, or one around it, imports
+    used: set = set()
     found: set = set()
+    if not anywhere and not unimported:
+        return used, found
 
     def enter(node) -> bool:
         node_type = type(node)
         if node_type is cst.FunctionDef:
-            covered.append(covered[-1] | _imported_locally(node, names))
-        elif node_type is cst.Name and node.value in names and node.value not in covered[-1]:
-            found.add(node.value)
-        return len(found) < len(names) and node_type is not cst.Import and node_type is not cst.ImportFrom
+            covered.append(covered[-1] | _imported_locally(node, unimported))
+        elif node_type is cst.Name:
+            name = node.value
+            if name in anywhere:
+                used.add(name)
+            if name in unimported and name not in covered[-1]:
+                found.add(name)
+        if len(used) == len(anywhere) and len(found) == len(unimported):
+            return False
+        return node_type is not cst.Import and node_type is not cst.ImportFrom
 
     def leave(node) -> None:
         if type(node) is cst.FunctionDef:
             covered.pop()
 
     walk.visit(module, enter, leave)
-    return found
+    return used, found
 
 
 def _imported_locally(function: cst.FunctionDef, names: set) -> frozenset:
@@ -158,8 +168,8 @@ def _names_used(module: cst.Module, names: set) -> set:
     return used
 
 
-def _drop_unused(module: cst.Module, body: list, candidates: set) -> list:
-    unused = candidates - _names_used(module, candidates)
+def _drop_unused(body: list, unused: set) -> list:
+    """``body`` without the module-level ``import`` of each module in ``unused``."""
     if not unused:
         return body
     result = []
