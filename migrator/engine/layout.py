@@ -339,6 +339,8 @@ def _header_end(statement: ast.stmt, lines: list) -> Optional[int]:
 def _nested_piece(
     statement: ast.stmt, previous, parent, first: int, last: int, header: bool, rows: set, lines: list, mode
 ) -> Optional[_Piece]:
+    """The part of ``statement`` on rows ``first``..``last`` (all of it, or its header) as
+    black may read it alone, or None when what black would make of it depends on more."""
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return None  # black sets the line after an import apart, formatted or not
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
@@ -359,7 +361,7 @@ def _nested_piece(
             return None
     top = first
     if parent is not None:  # nested: what black sets above it must be there already
-        top = _top_with_comments(statement, previous, parent, first, header and not elif_, lines, indent)
+        top = _top_with_comments(statement, previous, parent, first, lines, indent)
         if top is None:
             return None
     if _CONTEXT_SENSITIVE.search("".join(lines[top - 1 : last])):
@@ -370,14 +372,12 @@ def _nested_piece(
     return _Piece(top, last, indent, wanted, _ELIF_OPENER if elif_ else "", _BODY)
 
 
-def _top_with_comments(
-    statement: ast.stmt, previous, parent, first: int, definition_like: bool, lines: list, indent: str
-) -> Optional[int]:
+def _top_with_comments(statement: ast.stmt, previous, parent, first: int, lines: list, indent: str) -> Optional[int]:
     """The first row of a nested statement with the comment lines directly above it (at its
     indentation), when the blank lines above are what black leaves there: at most one after
-    a statement of its block, none under its block's header. For a definition's header:
-    exactly one, after a statement (black puts one there; and under a class's header, one
-    too). None otherwise."""
+    a statement of its block, none under its block's header. A definition must follow a
+    statement with exactly one (black puts one there, and one under a class's header too).
+    None otherwise."""
     if previous is not None:
         if isinstance(previous, (ast.Import, ast.ImportFrom, *_DEFINITIONS)) or (
             isinstance(previous, ast.Expr) and isinstance(previous.value, ast.Constant)
@@ -400,7 +400,7 @@ def _top_with_comments(
         blank += 1
     if blank > (0 if previous is None else 1):
         return None
-    if definition_like and isinstance(statement, _DEFINITIONS) and (previous is None or blank != 1):
+    if isinstance(statement, _DEFINITIONS) and (previous is None or blank != 1):
         return None
     if top - blank > 1 and lines[top - blank - 2].lstrip().startswith("#"):
         return None  # a comment further up (at another indentation)
