@@ -156,13 +156,8 @@ def _black_by_statement(black, source: str, rows: set, definitions: set, mode) -
         if nested is not None:
             formatted = _black_nested(black, lines, start, end, nested, mode)
         else:
-            snippet = "".join(lines[start - 1 : end])
-            if not snippet.endswith("\n"):
-                snippet += "\n"
             wanted = {row - start + 1 for row in rows | definitions if start <= row <= end}
-            formatted = black.format_str(snippet, mode=mode, lines=_ranges(wanted))
-            if not lines[end - 1].endswith("\n"):
-                formatted = formatted[:-1]
+            formatted = "".join(_black_lines(black, lines[start - 1 : end], wanted, mode))
         if definition and index < last:
             # black sets a top-level def or class apart by two blank lines below it
             following = spans[index + 1][0]
@@ -199,6 +194,8 @@ _HEADED = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, *_
 _WITH = (ast.With, ast.AsyncWith)
 #: A ``with`` whose items are in parentheses (or might be): syntax of Python 3.9.
 _PARENTHESIZED_WITH = re.compile(r"\bwith\s*\(")
+#: Statements of Python 3.10 and later (``match``, ``except*``, ``type X = ...``).
+_NEWER_STATEMENTS = tuple(getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name))
 #: What makes black lay a line out differently on its own than inside its top-level
 #: statement: ``*``/``**`` (whether a trailing comma may follow them depends on the Python
 #: versions black infers from the code it reads), multi-line strings (measured against the
@@ -273,7 +270,7 @@ def _nested_statements(top: ast.stmt, rows: set, lines: list, mode) -> Optional[
         if holder is None:
             return None
         chosen[holder[0]] = holder
-    if any(isinstance(span[2], _WITH) and span[5] for span in chosen.values()) and _newer_syntax(top, text):
+    if any(isinstance(span[2], _WITH) for span in chosen.values()) and _newer_syntax(top, text):
         return None
     pieces = []
     for first, last, statement, previous, parent, header in chosen.values():
@@ -290,9 +287,8 @@ def _newer_syntax(top: ast.stmt, text: list) -> bool:
     (Cautious: a doubt counts as yes.)"""
     if _PARENTHESIZED_WITH.search("".join(text)):
         return True
-    newer = tuple(getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name))
     for node in ast.walk(top):
-        if isinstance(node, newer) or getattr(node, "type_params", None):
+        if isinstance(node, _NEWER_STATEMENTS) or getattr(node, "type_params", None):
             return True
         if isinstance(node, _DEFINITIONS) and not all(_plain_decorator(d) for d in node.decorator_list):
             return True  # any expression as a decorator: 3.9
@@ -413,24 +409,29 @@ def _black_nested(black, lines: list, start: int, end: int, pieces: list, mode) 
     block = lines[start - 1 : end]
     for piece in reversed(pieces):
         indent = piece.indent
-        snippet = "".join(line[len(indent) :] if line.strip() else line for line in lines[piece.top - 1 : piece.last])
-        if not snippet.endswith("\n"):
-            snippet += "\n"
-        above = piece.opener.count("\n")
+        unindented = [line[len(indent) :] if line.strip() else line for line in lines[piece.top - 1 : piece.last]]
         narrower = dataclasses.replace(mode, line_length=mode.line_length - len(indent))
-        formatted = black.format_str(
-            piece.opener + snippet + piece.body,
-            mode=narrower,
-            lines=_ranges({row + above for row in piece.wanted}),
-        )
-        laid_out = formatted.splitlines(keepends=True)[above : len(formatted.splitlines()) - piece.body.count("\n")]
-        formatted = "".join(laid_out)
-        if not lines[piece.last - 1].endswith("\n"):
-            formatted = formatted[:-1]
+        laid_out = _black_lines(black, unindented, piece.wanted, narrower, piece.opener, piece.body)
         block[piece.top - start : piece.last - start + 1] = [
-            indent + line if line.strip() else line for line in formatted.splitlines(keepends=True)
+            indent + line if line.strip() else line for line in laid_out
         ]
     return "".join(block)
+
+
+def _black_lines(black, lines: list, wanted: set, mode, opener: str = "", body: str = "") -> list:
+    """``lines`` (one statement, or a part of one) with the ``wanted`` rows (1-based) laid out
+    by black, read between ``opener`` and ``body`` (what a header alone needs to be a
+    statement; neither comes back). The last line ends as it did, with or without a newline."""
+    snippet = "".join(lines)
+    if not snippet.endswith("\n"):
+        snippet += "\n"
+    above = opener.count("\n")
+    formatted = black.format_str(opener + snippet + body, mode=mode, lines=_ranges({row + above for row in wanted}))
+    laid_out = formatted.splitlines(keepends=True)
+    laid_out = laid_out[above : len(laid_out) - body.count("\n")]
+    if not lines[-1].endswith("\n"):
+        laid_out[-1] = laid_out[-1][:-1]
+    return laid_out
 
 
 @lru_cache(maxsize=256)
