@@ -26,19 +26,24 @@ def apply(module: cst.Module, context: MigrationContext) -> cst.Module:
     if context.imports_to_drop:
         module = _drop_unused_in_functions(module, context.imports_to_drop)
     body = list(module.body)
-    wanted = {name or module_name.split(".")[0] for module_name, name in context.imports_to_add}
-    used_anywhere, used = _uses(module, set(context.imports_to_drop), wanted)
-    if context.imports_to_drop:
-        body = _drop_unused(body, set(context.imports_to_drop) - used_anywhere)
+    dropping = set(context.imports_to_drop)
+    used_anywhere, used = _uses(module, dropping, {_bound(*wanted) for wanted in context.imports_to_add})
+    if dropping:
+        body = _drop_unused(body, dropping - used_anywhere)
     for module_name, name in context.imports_to_add:
         at = _import_index(body, module_name, name)
         if at is not None:
             body = hoisted_above_first_use(body, at)  # the rewrite may now use it above it
-        elif (name or module_name.split(".")[0]) in used:
+        elif _bound(module_name, name) in used:
             body = _with_import(body, module_name, name)
     if body == list(module.body):
         return module
     return module.with_changes(body=body)
+
+
+def _bound(module_name: str, name) -> str:
+    """The name ``from module_name import name`` (or ``import module_name``) binds."""
+    return name or module_name.split(".")[0]
 
 
 def _with_import(body: list, module_name: str, name) -> list:
@@ -114,7 +119,7 @@ def _uses(module: cst.Module, anywhere: set, unimported: set) -> tuple:
     def enter(node) -> bool:
         node_type = type(node)
         if node_type is cst.FunctionDef:
-            covered.append(covered[-1] | _imported_locally(node, unimported))
+            covered.append(covered[-1] | _imported_locally(node, unimported) if unimported else covered[-1])
         elif node_type is cst.Name:
             name = node.value
             if name in anywhere:
@@ -152,20 +157,6 @@ def _imported_locally(function: cst.FunctionDef, names: set) -> frozenset:
 
     walk.visit(function.body, enter, lambda node: None)
     return frozenset(bound)
-
-
-def _names_used(module: cst.Module, names: set) -> set:
-    """Which of ``names`` the module uses outside its import statements."""
-    used: set = set()
-
-    def enter(node) -> bool:
-        node_type = type(node)
-        if node_type is cst.Name and node.value in names:
-            used.add(node.value)
-        return node_type is not cst.Import and node_type is not cst.ImportFrom
-
-    walk.visit(module, enter, lambda node: None)
-    return used
 
 
 def _drop_unused(body: list, unused: set) -> list:
@@ -217,7 +208,7 @@ def _drop_unused_in_functions(module: cst.Module, candidates: set) -> cst.Module
         kept = []
         for statement in updated.body.body:
             bound = _local_import_of(statement, candidates)
-            if bound is not None and not _names_used(updated, {bound}):
+            if bound is not None and not _uses(updated, {bound}, set())[0]:
                 continue
             kept.append(statement)
         if len(kept) == len(updated.body.body):
