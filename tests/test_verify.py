@@ -5,8 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from migrator.proof.checks import CHECK_NAMES, Check, VerifyReport, find_finals, verify_script, visible_lines
+from migrator.proof.checks import (
+    CHECK_NAMES,
+    Check,
+    VerifyReport,
+    check_clean_exit,
+    find_finals,
+    verify_script,
+    visible_lines,
+)
 from migrator.proof.harness import synthesize_wav
+from migrator.proof.harness.runner import ScriptRun
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -130,6 +139,11 @@ def test_visible_lines_apply_carriage_returns_and_drop_colour():
 def test_find_finals_prefers_the_longest_overlapping_final():
     output = "I'm fine.\nFine.\n"
     assert find_finals(output, ["Fine.", "I'm fine."]) == ["I'm fine.", "Fine."]
+
+
+def test_a_killed_script_is_reported_against_its_time_limit_not_the_time_killing_it_took():
+    run = ScriptRun(returncode=None, stdout="", stderr="", timed_out=True, duration_s=3.26, timeout_s=3.0)
+    assert check_clean_exit(run, exit_bound_s=10) == Check("clean_exit", False, "still running after 3.0 s; killed")
 
 
 def test_check_is_a_plain_record():

@@ -417,7 +417,7 @@ def check_termination_awaited(session: Optional[SessionRecord]) -> Check:
 def check_clean_exit(run: ScriptRun, exit_bound_s: float) -> Check:
     name = "clean_exit"
     if run.timed_out:
-        return Check(name, False, f"still running after {run.duration_s:.1f} s; killed")
+        return Check(name, False, f"still running after {run.timeout_s:.1f} s; killed")
     if run.returncode != 0:
         last = next((line for line in reversed(run.stderr.splitlines()) if line.strip()), "")
         return Check(name, False, f"exit status {run.returncode}" + (f"; stderr: {last[:200]}" if last else ""))
@@ -455,7 +455,7 @@ def check_no_v2_messages(sessions: Sequence[SessionRecord]) -> Check:
 
 def _how_it_ended(run: ScriptRun) -> str:
     if run.timed_out:
-        return f"it was still running after {run.duration_s:.0f} s"
+        return f"it was still running after {run.timeout_s:.0f} s"
     last = next((line for line in reversed(run.stderr.splitlines()) if line.strip()), "")
     return f"it exited with status {run.returncode}" + (f": {last[:200]}" if last else "")
 

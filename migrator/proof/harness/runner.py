@@ -56,6 +56,8 @@ class ScriptRun:
     sessions: List[SessionRecord] = field(default_factory=list)
     #: Seconds from start until the child exited (or was killed).
     duration_s: float = 0.0
+    #: The time limit the run had, in seconds; a run that reached it was killed (``timed_out``).
+    timeout_s: float = 0.0
     #: Seconds from start at which the audio file ran out, if it did.
     audio_ended_at: Optional[float] = None
     #: Seconds from start at which SIGINT was sent, if it was.
@@ -242,6 +244,7 @@ def run_script(
         timed_out=timed_out,
         sessions=emulator.sessions[first_session:],
         duration_s=duration,
+        timeout_s=timeout,
         audio_ended_at=audio_ended_at,
         sigint_at=sigint_at,
         cancelled=cancelled,
