@@ -211,37 +211,84 @@ def _run_in_pools(paths: list, options: Options, jobs: int, finish: Callable, un
     # Biggest files first, one at a time: a 3,000-line file handed out last (or in a
     # chunk with another) would leave the other workers idle while it finishes.
     remaining = sorted(paths, key=_size, reverse=True)
-    while remaining:
-        events = _WorkerEvents(context.SimpleQueue())
-        pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_prepare_worker, initargs=(_parent(context), events.queue)
-        )
-        futures: dict = {}
-        finished: set = set()
-        broken = False
-        try:
-            futures = {pool.submit(_migrate_in_worker, path, options): path for path in remaining}
-            pending = set(futures)
-            while pending:
-                # Short waits, so that a signal is seen and the workers' events never fill the pipe.
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                events.read()
-                for future in done:
-                    broken = not _collect(future, futures, finished, finish) or broken
-        except (KeyboardInterrupt, Stop):
-            _finish_started(pool, futures, finished, events, finish, unfinished)
-            raise
-        finally:
-            pool.shutdown(wait=not broken, cancel_futures=True)
-        if not broken:
-            return
-        events.read()
-        for path in remaining:
-            if path in events.started and path not in finished:
-                # Written before its worker was stopped (the pool stops them all): done.
-                # Else run alone: if it kills that process too, the death is its failure.
-                finish(events.written.get(path) or _migrate_alone(path, options))
-        remaining = [path for path in remaining if path not in finished and path not in events.started]
+    with _SignalsBetweenWaits() as signals:
+        while remaining:
+            events = _WorkerEvents(context.SimpleQueue())
+            pool = ProcessPoolExecutor(
+                max_workers=jobs,
+                mp_context=context,
+                initializer=_prepare_worker,
+                initargs=(_parent(context), events.queue),
+            )
+            futures: dict = {}
+            finished: set = set()
+            broken = False
+            try:
+                futures = {pool.submit(_migrate_in_worker, path, options): path for path in remaining}
+                pending = set(futures)
+                while pending:
+                    # Short waits, so that a signal is seen and the workers' events never fill the pipe.
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    events.read()
+                    for future in done:
+                        broken = not _collect(future, futures, finished, finish) or broken
+                    signals.raise_received()
+            except (KeyboardInterrupt, Stop):
+                _finish_started(pool, futures, finished, events, finish, unfinished, signals)
+                raise
+            finally:
+                pool.shutdown(wait=not broken, cancel_futures=True)
+            if not broken:
+                return
+            events.read()
+            for path in remaining:
+                if path in events.started and path not in finished:
+                    # Written before its worker was stopped (the pool stops them all): done.
+                    # Else run alone: if it kills that process too, the death is its failure.
+                    finish(events.written.get(path) or _migrate_alone(path, options))
+                    signals.raise_received()
+            remaining = [path for path in remaining if path not in finished and path not in events.started]
+
+
+class _SignalsBetweenWaits:
+    """While the pool runs, SIGINT and SIGTERM are noted when they arrive and raised (by the
+    handler they had: :class:`Stop` from the CLI's, KeyboardInterrupt from Python's) only where
+    the pool loop checks, between its waits.
+
+    A handler that raises wherever the main thread happens to be can interrupt
+    concurrent.futures and multiprocessing inside their own code: a future's lock taken and
+    never released, a submission half made. The executor's manager thread then waits on that
+    lock forever, and so does the run. Between waits, none of theirs is held."""
+
+    def __init__(self) -> None:
+        #: The signals received, first first; a second one cuts the stop's grace short.
+        self.received: list = []
+        self._previous: dict = {}
+
+    def __enter__(self) -> "_SignalsBetweenWaits":
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                if callable(signal.getsignal(signum)):  # one that raises, not SIG_DFL or SIG_IGN
+                    self._previous[signum] = signal.signal(signum, self._note)
+        return self
+
+    def _note(self, signum, frame) -> None:
+        self.received.append(signum)
+
+    def raise_received(self) -> None:
+        """Raise what the first signal received raises, if one was."""
+        if self.received:
+            signum = self.received[0]
+            self._previous[signum](signum, None)
+            raise Stop(signum)  # its handler returned: the run stops all the same
+
+    def __exit__(self, kind, error, trace) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        if kind is None:
+            self.raise_received()  # one that came after the last check
 
 
 class _WorkerEvents:
@@ -276,7 +323,9 @@ def _collect(future, futures: dict, finished: set, finish: Callable) -> bool:
     return True
 
 
-def _finish_started(pool, futures: dict, finished: set, events, finish: Callable, unfinished: list) -> None:
+def _finish_started(
+    pool, futures: dict, finished: set, events, finish: Callable, unfinished: list, signals: _SignalsBetweenWaits
+) -> None:
     """On a stop: nothing new starts; the files being migrated get :data:`STOP_GRACE` seconds
     to finish (a second signal cuts it short), then their workers are terminated."""
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -285,14 +334,11 @@ def _finish_started(pool, futures: dict, finished: set, events, finish: Callable
         future.cancel()  # only what has not started
     running = {future for future in futures if not future.cancelled() and futures[future] not in finished}
     deadline = time.monotonic() + STOP_GRACE
-    try:
-        while running and time.monotonic() < deadline:
-            done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-            events.read()
-            for future in done:
-                _collect(future, futures, finished, finish)
-    except (KeyboardInterrupt, Stop):
-        pass
+    while running and time.monotonic() < deadline and len(signals.received) < 2:
+        done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+        events.read()
+        for future in done:
+            _collect(future, futures, finished, finish)
     for process in list(getattr(pool, "_processes", {}).values()):
         if process.is_alive():
             process.terminate()  # the worker removes its temporary file and exits
@@ -363,7 +409,8 @@ def _parent(context) -> Optional[int]:
 
 def _prepare_worker(parent: Optional[int], started=None) -> None:
     """A worker's set-up: it dies with the parent, leaves Ctrl-C to the parent (which lets it
-    finish its file), and on SIGTERM removes its temporary file and exits."""
+    finish its file), and on SIGTERM exits at once (a write in progress is finished or undone
+    first: writes hold the signal back)."""
     global _worker_events
     _worker_events = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -372,7 +419,10 @@ def _prepare_worker(parent: Optional[int], started=None) -> None:
 
 
 def _exit_on_sigterm(signum, frame) -> None:
-    raise SystemExit(128 + signum)
+    # At once, not by an exception: the pool's worker loop catches whatever a task raises,
+    # SystemExit included, reports it as that task's error and waits for the next one. There
+    # is no temporary file to remove here: a write holds SIGTERM back until it is done.
+    os._exit(128 + signum)
 
 
 def _die_with_parent(parent: Optional[int]) -> None:
@@ -407,14 +457,10 @@ def _die_with_parent(parent: Optional[int]) -> None:
 
 def _migrate_in_worker(path: str, options: Options) -> FileOutcome:
     events = _worker_events
-    if events is not None:
-        events.put(("started", path))
-    try:
-        if events is None:
-            return process_file(path, options)
-        return process_file(path, options, on_written=lambda outcome: events.put(("written", _slim(outcome))))
-    except SystemExit as stop:  # SIGTERM: the temporary file is gone; leave at once
-        os._exit(stop.code if isinstance(stop.code, int) else 1)
+    if events is None:
+        return process_file(path, options)
+    events.put(("started", path))
+    return process_file(path, options, on_written=lambda outcome: events.put(("written", _slim(outcome))))
 
 
 def _slim(outcome: FileOutcome) -> FileOutcome:

@@ -330,6 +330,47 @@ def test_workers_die_with_a_killed_parent_and_leave_no_temporary_file(tmp_path):
     assert sorted(os.listdir(tmp_path)) == names
 
 
+def test_a_worker_told_to_stop_exits_even_where_a_task_error_would_be_caught(tmp_path):
+    # The pool's worker loop catches whatever a task raises; SIGTERM must not be one of those.
+    script = (
+        "import os, signal, time\n"
+        "from migrator.runner import _prepare_worker\n"
+        "_prepare_worker(os.getppid())\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "except BaseException:\n"
+        "    pass\n"
+        "print('still running')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert (result.returncode, result.stdout) == (128 + signal.SIGTERM, b"")
+
+
+def test_a_signal_in_the_pool_loop_is_raised_where_the_loop_checks_and_by_the_handler_it_had():
+    from migrator.runner import Stop, _SignalsBetweenWaits
+
+    def stop(signum, frame):
+        raise Stop(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(Stop) as stopped:
+            with _SignalsBetweenWaits() as signals:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)  # the handler has run: noted, nothing raised
+                assert signals.received == [signal.SIGTERM]
+                signals.raise_received()
+        assert stopped.value.signum == signal.SIGTERM
+        assert signal.getsignal(signal.SIGTERM) is stop
+        with pytest.raises(Stop):
+            with _SignalsBetweenWaits():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)  # after the last check: raised on the way out
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # -- 8. valid Python is migrated or refused by name; error positions are CPython's ----------
 
 
