@@ -138,7 +138,8 @@ class SessionShutdown(Rule):
         lines += [
             f"    if {ws}.sock and {ws}.sock.connected:",
             f'        {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
-            f"        {thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes",
+            "        # wait until Termination arrives and the server closes",
+            f"        {thread}.join(timeout={TERMINATE_TIMEOUT})",
             "finally:",
         ]
         lines += [f"    {line}" for line in stop_lines]
@@ -176,14 +177,16 @@ class SessionShutdown(Rule):
             indent_lines += [
                 f"if {ws}.sock and {ws}.sock.connected:",
                 f'    {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
-                f"    {app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes",
+                "    # wait until Termination arrives and the server closes",
+                f"    {app.thread}.join(timeout={TERMINATE_TIMEOUT})",
             ]
         else:
-            indent_lines.append(
-                f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})  # until Termination arrives and the server closes"
-            )
+            indent_lines += [
+                "# wait until Termination arrives and the server closes",
+                f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})",
+            ]
         block = parse_statements("\n".join(indent_lines) + "\n")
-        block[0] = block[0].with_changes(leading_lines=statement.leading_lines)
+        block[0] = block[0].with_changes(leading_lines=(*statement.leading_lines, *block[0].leading_lines))
         self.applied()
         return cst.FlattenSentinel([*block, statement.with_changes(leading_lines=())])
 

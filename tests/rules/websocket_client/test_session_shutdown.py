@@ -36,7 +36,8 @@ def test_blocking_run_forever_becomes_terminate_and_wait():
         except KeyboardInterrupt:
             if ws.sock and ws.sock.connected:
                 ws.send(json.dumps({"type": "Terminate"}))
-                ws_thread.join(timeout=5)  # until Termination arrives and the server closes
+                # wait until Termination arrives and the server closes
+                ws_thread.join(timeout=5)
         finally:
             ws.close()
         """,
@@ -80,7 +81,8 @@ def test_close_in_a_class_is_preceded_by_terminate_and_wait():
         "    def stop(self):\n"
         "        if self.ws.sock and self.ws.sock.connected:\n"
         '            self.ws.send(json.dumps({"type": "Terminate"}))\n'
-        "            self.thread.join(timeout=5)  # until Termination arrives and the server closes\n"
+        "            # wait until Termination arrives and the server closes\n"
+        "            self.thread.join(timeout=5)\n"
         "        self.ws.close()\n"
     )
 
@@ -140,7 +142,8 @@ def test_run_forever_arguments_exact():
         except KeyboardInterrupt:
             if ws.sock and ws.sock.connected:
                 ws.send(json.dumps({{"type": "Terminate"}}))
-                ws_thread.join(timeout=5)  # until Termination arrives and the server closes
+                # wait until Termination arrives and the server closes
+                ws_thread.join(timeout=5)
         finally:
             ws.close()
         """,
@@ -171,7 +174,8 @@ def test_inside_main_with_module_aliases_for_json_and_time():
             except KeyboardInterrupt:
                 if ws.sock and ws.sock.connected:
                     ws.send(j.dumps({{"type": "Terminate"}}))
-                    ws_thread.join(timeout=5)  # until Termination arrives and the server closes
+                    # wait until Termination arrives and the server closes
+                    ws_thread.join(timeout=5)
             finally:
                 ws.close()
         if __name__ == "__main__":
@@ -228,7 +232,8 @@ def test_inside_a_try_whose_finally_closes_the_microphone():
             except KeyboardInterrupt:
                 if ws.sock and ws.sock.connected:
                     ws.send(json.dumps({{"type": "Terminate"}}))
-                    ws_thread.join(timeout=5)  # until Termination arrives and the server closes
+                    # wait until Termination arrives and the server closes
+                    ws_thread.join(timeout=5)
             finally:
                 ws.close()
         finally:
@@ -315,7 +320,8 @@ def test_with_the_stop_event_rule_the_audio_stops_before_terminate():
                 audio_thread.join(timeout=1)
             if ws.sock and ws.sock.connected:
                 ws.send(json.dumps({{"type": "Terminate"}}))
-                ws_thread.join(timeout=5)  # until Termination arrives and the server closes
+                # wait until Termination arrives and the server closes
+                ws_thread.join(timeout=5)
         finally:
             stop_event.set()
             if audio_thread is not None:
@@ -358,7 +364,8 @@ def test_close_in_a_class_exact():
                 \"\"\"Stop.\"\"\"
                 if self.ws.sock and self.ws.sock.connected:
                     self.ws.send(json.dumps({{"type": "Terminate"}}))
-                    self.thread.join(timeout=5)  # until Termination arrives and the server closes
+                    # wait until Termination arrives and the server closes
+                    self.thread.join(timeout=5)
                 self.ws.close()
         """,
     )
