@@ -135,9 +135,7 @@ def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Opt
         if migrated != original:
             migrated = verbatim.restore_untouched_lines(original, reprinted.text.encode(module.encoding), migrated)
     if migrated != original:
-        _check_output(original, migrated, path)
-        if layout is not None:
-            migrated = _laid_out(original, migrated, module, layout, path)
+        migrated = _checked(original, migrated, module, layout, path)
     notes = _resolve_notes(module, context, migrated)
     needs = list(context.needs) if migrated != original else []
     return MigrationResult(
@@ -152,19 +150,31 @@ def _migrate_parsed(original: bytes, path: str, rule_classes: tuple, layout: Opt
     )
 
 
-def _laid_out(original: bytes, migrated: bytes, module: cst.Module, layout: Layout, path: str) -> bytes:
-    """The rewrite laid out for the project; the rewrite as built should layout ever turn
-    it into something that does not compile (it never should: it only moves tokens)."""
-    encoding = module.encoding
-    text = lay_out(original.decode(encoding), migrated.decode(encoding), layout, module.default_indent)
-    result = text.encode(encoding)
-    if result == migrated:
-        return migrated
-    try:  # a notebook's program may await at top level
-        compile(result, path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+def _checked(original: bytes, migrated: bytes, module: cst.Module, layout: Optional[Layout], path: str) -> bytes:
+    """What is handed back, once it is shown to compile: the rewrite laid out for the project
+    (``layout``), else the rewrite as built, which must compile (:func:`_check_output`). Laying
+    out only moves tokens, so the layout compiles whenever the rewrite does, and that one
+    compile is the usual case's only one."""
+    laid_out = migrated
+    if layout is not None:
+        text = lay_out(
+            original.decode(module.encoding), migrated.decode(module.encoding), layout, module.default_indent
+        )
+        laid_out = text.encode(module.encoding)
+        if laid_out != migrated and _compiles(laid_out, path):
+            return laid_out
+    _check_output(original, migrated, path)
+    if laid_out != migrated and _compiles(laid_out, path, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT):
+        return laid_out  # a notebook's program, which may await at top level
+    return migrated
+
+
+def _compiles(source: bytes, path: str, flags: int = 0) -> bool:
+    try:
+        compile(source, path, "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError):
-        return migrated
-    return result
+        return False
+    return True
 
 
 #: A v3 URL on any of AssemblyAI's streaming hosts (regional ones included).
