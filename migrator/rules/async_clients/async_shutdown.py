@@ -147,7 +147,9 @@ class AsyncShutdown(Rule):
             # the entry point: at module level, or in a plain ``def main()`` the script calls
             name = self.context.model.qualified_name(value.func) or ""
             method = value.func.attr.value if isinstance(value.func, cst.Attribute) else ""
-            if name == "asyncio.run" or (method == "run_until_complete" and function is None):
+            if (name == "asyncio.run" or (method == "run_until_complete" and function is None)) and not _ctrl_c_caught(
+                self.context.ancestors
+            ):
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 if method == "run_until_complete":
                     self.loop_runs.append((value, node, inside_loop, self.context.parent()))
@@ -365,3 +367,19 @@ class AsyncShutdown(Rule):
     def _add(self, module: str) -> str:
         self.context.add_import(module)
         return module
+
+
+def _ctrl_c_caught(ancestors: list) -> bool:
+    """The statement (last of ``ancestors``) is in the body of a ``try`` whose handlers
+    catch Ctrl-C already: a bare ``except``, ``KeyboardInterrupt`` or ``BaseException``."""
+    for index, ancestor in enumerate(ancestors[:-1]):
+        if isinstance(ancestor, cst.Try) and ancestors[index + 1] is ancestor.body:
+            for handler in ancestor.handlers:
+                caught = handler.type
+                types = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+                if any(
+                    kind is None or dotted_name(kind).rpartition(".")[2] in ("KeyboardInterrupt", "BaseException")
+                    for kind in types
+                ):
+                    return True
+    return False

@@ -90,6 +90,8 @@ class MessageFields(Rule):
         self.reads_v2_type = False  # ``["message_type"]`` read from a server message
         self.replacements: dict = {}  # id(original) -> new node
         self.dispatch_heads: dict = {}  # id(head If) -> (type expression, message expression)
+        #: (scope key, message name) -> the ``if`` chains of that scope dispatching on that message
+        self.chains_by_message: dict = {}
         self.touched_scopes: set = set()
         self.loads_statements: dict = {}  # id(statement) -> (scope id, "return"/"continue")
         self.consumers: dict = {}  # id(statement) -> message expression it reads text from
@@ -270,6 +272,7 @@ class MessageFields(Rule):
         return f'{kind} if {kind} != "Turn" else "PartialTurn" if not {name}.get("end_of_turn") else {turn}'
 
     def finish_analysis(self) -> None:
+        self._one_termination_branch_per_message()
         if self.tables:
             self._plan_tables()
         if self.reads_v2_type:
@@ -575,6 +578,19 @@ class MessageFields(Rule):
                     return  # already dispatched on the message
         self.consumers[id(statement)] = message
 
+    def _one_termination_branch_per_message(self) -> None:
+        """A function that dispatches on one message in several ``if`` chains (``if final:
+        return ...`` then ``if partial: return ...``) reports Termination once, in its first
+        chain; in none when one of them already looks for it."""
+        for chains in self.chains_by_message.values():
+            ended = any(
+                _chain_mentions(chain, word) for chain in chains for word in ("Termination", "SessionTerminated")
+            )
+            keep = () if ended else chains[:1]
+            for chain in chains:
+                if chain not in keep:
+                    del self.dispatch_heads[id(chain)]
+
     def _update_condition(self, name: str, quote: str = '"', first: Optional[str] = None) -> str:
         """A v3 message that v2 would have sent as a transcript: every partial, and the
         end of each turn once (its formatted copy when format_turns is on). ``first`` reads
@@ -599,7 +615,10 @@ class MessageFields(Rule):
         ):
             index -= 1
             chain_head = ancestors[index]
-        self.dispatch_heads.setdefault(id(chain_head), (type_expression, message))
+        if id(chain_head) not in self.dispatch_heads:
+            self.dispatch_heads[id(chain_head)] = (type_expression, message)
+            key = (self._scope_key(), message.value if isinstance(message, cst.Name) else None)
+            self.chains_by_message.setdefault(key, []).append(chain_head)
 
     def _replace(self, original, new) -> None:
         self.replacements[id(original)] = new

@@ -1,5 +1,7 @@
 import textwrap
 
+import pytest
+
 from migrator import migrate_source
 from tests.migration_checks import check_noop
 
@@ -188,3 +190,20 @@ def test_a_local_loop_of_the_same_name_is_not_a_use():
     )
     result = migrate_source(source, select=["STT011"])
     assert "asyncio.run(main())" in result.code and "loop.call_soon(print)" in result.code
+
+
+@pytest.mark.parametrize("handler", ["KeyboardInterrupt", "(KeyboardInterrupt, SystemExit)", "BaseException", ""])
+def test_asyncio_run_inside_the_scripts_own_ctrl_c_handler_is_not_wrapped_again(handler):
+    entry = (
+        f"\n\nif __name__ == '__main__':\n    try:\n        asyncio.run(main())\n    except {handler}:\n        pass\n"
+    )
+    source = HEAD + SESSION + entry.replace("except :", "except:")
+    result = migrate_source(source, select=["STT011"])
+    assert result.code.endswith(entry.replace("except :", "except:"))
+    assert result.code.count("KeyboardInterrupt") == entry.count("KeyboardInterrupt")
+
+
+def test_asyncio_run_under_a_handler_that_lets_ctrl_c_through_is_wrapped():
+    source = HEAD + SESSION + "\n\ntry:\n    asyncio.run(main())\nexcept OSError:\n    pass\n"
+    result = migrate_source(source, select=["STT011"])
+    assert "try:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        pass\n" in result.code

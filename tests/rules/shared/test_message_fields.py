@@ -403,3 +403,42 @@ def test_a_test_of_the_text_of_the_message_type_is_noted(test):
     (note,) = [note for note in result.notes if "tests the text of a v2 message type" in note.message]
     assert note.severity == "error"
     assert result.code.splitlines()[note.line].strip().startswith("if ")
+
+
+def test_a_function_dispatching_in_several_chains_reports_termination_once_in_the_first():
+    result = migrate(
+        "def describe(message):\n"
+        '    kind = message.get("message_type")\n'
+        '    if kind == "FinalTranscript":\n'
+        '        return "final", message.get("text", "")\n'
+        '    if kind == "PartialTranscript":\n'
+        '        return "partial", message.get("text", "")\n'
+        "    return None, None\n"
+        "\n\ndef on_message(ws, raw):\n"
+        "    print(describe(json.loads(raw)))\n"
+    )
+    assert result.code.count('"Termination"') == 1
+    assert ('        return "final", message.get("transcript", "")\n    elif kind == "Termination":\n') in result.code
+    assert result.code.endswith(
+        '        return "final", message.get("transcript", "")\n'
+        '    elif kind == "Termination":\n'
+        '        print("Session terminated:", f"{message.get(\'audio_duration_seconds\')} s of audio,", '
+        "f\"{message.get('session_duration_seconds')} s of session\")\n"
+        '    if kind == "Turn" and not message.get("end_of_turn"):\n'
+        '        return "partial", message.get("transcript", "")\n'
+        "    return None, None\n"
+        "\n\ndef on_message(ws, raw):\n"
+        "    print(describe(json.loads(raw)))\n"
+    )
+
+
+def test_no_chain_reports_termination_when_another_chain_of_the_function_already_does():
+    result = migrate(
+        "def f(message):\n"
+        "    m = json.loads(message)\n"
+        '    if m["message_type"] == "FinalTranscript":\n'
+        "        print(m['text'])\n"
+        '    if m["message_type"] == "SessionTerminated":\n'
+        '        print("bye")\n'
+    )
+    assert result.code.count('"Termination"') == 1
