@@ -1,4 +1,4 @@
-"""The stand-in pyaudio module and the host redirection, tested directly."""
+"""The stand-in pyaudio and sounddevice modules and the host redirection, tested directly."""
 
 import importlib.util
 import json
@@ -117,6 +117,59 @@ def test_stream_lifecycle_and_module_api(pyaudio):
     assert audio.get_host_api_info_by_index(0)["deviceCount"] == 1
     with pytest.raises(ValueError):
         audio.open(rate=16000, channels=1, format=pyaudio.paInt16)
+
+
+SOUNDDEVICE_RUN = """
+import json, sys, threading, time
+import sounddevice as sd
+
+blocking = sd.RawInputStream(samplerate=16000, channels=1, dtype="int16", blocksize=800)
+with blocking:
+    started = time.monotonic()
+    blocks = [blocking.read(800) for _ in range(6)]
+    read_for = time.monotonic() - started
+received, finished = [], threading.Event()
+
+def callback(indata, frames, when, status):
+    received.append((bytes(indata), frames, bool(status)))
+    if len(received) == 3:
+        raise sd.CallbackStop
+
+stream = sd.RawInputStream(samplerate=8000, blocksize=400, dtype="int16", callback=callback,
+                           finished_callback=finished.set)
+stream.start()
+finished.wait(5)
+time.sleep(0.1)
+print(json.dumps({
+    "blocks": [[data.hex(), overflowed] for data, overflowed in blocks],
+    "read_for": read_for,
+    "callbacks": [[len(data), frames, status] for data, frames, status in received],
+    "finished": finished.is_set(),
+    "active": stream.active,
+}))
+"""
+
+
+def test_sounddevice_streams_read_the_harness_audio_through_the_pyaudio_stand_in(tmp_path, audio_file):
+    environment = dict(
+        os.environ,
+        PYTHONPATH=str(STAND_INS),
+        STT_HARNESS_AUDIO=str(audio_file),
+        STT_HARNESS_EVENTS=str(tmp_path / "events"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SOUNDDEVICE_RUN], env=environment, capture_output=True, text=True, timeout=20
+    )
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    data = b"".join(bytes.fromhex(block) for block, _ in run["blocks"])
+    assert [overflowed for _, overflowed in run["blocks"]] == [False] * 6
+    assert data[: 3200 * 2] == file_bytes(audio_file)
+    assert data[3200 * 2 :] == bytes(3200)
+    assert run["read_for"] >= 0.25  # six 50 ms blocks, in real time
+    assert run["callbacks"] == [[800, 400, False]] * 3
+    assert run["finished"] and not run["active"]
+    assert (tmp_path / "events").read_text().count("audio_end") == 1
 
 
 REDIRECT_CHECK = """
