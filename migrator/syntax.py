@@ -160,6 +160,23 @@ def innermost_exit(ancestors: list):
     return None
 
 
+def try_catching_ctrl_c(ancestors: list) -> Optional[cst.Try]:
+    """The innermost ``try`` whose body holds the node on top of ``ancestors`` and whose
+    handlers catch Ctrl-C (a bare ``except``, ``KeyboardInterrupt``, ``BaseException``)."""
+    for index in range(len(ancestors) - 2, -1, -1):
+        ancestor = ancestors[index]
+        if isinstance(ancestor, cst.Try) and ancestors[index + 1] is ancestor.body:
+            for handler in ancestor.handlers:
+                caught = handler.type
+                kinds = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+                if any(
+                    kind is None or dotted_name(kind).rpartition(".")[2] in ("KeyboardInterrupt", "BaseException")
+                    for kind in kinds
+                ):
+                    return ancestor
+    return None
+
+
 def is_docstring_like(statement, node) -> bool:
     """A bare string statement (docstring or commented-out code in a string)."""
     return sole_expression(statement) is node

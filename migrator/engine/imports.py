@@ -175,14 +175,19 @@ def _drop_unused(body: list, unused: set) -> list:
             node = statement.body[0]
             kept = [alias for alias in node.names if not (alias.asname is None and _dotted(alias.name) in unused)]
             if not kept:
-                carried.extend(line for line in statement.leading_lines if line.comment is not None)
+                # Below another statement, the blank lines that set the import apart stay too
+                # (a docstring keeps the blank line under it); at the top, only comments.
+                carried.extend(line for line in statement.leading_lines if result or line.comment is not None)
                 dropped_first = not result
                 continue
             if len(kept) != len(node.names):
                 kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                 statement = statement.with_changes(body=[node.with_changes(names=kept)])
         if carried and hasattr(statement, "leading_lines"):
-            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+            own = list(statement.leading_lines)
+            while carried and carried[-1].comment is None and own and own[0].comment is None:
+                carried.pop()  # one run of blank lines between two statements, not two
+            statement = statement.with_changes(leading_lines=[*carried, *own])
             carried = []
         elif not result and dropped_first and hasattr(statement, "leading_lines"):
             # the imports above it are gone: the blank lines that set it apart from them go too

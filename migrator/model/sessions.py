@@ -11,7 +11,7 @@ import libcst as cst
 
 from migrator.context import MigrationContext
 from migrator.model.roles import WEBSOCKET_CLIENT
-from migrator.syntax import dotted_name, keyword, sole_expression
+from migrator.syntax import dotted_name, keyword, sole_expression, try_catching_ctrl_c
 
 CALLBACKS = ("on_open", "on_message", "on_error", "on_close")
 #: websocket-client connections that are not apps (no callbacks, no run_forever).
@@ -26,7 +26,10 @@ class App:
     callbacks: dict = field(default_factory=dict)  # "on_close" -> expression
     owner_class: Optional[cst.ClassDef] = None
     #: ``T.run_forever(...)`` statements that block the thread they run in.
-    blocking_runs: list = field(default_factory=list)  # (statement, block body, in class?)
+    blocking_runs: list = field(default_factory=list)  # (statement, its block)
+    #: id(blocking run) -> the ``try`` around it whose handler catches Ctrl-C. That handler
+    #: never runs: run_forever catches KeyboardInterrupt itself, closes and returns.
+    ctrl_c_tries: dict = field(default_factory=dict)
     #: Name of the thread object whose target is ``T.run_forever``.
     thread: Optional[str] = None
     #: ``T.close()`` statements: (statement, its block, the function/try around it).
@@ -89,7 +92,8 @@ class SessionCollector:
         elif method == "run_forever":
             statement = self.context.statement_stack[-1]
             if _is_call_statement(statement, node):
-                self.pending.append((self._run, node.func.value, (statement, self._block_of(statement))))
+                where = (statement, self._block_of(statement), try_catching_ctrl_c(self.context.ancestors))
+                self.pending.append((self._run, node.func.value, where))
         elif model.qualified_name(node.func) == "threading.Thread":
             target = keyword(node, "target")
             assigned = self.context.parent(1)
@@ -159,7 +163,10 @@ class SessionCollector:
 
     @staticmethod
     def _run(app: App, where) -> None:
-        app.blocking_runs.append(where)
+        statement, block, ctrl_c_try = where
+        app.blocking_runs.append((statement, block))
+        if ctrl_c_try is not None:
+            app.ctrl_c_tries[id(statement)] = ctrl_c_try
 
     def _container(self):
         """The function or try statement around the node being visited (or the module)."""

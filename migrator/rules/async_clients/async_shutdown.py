@@ -24,7 +24,15 @@ import libcst as cst
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
 from migrator.rules.base import Rule
-from migrator.syntax import call_name, dotted_name, parse_expression, parse_statement, sole_expression, sole_value
+from migrator.syntax import (
+    call_name,
+    dotted_name,
+    parse_expression,
+    parse_statement,
+    sole_expression,
+    sole_value,
+    try_catching_ctrl_c,
+)
 
 TERMINATE_TIMEOUT = 5
 #: Calls that make the event loop a script then drives with run_until_complete.
@@ -147,9 +155,9 @@ class AsyncShutdown(Rule):
             # the entry point: at module level, or in a plain ``def main()`` the script calls
             name = self.context.model.qualified_name(value.func) or ""
             method = value.func.attr.value if isinstance(value.func, cst.Attribute) else ""
-            if (name == "asyncio.run" or (method == "run_until_complete" and function is None)) and not _ctrl_c_caught(
+            if (name == "asyncio.run" or (method == "run_until_complete" and function is None)) and try_catching_ctrl_c(
                 self.context.ancestors
-            ):
+            ) is None:
                 inside_loop = any(isinstance(a, (cst.While, cst.For)) for a in self.context.ancestors[:-1])
                 if method == "run_until_complete":
                     self.loop_runs.append((value, node, inside_loop, self.context.parent()))
@@ -367,19 +375,3 @@ class AsyncShutdown(Rule):
     def _add(self, module: str) -> str:
         self.context.add_import(module)
         return module
-
-
-def _ctrl_c_caught(ancestors: list) -> bool:
-    """The statement (last of ``ancestors``) is in the body of a ``try`` whose handlers
-    catch Ctrl-C already: a bare ``except``, ``KeyboardInterrupt`` or ``BaseException``."""
-    for index, ancestor in enumerate(ancestors[:-1]):
-        if isinstance(ancestor, cst.Try) and ancestors[index + 1] is ancestor.body:
-            for handler in ancestor.handlers:
-                caught = handler.type
-                types = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-                if any(
-                    kind is None or dotted_name(kind).rpartition(".")[2] in ("KeyboardInterrupt", "BaseException")
-                    for kind in types
-                ):
-                    return True
-    return False

@@ -100,6 +100,7 @@ class MessageFields(Rule):
         self.table_lookups: list = []  # (table Dict, key expression, message name or None, scope key)
         self.match_cases: dict = {}  # id(MatchCase) -> (new pattern from old, guard code or None)
         self.match_terminations: dict = {}  # id(Match) -> (pattern code, message name)
+        self.matches: list = []  # (Match, scope key) to plan once the analysis is done
 
     # --- what the model says ---------------------------------------------------------------
     @property
@@ -272,6 +273,8 @@ class MessageFields(Rule):
         return f'{kind} if {kind} != "Turn" else "PartialTurn" if not {name}.get("end_of_turn") else {turn}'
 
     def finish_analysis(self) -> None:
+        for node, scope in self.matches:
+            self._plan_match(node, scope)
         self._one_termination_branch_per_message()
         if self.tables:
             self._plan_tables()
@@ -335,7 +338,7 @@ class MessageFields(Rule):
 
         self._replace(node, plan)
 
-    def _turn_conditions(self, message, final: bool, quote: str) -> list:
+    def _turn_conditions(self, message, final: bool, quote: str, statement=None) -> list:
         def read(field: str) -> cst.Call:
             return cst.Call(cst.Attribute(message, cst.Name("get")), args=[cst.Arg(string_literal(field, quote))])
 
@@ -345,6 +348,7 @@ class MessageFields(Rule):
             self.note(
                 message,
                 "a final is end_of_turn; if this connection sets format_turns, also require turn_is_formatted or each turn arrives twice",
+                statement=statement,
             )
         if self.facts.format_turns:
             return [read("end_of_turn"), read("turn_is_formatted")]
@@ -417,6 +421,11 @@ class MessageFields(Rule):
 
     # --- match statements --------------------------------------------------------------------
     def collect_Match(self, node) -> None:
+        # Planned once the analysis is done: whether format_turns is on may be told by a URL
+        # further down the file.
+        self.matches.append((node, self._scope_key()))
+
+    def _plan_match(self, node, scope: int) -> None:
         subject = node.subject
         if self.model.is_message(subject):
             message = subject if isinstance(subject, cst.Name) else None
@@ -444,10 +453,13 @@ class MessageFields(Rule):
                     self.note(
                         case.pattern,
                         f"'{v2_type}' is a v2 message type: v3 sends Turn; tell finals by end_of_turn",
+                        statement=node,
                         severity=ERROR,
                     )
                 else:
-                    conditions = self._turn_conditions(message, v2_type == "FinalTranscript", string_quote(value))
+                    conditions = self._turn_conditions(
+                        message, v2_type == "FinalTranscript", string_quote(value), statement=node
+                    )
                     guard = cst.Module([]).code_for_node(_and(conditions))
             new_value = string_literal(MESSAGE_TYPES[v2_type], string_quote(value))
             self.match_cases[id(case)] = (
@@ -457,7 +469,7 @@ class MessageFields(Rule):
         if renamed and isinstance(message, cst.Name):
             self.match_terminations[id(node)] = '"Termination"', message.value
         if renamed:
-            self.touched_scopes.add(self._scope_key())
+            self.touched_scopes.add(scope)
 
     def _mapping_case(self, pattern, subject=None):
         """The v3 form of a mapping pattern over a message: keys renamed, a transcript type

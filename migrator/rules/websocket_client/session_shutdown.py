@@ -22,6 +22,8 @@ from migrator.rules.base import Rule
 from migrator.syntax import dotted_name, parse_statements
 
 TERMINATE_TIMEOUT = 5
+_WAIT = "# wait until Termination arrives and the server closes"
+_IN_A_THREAD = "# in a thread: run_forever() would catch Ctrl-C before the handler below"
 
 
 class SessionShutdown(Rule):
@@ -40,6 +42,7 @@ class SessionShutdown(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.wrapped: dict = {}  # id(run_forever statement) -> app
+        self.threaded: dict = {}  # id(run_forever statement in a Ctrl-C try) -> app
         self.before_close: dict = {}  # id(close statement) -> (app, terminate already sent)
         self.thread_name = "ws_thread"
 
@@ -60,11 +63,19 @@ class SessionShutdown(Rule):
                     )
                 continue
             runs = [(statement, block) for statement, block in app.blocking_runs if app.owner_class is None]
-            if runs and not self.facts.sends_terminate and not app.closes:
+            handler = self._ctrl_c_handler_that_closes(app, runs)
+            if handler is not None:
+                # The script's own Ctrl-C handler closes the app, but run_forever() catches
+                # KeyboardInterrupt itself and returns: in a thread, the handler gets it.
+                self.threaded[id(runs[0][0])] = app
+                self._name_thread()
+                for statement, block, container in app.closes:
+                    if container is handler and not _waits_for_termination(container, self.thread_name):
+                        self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
+            elif runs and not self.facts.sends_terminate and not app.closes:
                 statement, _ = runs[0]
                 self.wrapped[id(statement)] = app
-                if self.thread_name == "ws_thread":
-                    self.thread_name = self.context.model.unused_name("ws_thread")
+                self._name_thread()
             elif app.thread is not None and app.closes:
                 for statement, block, container in app.closes:
                     if _waits_for_termination(container, app.thread):
@@ -78,6 +89,19 @@ class SessionShutdown(Rule):
                     statement=where,
                 )
 
+    def _name_thread(self) -> None:
+        if self.thread_name == "ws_thread":
+            self.thread_name = self.context.model.unused_name("ws_thread")
+
+    @staticmethod
+    def _ctrl_c_handler_that_closes(app, runs: list):
+        """The ``try`` around the app's blocking run whose Ctrl-C handler (or ``finally``)
+        closes the app, if there is one."""
+        handler = app.ctrl_c_tries.get(id(runs[0][0])) if runs else None
+        if handler is not None and any(container is handler for _, _, container in app.closes):
+            return handler
+        return None
+
     @staticmethod
     def _terminate_precedes(statement, block) -> bool:
         body = list(getattr(block, "body", ()))
@@ -90,13 +114,16 @@ class SessionShutdown(Rule):
         return "terminate_session" in previous or '"Terminate"' in previous or "'Terminate'" in previous
 
     def nodes_to_rewrite(self):
-        return {*self.wrapped, *self.before_close}
+        return {*self.wrapped, *self.threaded, *self.before_close}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):
         app = self.wrapped.get(id(original))
         if app is not None:
             return self._wrap_run_forever(app, updated)
+        app = self.threaded.get(id(original))
+        if app is not None:
+            return self._run_forever_in_a_thread(app, updated)
         planned = self.before_close.get(id(original))
         if planned is not None:
             return self._terminate_before_close(*planned, updated)
@@ -109,17 +136,39 @@ class SessionShutdown(Rule):
             alias = "json"
         return alias
 
+    def _run_forever_in_a_thread(self, app, statement):
+        thread, time_name = self.thread_name, self._time()
+        self.context.add_import("threading")
+        lines = [
+            f"{thread} = threading.Thread(target={self._run_target(app, statement)}, daemon=True)",
+            f"{thread}.start()",
+            f"while {thread}.is_alive():",
+            f"    {time_name}.sleep(0.1)",
+        ]
+        block = parse_statements("\n".join(lines) + "\n")
+        self.applied()
+        first = _commented(block[0], statement.leading_lines, _IN_A_THREAD)
+        return cst.FlattenSentinel([first, *block[1:]])
+
+    @staticmethod
+    def _run_target(app, statement) -> str:
+        call = statement.body[0].value
+        return f"{app.target}.run_forever" if not call.args else f"lambda: {cst.Module([]).code_for_node(call)}"
+
+    def _time(self) -> str:
+        alias = self.facts.alias_of("time")
+        if alias is None:
+            self.context.add_import("time")
+            alias = "time"
+        return alias
+
     def _wrap_run_forever(self, app, statement):
         ws = app.target
-        call = statement.body[0].value
-        run = f"{ws}.run_forever" if not call.args else f"lambda: {cst.Module([]).code_for_node(call)}"
+        run = self._run_target(app, statement)
         thread = self.thread_name
         stop, audio_thread = self.facts.stop_event, self.facts.audio_thread
         json_name = self._json()
-        time_name = self.facts.alias_of("time")
-        if time_name is None:
-            self.context.add_import("time")
-            time_name = "time"
+        time_name = self._time()
         self.context.add_import("threading")
         # Sleep, not join(timeout): on Python < 3.12 a Ctrl-C that interrupts join() leaves
         # the thread reported as finished, and the wait for Termination would return at once.
@@ -138,7 +187,7 @@ class SessionShutdown(Rule):
         lines += [
             f"    if {ws}.sock and {ws}.sock.connected:",
             f'        {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
-            "        # wait until Termination arrives and the server closes",
+            f"        {_WAIT}",
             f"        {thread}.join(timeout={TERMINATE_TIMEOUT})",
             "finally:",
         ]
@@ -167,6 +216,7 @@ class SessionShutdown(Rule):
 
     def _terminate_before_close(self, app, terminate_sent: bool, statement):
         ws, stop, audio_thread = app.target, self.facts.stop_event, self.facts.audio_thread
+        thread = app.thread or self.thread_name
         indent_lines = []
         if stop and not terminate_sent:
             indent_lines.append(f"{stop}.set()")
@@ -177,16 +227,13 @@ class SessionShutdown(Rule):
             indent_lines += [
                 f"if {ws}.sock and {ws}.sock.connected:",
                 f'    {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
-                "    # wait until Termination arrives and the server closes",
-                f"    {app.thread}.join(timeout={TERMINATE_TIMEOUT})",
+                f"    {_WAIT}",
+                f"    {thread}.join(timeout={TERMINATE_TIMEOUT})",
             ]
         else:
-            indent_lines += [
-                "# wait until Termination arrives and the server closes",
-                f"{app.thread}.join(timeout={TERMINATE_TIMEOUT})",
-            ]
+            indent_lines.append(f"{thread}.join(timeout={TERMINATE_TIMEOUT})")
         block = parse_statements("\n".join(indent_lines) + "\n")
-        block[0] = block[0].with_changes(leading_lines=(*statement.leading_lines, *block[0].leading_lines))
+        block[0] = _commented(block[0], statement.leading_lines, _WAIT if terminate_sent else None)
         self.applied()
         return cst.FlattenSentinel([*block, statement.with_changes(leading_lines=())])
 
@@ -197,3 +244,12 @@ def _waits_for_termination(container, thread: str) -> bool:
         return False
     code = cst.Module([]).code_for_node(container) if not isinstance(container, cst.Module) else container.code
     return '"Terminate"' in code and f"{thread}.join(" in code
+
+
+def _commented(statement, leading_lines, comment):
+    """``statement`` after ``leading_lines``, and ``comment`` on a line of its own above it (a
+    comment parsed before a module's first statement would go to the module, not to it)."""
+    lines = list(leading_lines)
+    if comment is not None:
+        lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
+    return statement.with_changes(leading_lines=lines)

@@ -237,3 +237,19 @@ def test_a_chunk_of_a_hundredth_of_the_capture_rate_gets_a_note_with_its_duratio
         select=["STT004"],
     )
     assert note_codes(result) == [(7, "STT004")]
+
+
+def test_an_import_dropped_under_the_docstring_leaves_the_blank_line_below_the_docstring():
+    body = (
+        "def send(ws, stream):\n"
+        '    ws.send(json.dumps({"audio_data": base64.b64encode(stream.read(800)).decode()}))\n'
+        '    print(json.dumps({"sent": True}))\n'
+    )
+    result = migrate_source(
+        '"""Captions."""\n\nimport base64\nimport json\nimport websocket\n' + URL + body, select=["STT004"]
+    )
+    assert result.code.startswith('"""Captions."""\n\nimport json\nimport websocket\n')
+    result = migrate_source(
+        '"""Captions."""\nimport json\n\nimport base64\n\nimport websocket\n' + URL + body, select=["STT004"]
+    )
+    assert result.code.startswith('"""Captions."""\nimport json\n\nimport websocket\n')

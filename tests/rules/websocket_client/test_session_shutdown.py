@@ -1,5 +1,7 @@
 import textwrap
 
+import pytest
+
 from migrator import migrate_source
 from tests.migration_checks import check_noop, check_transformed, note_codes
 
@@ -100,7 +102,12 @@ def test_terminate_then_close_gets_a_wait_in_between():
         """),
         select=["STT007"],
     )
-    assert '    ws.send(json.dumps({"type": "Terminate"}))\n    t.join(timeout=5)' in result.code
+    assert (
+        '    ws.send(json.dumps({"type": "Terminate"}))\n'
+        "    # wait until Termination arrives and the server closes\n"
+        "    t.join(timeout=5)\n"
+        "    ws.close()\n"
+    ) in result.code
 
 
 def test_script_that_already_terminates_is_left_alone():
@@ -481,3 +488,35 @@ def test_generated_thread_name_does_not_clobber_the_script():
         select=["STT007"],
     )
     assert "ws_thread = threading.Thread(" not in result.code
+
+
+@pytest.mark.parametrize("terminate", ['    ws.send(json.dumps({"terminate_session": True}))\n', ""])
+def test_a_blocking_run_whose_ctrl_c_handler_closes_moves_to_a_thread_so_the_handler_runs(terminate):
+    # websocket-client's run_forever() catches KeyboardInterrupt itself and returns: the
+    # script's own handler, and the Terminate in it, would never run.
+    result = migrate_source(
+        'import json, websocket\nws = websocket.WebSocketApp("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\n'
+        "try:\n    ws.run_forever()\nexcept KeyboardInterrupt:\n" + terminate + "    ws.close()\n",
+        select=["STT007"] + (["STT006"] if terminate else []),
+    )
+    sent = (
+        '    ws.send(json.dumps({"type": "Terminate"}))\n'
+        "    # wait until Termination arrives and the server closes\n"
+        "    ws_thread.join(timeout=5)\n"
+        if terminate
+        else "    if ws.sock and ws.sock.connected:\n"
+        '        ws.send(json.dumps({"type": "Terminate"}))\n'
+        "        # wait until Termination arrives and the server closes\n"
+        "        ws_thread.join(timeout=5)\n"
+    )
+    assert result.code.endswith(
+        "try:\n"
+        "    # in a thread: run_forever() would catch Ctrl-C before the handler below\n"
+        "    ws_thread = threading.Thread(target=ws.run_forever, daemon=True)\n"
+        "    ws_thread.start()\n"
+        "    while ws_thread.is_alive():\n"
+        "        time.sleep(0.1)\n"
+        "except KeyboardInterrupt:\n" + sent + "    ws.close()\n"
+    )
+    assert result.code.startswith("import json, websocket\nimport threading\nimport time\n")
+    check_noop(result.code, select=["STT007"])
