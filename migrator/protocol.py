@@ -85,3 +85,11 @@ V2_CLOSE_CODES = {
 #: v3 wants 50..1000 ms of audio per message; the migration guide sends 50 ms.
 CHUNK_MS = 50
 MIN_CHUNK_MS, MAX_CHUNK_MS = 50, 1000
+
+
+def final_turn_test(message: str, format_turns: bool) -> str:
+    """The test that a v3 message (a dict named ``message``) ends a turn as v2's
+    FinalTranscript did: ``end_of_turn``, and with ``format_turns`` on the formatted copy only
+    (each turn's end then arrives twice, unformatted first)."""
+    test = f'{message}.get("type") == "Turn" and {message}.get("end_of_turn")'
+    return f'{test} and {message}.get("turn_is_formatted")' if format_turns else test

@@ -175,6 +175,14 @@ _PERCENT_FIELD = re.compile(r"%(?:\((\w+)\))?([-+ #0]*\d*(?:\.\d+)?)([diouxXeEfF
 _BRACE_FIELD = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(![rsa])?(:[^{}]*)?\}")
 
 
+def has_template_fields(text: str) -> bool:
+    """``text`` holds a ``%``- or ``{}``-template field: a literal that some expression fills
+    in later (``os.environ.get(NAME, "...?sample_rate=%s") % RATE``)."""
+    return any(match.group(0) != "%%" for match in _PERCENT_FIELD.finditer(text)) or any(
+        match.group(0) not in ("{{", "}}") for match in _BRACE_FIELD.finditer(text)
+    )
+
+
 def _fill_template(node, template, constants: dict) -> Optional[list]:
     """``"...%d..." % RATE`` and ``"...{}...".format(RATE)``: the template's text with each
     field replaced by the expression that fills it. A field with a conversion or format

@@ -45,6 +45,9 @@ class Session:
     methods: dict = field(default_factory=dict)  # (id(ClassDef), name) -> FunctionDef
     #: While-True loops that read or send audio: id -> (loop, owning class or None)
     audio_loops: dict = field(default_factory=dict)
+    #: ``ws.close()`` statements of websocket-client connections that are not apps
+    #: (``create_connection``): (statement, its block, the function/try around it, the socket).
+    connection_closes: list = field(default_factory=list)
     #: The file's value model (callbacks are resolved through it).
     model: object = None
 
@@ -110,6 +113,10 @@ class SessionCollector:
             if _is_call_statement(statement, node):
                 where = (statement, self._block_of(statement), self._container())
                 self.pending.append((_add_close, node.func.value, where))
+                if any(
+                    model.qualified_name(call.func) in _NOT_APPS for call in model.connections_made_at(node.func.value)
+                ):
+                    self.session.connection_closes.append((*where, node.func.value))
         if self.loops and self._is_audio_call(node):
             loop = self.loops[-1]
             self.session.audio_loops[id(loop)] = (loop, self.context.current_class)

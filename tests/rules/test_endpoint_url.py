@@ -142,3 +142,18 @@ def test_leaves_lookalike_path_alone():
 
 def test_leaves_v3_url_alone():
     check_noop('U = "wss://streaming.assemblyai.com/v3/ws?sample_rate=16000"\n', select=["STT001"])
+
+
+def test_a_template_filled_outside_the_literal_keeps_its_fields_in_the_text():
+    # urlencode() would percent-encode the field: "%25s", which % then reads as a width.
+    for template, filled in (("sample_rate=%s", "% (RATE,)"), ("sample_rate={}", ".format(RATE)")):
+        result = migrate_source(
+            f'import os\nURL = os.environ.get("URL", "wss://api.assemblyai.com/v2/realtime/ws?{template}&word_boost=x"){filled}\n',
+            select=["STT001"],
+        )
+        assert result.code.endswith(
+            'URL = os.environ.get("URL", "wss://streaming.assemblyai.com/v3/ws?'
+            f'{template}&keyterms_prompt=x&speech_model=universal-streaming-english&format_turns=true"){filled}\n'
+        )
+        assert note_codes(result) == [(2, "STT001")]
+        check_noop(result.code, select=["STT001"])

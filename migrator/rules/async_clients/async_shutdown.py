@@ -23,6 +23,7 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.model import roles
+from migrator.protocol import final_turn_test
 from migrator.rules.base import Rule
 from migrator.syntax import (
     call_name,
@@ -333,17 +334,12 @@ class AsyncShutdown(Rule):
             # A name the file does not use: the function's nested coroutines may read a
             # ``message`` of their own from elsewhere, which a new local here would capture.
             message = self.context.model.unused_name("message")
-            final = (
-                f'{message}.get("end_of_turn") and {message}.get("turn_is_formatted")'
-                if self.facts.format_turns
-                else f'{message}.get("end_of_turn")'
-            )
             lines += [
                 "        while True:",
                 f"            {message} = {next_message}",
                 f'            if {message}.get("type") == "Termination":',
                 "                break",
-                f'            if {message}.get("type") == "Turn" and {final}:',
+                f"            if {final_turn_test(message, self.facts.format_turns)}:",
                 f'                print({message}.get("transcript", ""))',
             ]
         lines += [f"    except {errors}:", "        pass"]

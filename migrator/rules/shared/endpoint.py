@@ -17,7 +17,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrator.markers import RULE_MARKERS
-from migrator.model.endpoints import Endpoint, literal_value
+from migrator.model.endpoints import Endpoint, has_template_fields, literal_value
 from migrator.notes import ERROR, INFO
 from migrator.protocol import (
     ADDED_PARAMETERS,
@@ -29,7 +29,7 @@ from migrator.protocol import (
     V3_PARAMETERS,
 )
 from migrator.rules.base import Rule
-from migrator.syntax import is_docstring_like, string_literal, string_quote
+from migrator.syntax import is_docstring_like, string_literal, string_quote, string_value
 
 
 class EndpointUrl(Rule):
@@ -92,6 +92,13 @@ class EndpointUrl(Rule):
                 statement=statement,
                 message="the query string is built in a way migrate-stt cannot read; check its parameters against v3 (sample_rate, encoding, format_turns, keyterms_prompt)",
             )
+        elif (
+            type(node) is cst.SimpleString
+            and has_template_fields(string_value(node) or "")
+            and _filled_in_around(self.context.ancestors)
+        ):
+            # A template that an expression around it fills in: its fields stay in the text.
+            self.replacements[id(node)] = string_literal(self._template_query(endpoint, node, statement), quote)
         else:
             base = endpoint.base_name if endpoint.base_name is not None else None
             params = self._migrated_params(endpoint, node, statement)
@@ -136,6 +143,21 @@ class EndpointUrl(Rule):
             if key not in present:
                 elements.append(cst.DictElement(string_literal(key, quote), _literal(value, quote)))
         return dictionary.with_changes(elements=_with_layout(dictionary, elements))
+
+    def _template_query(self, endpoint: Endpoint, node, statement) -> str:
+        """The v3 URL of a template literal, as text: its own query pieces as written (fields
+        and all), renamed or dropped as :meth:`_kept` says, then what v3 adds."""
+        _, _, query = (string_value(node) or "").partition("?")
+        written = dict(piece.partition("=")[::2] for piece in query.split("&") if piece)
+        old_key = {new: old for old, new in RENAMED_PARAMETERS.items()}
+        added = dict(ADDED_PARAMETERS)
+        pieces = []
+        for key, _ in self._kept(endpoint, node, statement):
+            value = written.get(key, written.get(old_key.get(key, "")))
+            if value is None:
+                value = "true" if added.get(key) is True else str(added.get(key, ""))
+            pieces.append(f"{key}={value}")
+        return f"{V3_ENDPOINT}?" + "&".join(pieces)
 
     def _kept(self, endpoint: Endpoint, node, statement) -> list:
         """(key, value) pairs for v3, with notes for what changed; ADDED_PARAMETERS last."""
@@ -228,3 +250,18 @@ _SWAP_ENDPOINT_TEXT = object()
 
 def _replace_endpoint_text(node):
     return node.visit(_EndpointText())
+
+
+def _filled_in_around(ancestors: list) -> bool:
+    """The node on top of ``ancestors`` is (part of) the template of a ``%`` or ``.format``
+    around it, as in ``os.environ.get(NAME, "...%s") % RATE``."""
+    child = ancestors[-1]
+    for parent in reversed(ancestors[:-1]):
+        if isinstance(parent, cst.BaseStatement):
+            return False
+        if type(parent) is cst.BinaryOperation and type(parent.operator) is cst.Modulo and parent.left is child:
+            return True
+        if type(parent) is cst.Attribute and parent.value is child and parent.attr.value == "format":
+            return True
+        child = parent
+    return False

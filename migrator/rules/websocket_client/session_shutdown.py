@@ -18,11 +18,13 @@ import libcst as cst
 
 from migrator.markers import RULE_MARKERS
 from migrator.model.audio import is_audio_open
+from migrator.protocol import final_turn_test
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name, parse_statements
+from migrator.syntax import dotted_name, parse_statements, try_catching_ctrl_c
 
 TERMINATE_TIMEOUT = 5
 _WAIT = "# wait until Termination arrives and the server closes"
+_READ_TO_TERMINATION = "# read until Termination: v3 sends the last turn after Terminate"
 _IN_A_THREAD = "# in a thread: run_forever() would catch Ctrl-C before the handler below"
 
 
@@ -43,6 +45,7 @@ class SessionShutdown(Rule):
         super().__init__(context)
         self.wrapped: dict = {}  # id(run_forever statement) -> app
         self.threaded: dict = {}  # id(run_forever statement in a Ctrl-C try) -> app
+        self.drained: dict = {}  # id(close of a create_connection socket after Terminate) -> socket
         self.before_close: dict = {}  # id(close statement) -> (app, terminate already sent)
         self.thread_name = "ws_thread"
 
@@ -88,6 +91,18 @@ class SessionShutdown(Rule):
                     'v3 bills until the session ends: send {"type": "Terminate"} and wait for Termination before closing',
                     statement=where,
                 )
+        for statement, block, container, socket in session.connection_closes:
+            if not self._terminate_precedes(statement, block):
+                continue
+            if _read_in_the_try_of(container, block, dotted_name(socket)):
+                self.drained[id(statement)] = dotted_name(socket)
+            else:
+                self.note(
+                    socket,
+                    "v3 sends the last turn and Termination after Terminate: keep reading until "
+                    "Termination (bounded) before closing",
+                    statement=statement,
+                )
 
     def _name_thread(self) -> None:
         if self.thread_name == "ws_thread":
@@ -114,7 +129,7 @@ class SessionShutdown(Rule):
         return "terminate_session" in previous or '"Terminate"' in previous or "'Terminate'" in previous
 
     def nodes_to_rewrite(self):
-        return {*self.wrapped, *self.threaded, *self.before_close}
+        return {*self.wrapped, *self.threaded, *self.before_close, *self.drained}
 
     # --- rewrite --------------------------------------------------------------------------
     def rewrite_SimpleStatementLine(self, original, updated):
@@ -127,7 +142,36 @@ class SessionShutdown(Rule):
         planned = self.before_close.get(id(original))
         if planned is not None:
             return self._terminate_before_close(*planned, updated)
+        socket = self.drained.get(id(original))
+        if socket is not None:
+            return self._read_to_termination_before(socket, updated)
         return updated
+
+    def _read_to_termination_before(self, socket: str, statement):
+        """The close of a socket the handler's own thread was reading, after Terminate: the
+        last turn and Termination are read first (at most 5 s), printing the turn's end as
+        the tutorials do."""
+        message = self.context.model.unused_name("message")
+        websocket_name = self.facts.alias_of("websocket")
+        if websocket_name is None:
+            self.context.add_import("websocket")
+            websocket_name = "websocket"
+        lines = [
+            f"{socket}.settimeout({TERMINATE_TIMEOUT})",
+            "try:",
+            "    while True:",
+            f"        {message} = {self._json()}.loads({socket}.recv())",
+            f'        if {message}.get("type") == "Termination":',
+            "            break",
+            f"        if {final_turn_test(message, self.facts.format_turns)}:",
+            f'            print({message}.get("transcript", ""))',
+            f"except ({websocket_name}.WebSocketException, OSError, ValueError):",
+            "    pass",
+        ]
+        block = parse_statements("\n".join(lines) + "\n")
+        self.applied()
+        first = _commented(block[0], statement.leading_lines, _READ_TO_TERMINATION)
+        return cst.FlattenSentinel([first, *block[1:], statement.with_changes(leading_lines=())])
 
     def _json(self) -> str:
         alias = self.facts.alias_of("json")
@@ -253,3 +297,13 @@ def _commented(statement, leading_lines, comment):
     if comment is not None:
         lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
     return statement.with_changes(leading_lines=lines)
+
+
+def _read_in_the_try_of(container, block, socket: str) -> bool:
+    """``block`` is a Ctrl-C handler of the ``try`` ``container`` whose body reads ``socket``:
+    the thread that reads it is the one handling Ctrl-C, so it may read on to Termination."""
+    if not isinstance(container, cst.Try) or try_catching_ctrl_c([container, container.body]) is None:
+        return False
+    if not any(handler.body is block for handler in container.handlers):
+        return False
+    return f"{socket}.recv(" in cst.Module([]).code_for_node(container.body)

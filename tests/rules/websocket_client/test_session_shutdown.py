@@ -520,3 +520,44 @@ def test_a_blocking_run_whose_ctrl_c_handler_closes_moves_to_a_thread_so_the_han
     )
     assert result.code.startswith("import json, websocket\nimport threading\nimport time\n")
     check_noop(result.code, select=["STT007"])
+
+
+CONNECTION = (
+    "import json, websocket\n"
+    'ws = websocket.create_connection("wss://api.assemblyai.com/v2/realtime/ws?sample_rate=1", header={})\n'
+)
+
+
+def test_a_connection_read_by_the_thread_handling_ctrl_c_reads_to_termination_before_closing():
+    result = migrate_source(
+        CONNECTION + "try:\n    while True:\n        print(ws.recv())\nexcept KeyboardInterrupt:\n"
+        '    ws.send(json.dumps({"type": "Terminate"}))\n    ws.close()\n',
+        select=["STT007"],
+    )
+    assert result.code.endswith(
+        "except KeyboardInterrupt:\n"
+        '    ws.send(json.dumps({"type": "Terminate"}))\n'
+        "    # read until Termination: v3 sends the last turn after Terminate\n"
+        "    ws.settimeout(5)\n"
+        "    try:\n"
+        "        while True:\n"
+        "            message = json.loads(ws.recv())\n"
+        '            if message.get("type") == "Termination":\n'
+        "                break\n"
+        '            if message.get("type") == "Turn" and message.get("end_of_turn"):\n'
+        '                print(message.get("transcript", ""))\n'
+        "    except (websocket.WebSocketException, OSError, ValueError):\n"
+        "        pass\n"
+        "    ws.close()\n"
+    )
+    check_noop(result.code, select=["STT007"])
+
+
+def test_a_connection_closed_after_terminate_where_another_thread_reads_gets_a_note():
+    result = migrate_source(
+        CONNECTION + 'def stop():\n    ws.send(json.dumps({"type": "Terminate"}))\n    ws.close()\n',
+        select=["STT007"],
+    )
+    assert "ws.recv()" not in result.code
+    assert [(note.original_line, note.code) for note in result.notes] == [(5, "STT007")]
+    assert "keep reading until Termination (bounded) before closing" in result.notes[0].message
