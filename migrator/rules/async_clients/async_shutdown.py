@@ -121,6 +121,27 @@ class AsyncShutdown(Rule):
     def collect_leave_With(self, node: cst.With) -> None:
         self.sockets.pop()
 
+    def collect_For(self, node: cst.For) -> None:
+        """``async for message in ws:`` read by the coroutine that opened the session: when it
+        ends (the server closed, or Ctrl-C cancelled the coroutine), Terminate goes out and the
+        reading goes on to Termination, as after a gather of the script's tasks."""
+        socket = next((name for name in reversed(self.sockets) if name), None)
+        if socket is None or node.asynchronous is None or dotted_name(node.iter) != socket:
+            return
+        ancestors = self.context.ancestors
+        session = next((a for a in reversed(ancestors) if id(a) in self.sessions), None)
+        if session is None or any(isinstance(a, cst.FunctionDef) for a in ancestors[ancestors.index(session) :]):
+            return  # a reader coroutine of its own: the session's gather, if any, is where it ends
+        function, owner = self.context.current_function, self.context.current_class
+        self.gathers[id(node)] = (
+            socket,
+            [],
+            id(function) if function is not None else 0,
+            id(owner) if owner is not None else None,
+            session,
+            False,
+        )
+
     def _is_connect(self, call: cst.Call) -> bool:
         """An asyncio connection to the service (websockets or aiohttp), per the value model."""
         return self.context.model.connection_opened_by(call) in roles.ASYNCIO_LIBRARIES
@@ -299,6 +320,11 @@ class AsyncShutdown(Rule):
                 body=wrapper.body.with_changes(body=[updated.with_changes(leading_lines=())]),
                 leading_lines=updated.leading_lines,
             )
+        return updated
+
+    def rewrite_For(self, original, updated):
+        if id(original) in self.gathers:
+            return self._terminate_after(original, updated)
         return updated
 
     def _terminate_after(self, original, updated):

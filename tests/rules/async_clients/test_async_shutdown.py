@@ -207,3 +207,50 @@ def test_asyncio_run_under_a_handler_that_lets_ctrl_c_through_is_wrapped():
     source = HEAD + SESSION + "\n\ntry:\n    asyncio.run(main())\nexcept OSError:\n    pass\n"
     result = migrate_source(source, select=["STT011"])
     assert "try:\n    try:\n        asyncio.run(main())\n    except KeyboardInterrupt:\n        pass\n" in result.code
+
+
+def test_an_async_for_over_the_socket_in_the_session_coroutine_ends_with_terminate_and_a_drain():
+    result = migrate(
+        """\
+        async def main():
+            async with websockets.connect(URL) as ws:
+                async for raw in ws:
+                    print(raw)
+
+
+        asyncio.run(main())
+        """
+    )
+    assert (
+        "        try:\n"
+        "            async for raw in ws:\n"
+        "                print(raw)\n"
+        "        finally:\n"
+        "            # end the session (v3 bills until it ends), then read to Termination\n"
+        "            try:\n"
+        '                await ws.send(json.dumps({"type": "Terminate"}))\n'
+        "                while True:\n"
+        "                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))\n"
+        '                    if message.get("type") == "Termination":\n'
+        "                        break\n"
+        '                    if message.get("type") == "Turn" and message.get("end_of_turn"):\n'
+        '                        print(message.get("transcript", ""))\n'
+        "            except (websockets.exceptions.ConnectionClosed, asyncio.TimeoutError):\n"
+        "                pass\n"
+    ) in result.code
+    assert result.code.endswith("\n\ntry:\n    asyncio.run(main())\nexcept KeyboardInterrupt:\n    pass\n")
+    assert not result.notes
+
+
+def test_an_async_for_in_a_reader_coroutine_leaves_the_terminate_to_the_gather():
+    result = migrate("""\
+        async def main():
+            async with websockets.connect(URL) as ws:
+                async def receive():
+                    async for raw in ws:
+                        print(raw)
+
+                await asyncio.gather(send(ws), receive())
+        """)
+    assert result.code.count('"Terminate"') == 1
+    assert "        try:\n            await asyncio.gather(send(ws), receive())\n        finally:\n" in result.code
