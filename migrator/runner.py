@@ -341,7 +341,7 @@ def _finish_started(
             _collect(future, futures, finished, finish)
     for process in list(getattr(pool, "_processes", {}).values()):
         if process.is_alive():
-            process.terminate()  # the worker removes its temporary file and exits
+            process.terminate()  # the worker exits at once (a write in progress is finished first)
             process.join(STOP_GRACE)
     events.read()
     for future in running:

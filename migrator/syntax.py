@@ -162,19 +162,26 @@ def innermost_exit(ancestors: list):
 
 def try_catching_ctrl_c(ancestors: list) -> Optional[cst.Try]:
     """The innermost ``try`` whose body holds the node on top of ``ancestors`` and whose
-    handlers catch Ctrl-C (a bare ``except``, ``KeyboardInterrupt``, ``BaseException``)."""
+    handlers catch Ctrl-C."""
     for index in range(len(ancestors) - 2, -1, -1):
         ancestor = ancestors[index]
-        if isinstance(ancestor, cst.Try) and ancestors[index + 1] is ancestor.body:
-            for handler in ancestor.handlers:
-                caught = handler.type
-                kinds = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-                if any(
-                    kind is None or dotted_name(kind).rpartition(".")[2] in ("KeyboardInterrupt", "BaseException")
-                    for kind in kinds
-                ):
-                    return ancestor
+        if isinstance(ancestor, cst.Try) and ancestors[index + 1] is ancestor.body and catches_ctrl_c(ancestor):
+            return ancestor
     return None
+
+
+def catches_ctrl_c(statement: cst.Try) -> bool:
+    """One of the ``try``'s handlers catches Ctrl-C: a bare ``except``, ``KeyboardInterrupt``
+    or ``BaseException`` (alone or in a tuple)."""
+    for handler in statement.handlers:
+        caught = handler.type
+        kinds = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+        if any(
+            kind is None or dotted_name(kind).rpartition(".")[2] in ("KeyboardInterrupt", "BaseException")
+            for kind in kinds
+        ):
+            return True
+    return False
 
 
 def is_docstring_like(statement, node) -> bool:

@@ -36,6 +36,9 @@ class Parameter:
     value: cst.BaseExpression
     #: The dict element it came from, when it came from a dict literal.
     element: Optional[cst.DictElement] = None
+    #: The value as the URL's own text writes it (still quoted, fields and all), when it is
+    #: all literal text.
+    written: Optional[str] = None
 
 
 @dataclass
@@ -336,7 +339,8 @@ def _read_query(parts: list, endpoint: Endpoint, constants: dict) -> None:
             continue
         key, _, value_text = first.partition("=")
         value_parts = ([value_text] if value_text else []) + segment[1:]
-        endpoint.params.append(Parameter(unquote_plus(key), _value_expression(value_parts)))
+        written = value_text if len(segment) == 1 else None
+        endpoint.params.append(Parameter(unquote_plus(key), _value_expression(value_parts), written=written))
 
 
 def _read_urlencode(call: cst.Call, endpoint: Endpoint, constants: dict) -> None:

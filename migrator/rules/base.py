@@ -45,6 +45,15 @@ class Rule:
     def applied(self) -> None:
         self.context.mark_applied(self.code)
 
+    def module_name(self, module: str) -> str:
+        """The name the file reads ``module`` by; ``import module`` is added when it has none
+        (``from websocket import WebSocketApp`` alone gives no name for ``websocket.ABNF``)."""
+        alias = self.facts.alias_of(module)
+        if alias is None:
+            self.context.add_import(module)
+            alias = module
+        return alias
+
     def note(self, node, message: str, statement=None, severity: str = WARNING) -> None:
         """A note for the user above ``node``'s statement: ``severity`` is ERROR where the code
         as left will not work on v3, WARNING (the default) where behaviour may differ, INFO

@@ -93,7 +93,7 @@ class AsyncShutdown(Rule):
         self.socket_libraries: dict = {}  # name bound by ``async with`` -> its connection's library
         self.sockets: list = []  # names bound by ``async with <connect>(...) as name`` around the walk
         self.coroutines: dict = {}  # (id(enclosing scope), name) -> FunctionDef
-        self.gathers: dict = {}  # id(statement) -> (socket name, awaited calls, scope id, class id, the With)
+        self.gathers: dict = {}  # id(statement) -> (socket, awaited calls, scope id, class id, the With, a lone await?)
         self.sessions: dict = {}  # id(async With on a v2 connection) -> (With, statement it opens)
         self.handled: set = set()  # ids of the Withs whose session gets a Terminate
         self.loop_runs: list = []  # (call, statement, inside a loop, its block): loop.run_until_complete(...)
@@ -132,14 +132,19 @@ class AsyncShutdown(Rule):
         session = next((a for a in reversed(ancestors) if id(a) in self.sessions), None)
         if session is None or any(isinstance(a, cst.FunctionDef) for a in ancestors[ancestors.index(session) :]):
             return  # a reader coroutine of its own: the session's gather, if any, is where it ends
+        self._end_session_after(node, socket, [], session, single=False)
+
+    def _end_session_after(self, statement, socket: str, calls: list, session, single: bool) -> None:
+        """Plan Terminate and the read to Termination once ``statement`` ends (``calls``:
+        the awaited calls in it, to find the script's reader among)."""
         function, owner = self.context.current_function, self.context.current_class
-        self.gathers[id(node)] = (
+        self.gathers[id(statement)] = (
             socket,
-            [],
+            calls,
             id(function) if function is not None else 0,
             id(owner) if owner is not None else None,
             session,
-            False,
+            single,
         )
 
     def _is_connect(self, call: cst.Call) -> bool:
@@ -159,17 +164,8 @@ class AsyncShutdown(Rule):
             gather = _awaited_gather(node, self.context.model)
             awaited = self._last_awaited_call(node, session)
             if gather is not None or awaited is not None:
-                function = self.context.current_function
-                owner = self.context.current_class
                 calls = [arg.value for arg in gather.args] if gather is not None else [awaited]
-                self.gathers[id(node)] = (
-                    socket,
-                    calls,
-                    id(function) if function is not None else 0,
-                    id(owner) if owner is not None else None,
-                    session,
-                    gather is None,
-                )
+                self._end_session_after(node, socket, calls, session, single=gather is None)
                 return
         value = sole_expression(node)
         function = self.context.current_function
@@ -303,7 +299,7 @@ class AsyncShutdown(Rule):
             return cst.RemoveFromParent()
         if id(original) in self.loop_conversions:
             call = updated.body[0].value
-            asyncio_name = self.facts.alias_of("asyncio") or self._add("asyncio")
+            asyncio_name = self.module_name("asyncio")
             updated = updated.with_changes(
                 body=[
                     updated.body[0].with_changes(value=call.with_changes(func=parse_expression(f"{asyncio_name}.run")))
@@ -329,8 +325,8 @@ class AsyncShutdown(Rule):
 
     def _terminate_after(self, original, updated):
         socket, calls, scope, owner, _, _ = self.gathers[id(original)]
-        json_name = self.facts.alias_of("json") or self._add("json")
-        asyncio_name = self.facts.alias_of("asyncio") or self._add("asyncio")
+        json_name = self.module_name("json")
+        asyncio_name = self.module_name("asyncio")
         websockets_name = self.facts.alias_of("websockets")
         errors = (
             f"({websockets_name}.exceptions.ConnectionClosed, {asyncio_name}.TimeoutError)"
@@ -393,7 +389,3 @@ class AsyncShutdown(Rule):
             if (".recv(" in code or ".receive(" in code) and "while True" in code:
                 return cst.Module([]).code_for_node(call)
         return None
-
-    def _add(self, module: str) -> str:
-        self.context.add_import(module)
-        return module

@@ -369,11 +369,8 @@ class BinaryAudio(Rule):
                 func=updated.func.with_changes(attr=cst.Name("send_bytes")), args=[cst.Arg(raw)]
             )
         if library == roles.WEBSOCKET_CLIENT:
-            alias = self.facts.alias_of("websocket")
-            if alias is None:  # ``from websocket import WebSocketApp``: the opcode needs the module
-                self.context.add_import("websocket")
-                alias = "websocket"
-            return updated.with_changes(args=[cst.Arg(raw), cst.Arg(parse_expression(f"{alias}.ABNF.OPCODE_BINARY"))])
+            opcode = f"{self.module_name('websocket')}.ABNF.OPCODE_BINARY"
+            return updated.with_changes(args=[cst.Arg(raw), cst.Arg(parse_expression(opcode))])
         return updated.with_changes(args=[cst.Arg(raw)])
 
     def rewrite_Integer(self, original, updated):

@@ -147,14 +147,14 @@ class EndpointUrl(Rule):
     def _template_query(self, endpoint: Endpoint, node, statement) -> str:
         """The v3 URL of a template literal, as text: its own query pieces as written (fields
         and all), renamed or dropped as :meth:`_kept` says, then what v3 adds."""
-        _, _, query = (string_value(node) or "").partition("?")
-        written = dict(piece.partition("=")[::2] for piece in query.split("&") if piece)
         old_key = {new: old for old, new in RENAMED_PARAMETERS.items()}
         added = dict(ADDED_PARAMETERS)
         pieces = []
         for key, _ in self._kept(endpoint, node, statement):
-            value = written.get(key, written.get(old_key.get(key, "")))
-            if value is None:
+            param = endpoint.param(key) or endpoint.param(old_key.get(key, ""))
+            if param is not None and param.written is not None:
+                value = param.written
+            else:
                 value = "true" if added.get(key) is True else str(added.get(key, ""))
             pieces.append(f"{key}={value}")
         return f"{V3_ENDPOINT}?" + "&".join(pieces)

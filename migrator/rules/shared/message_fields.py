@@ -598,10 +598,8 @@ class MessageFields(Rule):
             ended = any(
                 _chain_mentions(chain, word) for chain in chains for word in ("Termination", "SessionTerminated")
             )
-            keep = () if ended else chains[:1]
-            for chain in chains:
-                if chain not in keep:
-                    del self.dispatch_heads[id(chain)]
+            for chain in chains if ended else chains[1:]:
+                del self.dispatch_heads[id(chain)]
 
     def _update_condition(self, name: str, quote: str = '"', first: Optional[str] = None) -> str:
         """A v3 message that v2 would have sent as a transcript: every partial, and the
@@ -669,7 +667,7 @@ class MessageFields(Rule):
 
     def rewrite_If(self, original: cst.If, updated: cst.If):
         head = self.dispatch_heads.get(id(original))
-        if head is None or not self._active() or _chain_mentions(updated, "Termination"):
+        if head is None or not self._active():
             return updated
         type_expression, message = head
         if not isinstance(message, cst.Name):

@@ -20,7 +20,7 @@ from migrator.markers import RULE_MARKERS
 from migrator.model.audio import is_audio_open
 from migrator.protocol import final_turn_test
 from migrator.rules.base import Rule
-from migrator.syntax import dotted_name, parse_statements, try_catching_ctrl_c
+from migrator.syntax import catches_ctrl_c, dotted_name, parse_statements
 
 TERMINATE_TIMEOUT = 5
 _WAIT = "# wait until Termination arrives and the server closes"
@@ -72,18 +72,13 @@ class SessionShutdown(Rule):
                 # KeyboardInterrupt itself and returns: in a thread, the handler gets it.
                 self.threaded[id(runs[0][0])] = app
                 self._name_thread()
-                for statement, block, container in app.closes:
-                    if container is handler and not _waits_for_termination(container, self.thread_name):
-                        self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
+                self._wait_before_closes(app, [close for close in app.closes if close[2] is handler], self.thread_name)
             elif runs and not self.facts.sends_terminate and not app.closes:
                 statement, _ = runs[0]
                 self.wrapped[id(statement)] = app
                 self._name_thread()
             elif app.thread is not None and app.closes:
-                for statement, block, container in app.closes:
-                    if _waits_for_termination(container, app.thread):
-                        continue
-                    self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
+                self._wait_before_closes(app, app.closes, app.thread)
             elif not self.facts.sends_terminate:
                 where = app.blocking_runs[0][0] if app.blocking_runs else app.statement
                 self.note(
@@ -103,6 +98,13 @@ class SessionShutdown(Rule):
                     "Termination (bounded) before closing",
                     statement=statement,
                 )
+
+    def _wait_before_closes(self, app, closes: list, thread: str) -> None:
+        """Each of ``closes`` (of ``app``, whose session runs in ``thread``) is preceded by
+        Terminate and the wait for Termination, unless the code around it already waits."""
+        for statement, block, container in closes:
+            if not _waits_for_termination(container, thread):
+                self.before_close[id(statement)] = (app, self._terminate_precedes(statement, block))
 
     def _name_thread(self) -> None:
         if self.thread_name == "ws_thread":
@@ -152,15 +154,12 @@ class SessionShutdown(Rule):
         last turn and Termination are read first (at most 5 s), printing the turn's end as
         the tutorials do."""
         message = self.context.model.unused_name("message")
-        websocket_name = self.facts.alias_of("websocket")
-        if websocket_name is None:
-            self.context.add_import("websocket")
-            websocket_name = "websocket"
+        websocket_name, json_name = self.module_name("websocket"), self.module_name("json")
         lines = [
             f"{socket}.settimeout({TERMINATE_TIMEOUT})",
             "try:",
             "    while True:",
-            f"        {message} = {self._json()}.loads({socket}.recv())",
+            f"        {message} = {json_name}.loads({socket}.recv())",
             f'        if {message}.get("type") == "Termination":',
             "            break",
             f"        if {final_turn_test(message, self.facts.format_turns)}:",
@@ -173,15 +172,8 @@ class SessionShutdown(Rule):
         first = _commented(block[0], statement.leading_lines, _READ_TO_TERMINATION)
         return cst.FlattenSentinel([first, *block[1:], statement.with_changes(leading_lines=())])
 
-    def _json(self) -> str:
-        alias = self.facts.alias_of("json")
-        if alias is None:
-            self.context.add_import("json")
-            alias = "json"
-        return alias
-
     def _run_forever_in_a_thread(self, app, statement):
-        thread, time_name = self.thread_name, self._time()
+        thread, time_name = self.thread_name, self.module_name("time")
         self.context.add_import("threading")
         lines = [
             f"{thread} = threading.Thread(target={self._run_target(app, statement)}, daemon=True)",
@@ -199,20 +191,13 @@ class SessionShutdown(Rule):
         call = statement.body[0].value
         return f"{app.target}.run_forever" if not call.args else f"lambda: {cst.Module([]).code_for_node(call)}"
 
-    def _time(self) -> str:
-        alias = self.facts.alias_of("time")
-        if alias is None:
-            self.context.add_import("time")
-            alias = "time"
-        return alias
-
     def _wrap_run_forever(self, app, statement):
         ws = app.target
         run = self._run_target(app, statement)
         thread = self.thread_name
         stop, audio_thread = self.facts.stop_event, self.facts.audio_thread
-        json_name = self._json()
-        time_name = self._time()
+        json_name = self.module_name("json")
+        time_name = self.module_name("time")
         self.context.add_import("threading")
         # Sleep, not join(timeout): on Python < 3.12 a Ctrl-C that interrupts join() leaves
         # the thread reported as finished, and the wait for Termination would return at once.
@@ -267,7 +252,7 @@ class SessionShutdown(Rule):
         if audio_thread and not terminate_sent:
             indent_lines += [f"if {audio_thread} is not None:", f"    {audio_thread}.join(timeout=1)"]
         if not terminate_sent:
-            json_name = self._json()
+            json_name = self.module_name("json")
             indent_lines += [
                 f"if {ws}.sock and {ws}.sock.connected:",
                 f'    {ws}.send({json_name}.dumps({{"type": "Terminate"}}))',
@@ -302,7 +287,7 @@ def _commented(statement, leading_lines, comment):
 def _read_in_the_try_of(container, block, socket: str) -> bool:
     """``block`` is a Ctrl-C handler of the ``try`` ``container`` whose body reads ``socket``:
     the thread that reads it is the one handling Ctrl-C, so it may read on to Termination."""
-    if not isinstance(container, cst.Try) or try_catching_ctrl_c([container, container.body]) is None:
+    if not isinstance(container, cst.Try) or not catches_ctrl_c(container):
         return False
     if not any(handler.body is block for handler in container.handlers):
         return False

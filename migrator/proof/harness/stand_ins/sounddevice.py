@@ -30,7 +30,7 @@ _FORMATS = {
     "int8": _source.paInt8,
     "uint8": _source.paUInt8,
 }
-_DEFAULT_RATE = 16000
+_DEFAULT_RATE = int(_source._DEFAULT_RATE)  # the rate the stand-in pyaudio reports
 
 
 class CallbackStop(Exception):
